@@ -1,0 +1,81 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Hotload",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CEL", targets: ["CEL"]),
+        .library(name: "PQ", targets: ["PQ"]),
+        .library(name: "HotloadModules", targets: ["HotloadModules"]),
+        .library(name: "HotloadStore", targets: ["HotloadStore"]),
+        .library(name: "HotloadNode", targets: ["HotloadNode"]),
+        .executable(name: "hotload", targets: ["HotloadCLI"]),
+        .executable(name: "hotload-conformance", targets: ["HotloadConformance"]),
+        .executable(name: "hotload-check", targets: ["HotloadCheck"]),
+        .plugin(name: "HotloadCheckPlugin", targets: ["HotloadCheckPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // Layer 1: libpq as a system library.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Layer 2: a small Swift wrapper over libpq.
+        .target(name: "PQ", dependencies: ["CLibPQ"]),
+        // Layer 3: the Common Expression Language.
+        .target(name: "CEL"),
+        // Layer 4: modules (import / let / fn) over CEL.
+        .target(name: "HotloadModules", dependencies: ["CEL"]),
+        // Layer 5: the PostgreSQL store: schema, push, history.
+        .target(
+            name: "HotloadStore",
+            dependencies: [
+                "PQ", "HotloadModules",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Layer 6: nodes that follow the store.
+        .target(
+            name: "HotloadNode",
+            dependencies: [
+                "HotloadStore", "HotloadModules", "CEL", "PQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // A private throwaway PostgreSQL server for tests, `hotload dev` and the demo.
+        .target(name: "PostgresHarness"),
+        // Layer 7: shells.
+        .executableTarget(
+            name: "HotloadCLI",
+            dependencies: [
+                "CEL", "HotloadModules", "HotloadStore", "HotloadNode", "PQ", "PostgresHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(name: "HotloadConformance", dependencies: ["CEL"]),
+        .executableTarget(name: "HotloadCheck", dependencies: ["HotloadModules"]),
+        .plugin(
+            name: "HotloadCheckPlugin",
+            capability: .buildTool(),
+            dependencies: ["HotloadCheck"]
+        ),
+        .testTarget(name: "CELTests", dependencies: ["CEL"], resources: [.copy("Data")]),
+        .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL"], resources: [.copy("Data")]),
+        .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
+        .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "PQ", "PostgresHarness"]),
+        .testTarget(name: "NodeTests", dependencies: ["HotloadNode", "HotloadStore", "PQ", "PostgresHarness"]),
+    ]
+)

@@ -1,0 +1,22 @@
+/// Limits that protect the host from hostile or runaway expressions. Exceeding a
+/// parse-time limit is a diagnostic; exceeding a run-time limit is an error value.
+public struct Limits: Sendable, Hashable {
+    /// Largest source text accepted by the parser, in bytes.
+    public var maxSourceBytes: Int = 1 << 20
+    /// Deepest nesting of expressions (parentheses, calls, operators) the parser accepts.
+    public var maxNestingDepth: Int = 128
+    /// Cost units one evaluation may spend (roughly one per node evaluated, plus the
+    /// size of strings, lists and maps built or scanned) before it yields an error.
+    public var maxCost: Int = 10_000_000
+    /// Most iterations of all comprehensions in one evaluation.
+    public var maxIterations: Int = 1_000_000
+    /// Longest string or bytes value an operation may produce, in bytes.
+    public var maxStringBytes: Int = 1 << 24
+    /// Longest list or largest map an operation may produce.
+    public var maxCollectionSize: Int = 1 << 20
+    /// Deepest nesting of JSON input accepted.
+    public var maxJSONDepth: Int = 128
+
+    public init() {}
+    public static let `default` = Limits()
+}

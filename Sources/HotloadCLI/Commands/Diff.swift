@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct Diff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "diff", abstract: "(not implemented yet)")
+    func run() async throws { throw ExitCode.failure }
+}
