@@ -1,0 +1,25 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks of the expression language, side by side with Lua 5.4 and hand-written
+// Swift closures (see README.md). Separate from the main package so that its tests and
+// CI do not build the benchmark tooling.
+let package = Package(
+    name: "HotloadBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: "Hotload")]),
+        .executableTarget(name: "bench-compare", dependencies: ["BenchKit"]),
+        .executableTarget(
+            name: "ExpressionBenchmarks",
+            dependencies: ["BenchKit", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/ExpressionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

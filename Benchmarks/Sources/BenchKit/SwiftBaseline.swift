@@ -1,0 +1,45 @@
+import Foundation
+
+/// The benchmark input decoded into plain Swift structs: the "pre-resolved fields"
+/// that a hand-written Swift rule would read.
+public struct BaselineInput: Decodable, Sendable {
+    public struct Customer: Decodable, Sendable { public var tier: String; public var name: String }
+    public struct Order: Decodable, Sendable { public var customer: Customer; public var total: Double }
+    public struct Item: Decodable, Sendable { public var qty: Int; public var price: Int; public var name: String }
+    public var a: Int, b: Int, c: Int
+    public var x: Double, y: Double
+    public var s: String, t: String
+    public var n: Int
+    public var order: Order
+    public var items: [Item]
+}
+
+/// The twelve cases written as Swift closures compiled with -O: the floor an
+/// interpreter written in Swift can approach.
+public enum SwiftBaseline {
+    public static let set20: Set<Int> = Set(1...20)
+
+    /// Returns a closure per case name; each returns its result so it cannot be optimised away.
+    public static func closures() -> [String: @Sendable (BaselineInput) -> Any] {
+        [
+            "trivial": { _ in 1 },
+            "int_arith": { v in (v.a + v.b) * v.c - v.a / 3 + v.b % 7 },
+            "dbl_arith": { v in (v.x * 1.5 + v.y) / (v.x - 0.5) * 2.0 },
+            "str_concat": { v in v.s + "-" + v.t + "-suffix" },
+            "str_pred": { v in v.s.contains("test") && v.s.hasPrefix("hello") },
+            "str_size": { v in v.s.unicodeScalars.count },
+            "field_eq": { v in v.order.customer.tier == "gold" },
+            "ternary_rule": { v in
+                let tier = v.order.customer.tier, total = v.order.total
+                if tier == "platinum" { return total * 0.7 }
+                if tier == "gold" { return total > 1000.0 ? total * 0.8 : total * 0.9 }
+                if tier == "silver" { return total * 0.95 }
+                return total > 500.0 ? total - 10.0 : total
+            },
+            "in_list20": { v in set20.contains(v.n) },
+            "all_100": { v in v.items.allSatisfy { $0.price > 0 } },
+            "map_100": { v in v.items.map { $0.qty * $0.price }.count },
+            "filter_100": { v in v.items.filter { $0.qty > 5 }.count },
+        ]
+    }
+}
