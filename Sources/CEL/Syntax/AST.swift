@@ -113,6 +113,9 @@ public enum Operators {
     public static let `in` = "@in"
     /// Used in the loop condition of `all`/`exists` expansions.
     public static let notStrictlyFalse = "@not_strictly_false"
+    /// `@mapInsert(accu, key, value)` (and `@mapInsert(accu, entries)` for
+    /// `transformMapEntry`): the step of `transformMap` expansions.
+    public static let mapInsert = "@mapInsert"
 }
 
 /// The accumulator variable name used by macro expansions (not a valid identifier).

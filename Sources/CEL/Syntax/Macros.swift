@@ -1,0 +1,206 @@
+/// Macro expansion, exactly as cel-go expands its macros (parser/macro.go and the
+/// `ext` bindings, comprehensions and optional libraries). Every macro becomes a
+/// `Comprehension` (or, for `has`, a test-only select); the nodes it creates take the
+/// offset of the macro's opening parenthesis.
+extension ExpressionParser {
+    /// The iteration variable of comprehensions that only bind a value (`cel.bind`, `optMap`).
+    static let unusedIterVar = "#unused"
+
+    /// A global call, or the `has(a.b)` macro.
+    mutating func globalCallOrMacro(_ offset: Int, function: String, args: [Expr]) -> Expr {
+        if options.enableMacros, function == "has", args.count == 1 {
+            guard case .select(let operand, let field, _) = args[0].kind else {
+                report(SyntaxErrorCode.invalidMacroArgument,
+                       "invalid argument to has() macro: expected a field selection such as has(a.b)",
+                       at: Int(args[0].offset))
+                return call(offset, function, args)
+            }
+            return node(Int(args[0].offset), .select(operand: operand, field: field, testOnly: true))
+        }
+        return call(offset, function, args)
+    }
+
+    /// A receiver call `target.function(args)`, or the macro of that name and arity.
+    mutating func receiverCallOrMacro(_ offset: Int, target: Expr, function: String, args: [Expr]) -> Expr {
+        if options.enableMacros, let expanded = expandReceiverMacro(offset, target: target, function: function, args: args) {
+            return expanded
+        }
+        return node(offset, .call(target: target, function: function, args: args))
+    }
+
+    private mutating func expandReceiverMacro(_ offset: Int, target: Expr, function: String, args: [Expr]) -> Expr? {
+        switch (function, args.count) {
+        case ("all", 2), ("exists", 2), ("exists_one", 2), ("existsOne", 2):
+            guard let v = iterVar(args[0]) else { return failedMacro(offset, target, function, args) }
+            return quantifier(offset, function, target: target, iterVar: v, iterVar2: nil, predicate: args[1])
+        case ("all", 3), ("exists", 3), ("existsOne", 3):
+            guard let (v1, v2) = iterVars(args[0], args[1]) else { return failedMacro(offset, target, function, args) }
+            return quantifier(offset, function, target: target, iterVar: v1, iterVar2: v2, predicate: args[2])
+        case ("map", 2), ("map", 3):
+            guard let v = iterVar(args[0]) else { return failedMacro(offset, target, function, args) }
+            let filter = args.count == 3 ? args[1] : nil
+            return appendingComprehension(offset, target: target, iterVar: v, iterVar2: nil,
+                                          filter: filter, element: args[args.count - 1])
+        case ("filter", 2):
+            guard let v = iterVar(args[0]) else { return failedMacro(offset, target, function, args) }
+            return appendingComprehension(offset, target: target, iterVar: v, iterVar2: nil,
+                                          filter: args[1], element: args[0])
+        case ("transformList", 3), ("transformList", 4):
+            guard let (v1, v2) = iterVars(args[0], args[1]) else { return failedMacro(offset, target, function, args) }
+            let filter = args.count == 4 ? args[2] : nil
+            return appendingComprehension(offset, target: target, iterVar: v1, iterVar2: v2,
+                                          filter: filter, element: args[args.count - 1])
+        case ("transformMap", 3), ("transformMap", 4), ("transformMapEntry", 3), ("transformMapEntry", 4):
+            guard let (v1, v2) = iterVars(args[0], args[1]) else { return failedMacro(offset, target, function, args) }
+            let filter = args.count == 4 ? args[2] : nil
+            let transform = args[args.count - 1]
+            let insertArgs = function == "transformMap"
+                ? [accu(offset), node(Int(args[0].offset), .ident(v1)), transform]
+                : [accu(offset), transform]
+            var step = call(offset, Operators.mapInsert, insertArgs)
+            if let filter { step = call(offset, Operators.conditional, [filter, step, accu(offset)]) }
+            return comprehension(offset, target: target, iterVar: v1, iterVar2: v2,
+                                 accuInit: node(offset, .map(entries: [])),
+                                 condition: node(offset, .literal(.bool(true))),
+                                 step: step, result: accu(offset))
+        case ("bind", 3):
+            guard case .ident("cel") = target.kind else { return nil }
+            guard case .ident(let name) = args[0].kind else {
+                report(SyntaxErrorCode.invalidMacroArgument, "cel.bind() variable name must be a simple identifier",
+                       at: Int(args[0].offset))
+                return failedMacro(offset, target, function, args)
+            }
+            return bindComprehension(offset, range: node(offset, .list(elements: [], optionalIndices: [])),
+                                     name: name, initial: args[1], result: args[2])
+        case ("optMap", 2), ("optFlatMap", 2):
+            guard case .ident(let name) = args[0].kind else {
+                report(SyntaxErrorCode.invalidMacroArgument, "\(function)() variable name must be a simple identifier",
+                       at: Int(args[0].offset))
+                return failedMacro(offset, target, function, args)
+            }
+            // target.hasValue() ? optional.of(bind(name, target.value(), expr)) : optional.none()
+            // (optFlatMap leaves out the optional.of wrapper).
+            let targetCopy = copy(target)
+            let hasValue = node(offset, .call(target: target, function: "hasValue", args: []))
+            let value = node(offset, .call(target: targetCopy, function: "value", args: []))
+            let range = node(offset, .list(elements: [], optionalIndices: []))
+            var mapped = bindComprehension(offset, range: range, name: name, initial: value, result: args[1])
+            if function == "optMap" { mapped = call(offset, "optional.of", [mapped]) }
+            let none = call(offset, "optional.none", [])
+            return call(offset, Operators.conditional, [hasValue, mapped, none])
+        default:
+            return nil
+        }
+    }
+
+    /// After a reported macro error: keep the plain call so parsing can go on.
+    private mutating func failedMacro(_ offset: Int, _ target: Expr, _ function: String, _ args: [Expr]) -> Expr {
+        node(offset, .call(target: target, function: function, args: args))
+    }
+
+    private mutating func iterVar(_ arg: Expr) -> String? {
+        guard case .ident(let name) = arg.kind, !name.hasPrefix(".") else {
+            report(SyntaxErrorCode.invalidMacroArgument, "argument must be a simple name (the iteration variable)",
+                   at: Int(arg.offset))
+            return nil
+        }
+        return name
+    }
+
+    private mutating func iterVars(_ a: Expr, _ b: Expr) -> (String, String)? {
+        guard let v1 = iterVar(a), let v2 = iterVar(b) else { return nil }
+        if v1 == v2 {
+            report(SyntaxErrorCode.invalidMacroArgument, "duplicate variable name: \(v1)", at: Int(b.offset))
+            return nil
+        }
+        return (v1, v2)
+    }
+
+    private mutating func accu(_ offset: Int) -> Expr {
+        node(offset, .ident(accumulatorName))
+    }
+
+    private mutating func comprehension(_ offset: Int, target: Expr, iterVar: String, iterVar2: String?,
+                                        accuInit: Expr, condition: Expr, step: Expr, result: Expr) -> Expr {
+        node(offset, .comprehension(Comprehension(
+            iterVar: iterVar, iterVar2: iterVar2, iterRange: target, accuVar: accumulatorName,
+            accuInit: accuInit, loopCondition: condition, loopStep: step, result: result)))
+    }
+
+    /// `all`, `exists`, `exists_one`/`existsOne`, with one or two variables.
+    private mutating func quantifier(_ offset: Int, _ kind: String, target: Expr, iterVar: String,
+                                     iterVar2: String?, predicate: Expr) -> Expr {
+        let initial: Expr, condition: Expr, step: Expr, result: Expr
+        switch kind {
+        case "all":
+            initial = node(offset, .literal(.bool(true)))
+            condition = call(offset, Operators.notStrictlyFalse, [accu(offset)])
+            step = call(offset, Operators.logicalAnd, [accu(offset), predicate])
+            result = accu(offset)
+        case "exists":
+            initial = node(offset, .literal(.bool(false)))
+            condition = call(offset, Operators.notStrictlyFalse, [call(offset, Operators.logicalNot, [accu(offset)])])
+            step = call(offset, Operators.logicalOr, [accu(offset), predicate])
+            result = accu(offset)
+        default:  // exists_one / existsOne
+            initial = node(offset, .literal(.int(0)))
+            condition = node(offset, .literal(.bool(true)))
+            let plusOne = call(offset, Operators.add, [accu(offset), node(offset, .literal(.int(1)))])
+            step = call(offset, Operators.conditional, [predicate, plusOne, accu(offset)])
+            result = call(offset, Operators.equals, [accu(offset), node(offset, .literal(.int(1)))])
+        }
+        return comprehension(offset, target: target, iterVar: iterVar, iterVar2: iterVar2,
+                             accuInit: initial, condition: condition, step: step, result: result)
+    }
+
+    /// `map`, `filter`, `transformList`: `accu + [element]`, guarded by the filter if any.
+    private mutating func appendingComprehension(_ offset: Int, target: Expr, iterVar: String, iterVar2: String?,
+                                                 filter: Expr?, element: Expr) -> Expr {
+        let single = node(offset, .list(elements: [element], optionalIndices: []))
+        var step = call(offset, Operators.add, [accu(offset), single])
+        if let filter { step = call(offset, Operators.conditional, [filter, step, accu(offset)]) }
+        return comprehension(offset, target: target, iterVar: iterVar, iterVar2: iterVar2,
+                             accuInit: node(offset, .list(elements: [], optionalIndices: [])),
+                             condition: node(offset, .literal(.bool(true))),
+                             step: step, result: accu(offset))
+    }
+
+    /// `cel.bind(name, initial, result)`: a comprehension over an empty list whose
+    /// accumulator is the bound variable.
+    private mutating func bindComprehension(_ offset: Int, range: Expr, name: String, initial: Expr, result: Expr) -> Expr {
+        node(offset, .comprehension(Comprehension(
+            iterVar: Self.unusedIterVar, iterRange: range, accuVar: name, accuInit: initial,
+            loopCondition: node(offset, .literal(.bool(false))),
+            loopStep: node(offset, .ident(name)), result: result)))
+    }
+
+    /// A deep copy with fresh ids (macros that use their target twice). Recursion is
+    /// bounded because the tree's depth is already within the nesting limit.
+    mutating func copy(_ expr: Expr) -> Expr {
+        let offset = Int(expr.offset)
+        switch expr.kind {
+        case .literal, .ident:
+            return node(offset, expr.kind)
+        case .select(let operand, let field, let testOnly):
+            return node(offset, .select(operand: copy(operand), field: field, testOnly: testOnly))
+        case .call(let target, let function, let args):
+            let t = target.map { copy($0) }
+            return node(offset, .call(target: t, function: function, args: args.map { copy($0) }))
+        case .list(let elements, let optionalIndices):
+            return node(offset, .list(elements: elements.map { copy($0) }, optionalIndices: optionalIndices))
+        case .map(let entries):
+            let copied = entries.map { e in
+                MapEntry(id: newID(depth: 0), key: copy(e.key), value: copy(e.value), optional: e.optional)
+            }
+            return node(offset, .map(entries: copied))
+        case .comprehension(let c):
+            var d = c
+            d.iterRange = copy(c.iterRange)
+            d.accuInit = copy(c.accuInit)
+            d.loopCondition = copy(c.loopCondition)
+            d.loopStep = copy(c.loopStep)
+            d.result = copy(c.result)
+            return node(offset, .comprehension(d))
+        }
+    }
+}

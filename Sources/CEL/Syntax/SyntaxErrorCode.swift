@@ -1,0 +1,22 @@
+/// The stable diagnostic codes of the lexer and parser (`E1xx`) and of the parse-time
+/// limits (`E4xx`). Tools may match on them; they never change meaning.
+public enum SyntaxErrorCode {
+    /// A character that cannot start a token, or a malformed backquoted name.
+    public static let unexpectedCharacter = "E101"
+    /// A token where the grammar does not allow it (or a missing one).
+    public static let unexpectedToken = "E102"
+    /// An invalid escape sequence in a string or bytes literal.
+    public static let invalidEscape = "E103"
+    /// A string or bytes literal without its closing quote.
+    public static let unterminatedString = "E104"
+    /// A number literal that is malformed or out of range.
+    public static let invalidNumber = "E105"
+    /// A reserved word used as an identifier.
+    public static let reservedIdentifier = "E106"
+    /// A macro called with arguments it cannot expand (e.g. a non-identifier variable).
+    public static let invalidMacroArgument = "E107"
+    /// The source is larger than `Limits.maxSourceBytes`.
+    public static let sourceTooLarge = "E401"
+    /// Nesting deeper than `Limits.maxNestingDepth`.
+    public static let nestingTooDeep = "E402"
+}
