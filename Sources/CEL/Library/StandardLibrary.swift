@@ -1,0 +1,55 @@
+/// The whole function library the engine offers: the core (operators, conversions,
+/// collections, strings predicates) plus the time library and the extensions. This is
+/// the single entry point the checker and the planner use.
+public enum StandardLibrary {
+    /// Every library function, one `FunctionDecl` per name, with the overloads of all
+    /// libraries that declare that name merged (e.g. `_+_` gets the core number, string,
+    /// bytes and list overloads and the time library's timestamp/duration ones). Overload
+    /// ids are cel-go's; when two libraries declare the same id the first one wins.
+    ///
+    /// Parameter types are exact so that the run time can pick an overload when the checker
+    /// could only say `dyn` (see ``Value/conforms(to:)``); type parameters (`A`, `K`, `V`)
+    /// stand for any type and tie parameters together for the checker.
+    public static func declarations(limits: Limits = .default) -> [FunctionDecl] {
+        merge(libraries(limits: limits))
+    }
+
+    /// The function name used by the `transformMap` expansion to add an entry to the
+    /// accumulated map (also declared as `cel.@mapInsert`, cel-go's name).
+    public static let mapInsertFunction = CoreCollections.mapInsert
+
+    /// The libraries in precedence order.
+    static func libraries(limits: Limits) -> [[FunctionDecl]] {
+        [
+            CoreArithmetic.declarations(limits: limits),
+            CoreComparisons.declarations(),
+            CoreCollections.declarations(limits: limits),
+            CoreConversions.declarations(),
+            TimeLibrary.declarations(limits: limits),
+        ]
+    }
+
+    /// Merges declarations by function name, keeping first-seen order and dropping
+    /// overloads whose id was already declared under that name.
+    public static func merge(_ libraries: [[FunctionDecl]]) -> [FunctionDecl] {
+        var result: [FunctionDecl] = []
+        var position: [String: Int] = [:]
+        var seen: [String: Set<String>] = [:]
+        for library in libraries {
+            for decl in library {
+                let i: Int
+                if let existing = position[decl.name] {
+                    i = existing
+                } else {
+                    i = result.count
+                    position[decl.name] = i
+                    result.append(FunctionDecl(name: decl.name, overloads: []))
+                }
+                for overload in decl.overloads where seen[decl.name, default: []].insert(overload.id).inserted {
+                    result[i].overloads.append(overload)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+extension Value: CustomStringConvertible {
+    /// The value in CEL literal syntax where one exists: `1`, `1u`, `1.5`, `"a"`, `b"\x00"`,
+    /// `[1, 2]`, `{"k": v}`, `null`, `int`, `timestamp("2020-01-01T00:00:00Z")`,
+    /// `duration("1.5s")`, `optional.of(1)`, `optional.none()`; errors as `error("message")`.
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .uint(let u): return "\(u)u"
+        case .double(let d):
+            if d.isNaN { return "double(\"NaN\")" }
+            if d.isInfinite { return d < 0 ? "double(\"-Infinity\")" : "double(\"Infinity\")" }
+            return DoubleFormatting.roundTrip(d)
+        case .string(let s): return Value.quoted(s)
+        case .bytes(let b):
+            var out = "b\""
+            for byte in b {
+                switch byte {
+                case UInt8(ascii: "\""): out += "\\\""
+                case UInt8(ascii: "\\"): out += "\\\\"
+                case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte))
+                default:
+                    let hex = String(byte, radix: 16)
+                    out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+                }
+            }
+            return out + "\""
+        case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .map(let m):
+            var parts: [String] = []
+            parts.reserveCapacity(m.count)
+            for i in 0..<m.count { parts.append("\(m.keys[i]): \(m.values[i])") }
+            return "{" + parts.joined(separator: ", ") + "}"
+        case .type(let t): return t.runtimeName
+        case .timestamp(let t): return "timestamp(\"\(ValueText.rfc3339(t))\")"
+        case .duration(let d): return "duration(\"\(ValueText.duration(d))\")"
+        case .optional(let o):
+            if let v = o.value { return "optional.of(\(v))" }
+            return "optional.none()"
+        case .error(let e): return "error(\(Value.quoted(e.message)))"
+        }
+    }
+
+    /// A double-quoted CEL string literal with the necessary escapes.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
