@@ -1,0 +1,84 @@
+/// A compiled expression: immutable, evaluated synchronously without locks, safe to use
+/// from many threads at once.
+public struct Program: Sendable {
+    /// The checker's type of the result (`dyn` when it depends on the input).
+    public var resultType: CELType
+    /// The variables the expression reads, in slot order.
+    public var variableNames: [String] { core.variableNames }
+
+    let core: ProgramCore
+
+    init(root: Node, variableNames: [String], localCount: Int, resultType: CELType, limits: Limits) {
+        self.resultType = resultType
+        self.core = ProgramCore(root: root, variableNames: variableNames, localCount: localCount, limits: limits)
+    }
+
+    /// Evaluates with variables bound by name. A variable the expression reads but the
+    /// bindings lack evaluates to an error. Errors are returned as `.error` values.
+    public func evaluate(_ bindings: [String: Value] = [:]) -> Value {
+        evaluate(Activation(program: self, bindings: bindings))
+    }
+
+    /// Evaluates with pre-bound slots (the fast path for repeated evaluation).
+    public func evaluate(_ activation: Activation) -> Value {
+        if let constant = core.constant { return constant }
+        var frame = Frame(variables: activation.values, localCount: core.localCount, limits: core.limits)
+        return core.root.eval(&frame)
+    }
+
+    /// A fresh activation for this program with every variable unbound.
+    public func makeActivation() -> Activation { Activation(program: self, bindings: [:]) }
+}
+
+/// The shared, immutable part of a program.
+final class ProgramCore: Sendable {
+    let root: Node
+    let variableNames: [String]
+    let slots: [String: Int]
+    let localCount: Int
+    let limits: Limits
+    /// The result when the whole expression folded to a constant.
+    let constant: Value?
+
+    init(root: Node, variableNames: [String], localCount: Int, limits: Limits) {
+        self.root = root
+        self.variableNames = variableNames
+        var slots: [String: Int] = [:]
+        for (i, name) in variableNames.enumerated() { slots[name] = i }
+        self.slots = slots
+        self.localCount = localCount
+        self.limits = limits
+        self.constant = root.constantValue
+    }
+}
+
+/// Variable values bound to a program's slots, ready for repeated evaluation.
+public struct Activation: Sendable {
+    let slots: [String: Int]
+    var values: [Value]
+
+    /// Binds the variables of `program` from `bindings`; missing ones are unbound.
+    public init(program: Program, bindings: [String: Value]) {
+        self.slots = program.core.slots
+        self.values = program.core.variableNames.map { name in
+            bindings[name] ?? Activation.unbound(name)
+        }
+    }
+
+    static func unbound(_ name: String) -> Value {
+        .error(CELError("no such attribute: variable '\(name)' is not bound"))
+    }
+
+    /// Binds one variable; returns false if the program does not read that variable.
+    @discardableResult
+    public mutating func bind(_ name: String, _ value: Value) -> Bool {
+        guard let slot = slots[name] else { return false }
+        values[slot] = value
+        return true
+    }
+
+    /// The value bound to a variable the program reads.
+    public subscript(name: String) -> Value? {
+        slots[name].map { values[$0] }
+    }
+}

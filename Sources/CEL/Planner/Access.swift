@@ -1,0 +1,135 @@
+/// Field selection, presence tests and indexing on values, shared by the evaluator nodes.
+/// Results that are errors carry no offset; the calling node attaches its own.
+enum Access {
+    /// Looks a string key up in a map; small maps are scanned (cheaper than hashing).
+    @inline(__always)
+    static func field(_ map: CELMap, _ name: String) -> Value? {
+        let count = map.count
+        if count <= 8 {
+            let keys = map.keys
+            for i in 0..<count {
+                if case .string(let k) = keys[i], k == name { return map.values[i] }
+            }
+            return nil
+        }
+        return map[string: name]
+    }
+
+    static func unsupportedSelection(_ value: Value) -> CELError {
+        CELError("type '\(value.runtimeType.runtimeName)' does not support field selection")
+    }
+
+    /// `operand.field`.
+    static func select(_ operand: Value, _ name: String) -> Value {
+        switch operand {
+        case .map(let m):
+            if let v = field(m, name) { return v }
+            return .error(.noSuchKey(.string(name)))
+        case .error:
+            return operand
+        case .optional(let o):
+            guard let inner = o.value else { return operand }
+            return optionalSelect(inner, name)
+        default:
+            return .error(unsupportedSelection(operand))
+        }
+    }
+
+    /// `has(operand.field)`.
+    static func has(_ operand: Value, _ name: String) -> Value {
+        switch operand {
+        case .map(let m):
+            return .bool(field(m, name) != nil)
+        case .error:
+            return operand
+        case .optional(let o):
+            guard let inner = o.value else { return .bool(false) }
+            return has(inner, name)
+        default:
+            return .error(unsupportedSelection(operand))
+        }
+    }
+
+    /// `operand.?field`: an optional of the field, none when absent.
+    static func optionalSelect(_ operand: Value, _ name: String) -> Value {
+        switch operand {
+        case .map(let m):
+            return .optional(OptionalValue(field(m, name)))
+        case .error:
+            return operand
+        case .optional(let o):
+            guard let inner = o.value else { return operand }
+            return optionalSelect(inner, name)
+        default:
+            return .error(unsupportedSelection(operand))
+        }
+    }
+
+    /// The list position an index value denotes, when it is an integral number.
+    static func position(_ index: Value) -> Int64? {
+        switch index {
+        case .int(let i): return i
+        case .uint(let u): return u <= UInt64(Int64.max) ? Int64(u) : Int64.max
+        case .double(let d):
+            guard d.isFinite, d.rounded(.towardZero) == d,
+                  d >= -9.223372036854775808e18, d < 9.223372036854775808e18 else { return nil }
+            return Int64(d)
+        default: return nil
+        }
+    }
+
+    /// `operand[index]`.
+    static func index(_ operand: Value, _ index: Value) -> Value {
+        if case .error = operand { return operand }
+        if case .error = index { return index }
+        switch operand {
+        case .list(let items):
+            guard let i = position(index) else {
+                return .error(.noSuchOverload("_[_]", operand, index))
+            }
+            guard i >= 0, i < Int64(items.count) else {
+                return .error(CELError("index out of bounds: \(i)"))
+            }
+            return items[Int(i)]
+        case .map(let m):
+            guard CELMap.key(for: index) != nil || isKeyKind(index) else {
+                return .error(CELError("unsupported map key type: \(index.runtimeType.runtimeName)"))
+            }
+            if let v = m[index] { return v }
+            return .error(.noSuchKey(index))
+        case .optional(let o):
+            guard let inner = o.value else { return operand }
+            return optionalIndex(inner, index)
+        default:
+            return .error(.noSuchOverload("_[_]", operand, index))
+        }
+    }
+
+    private static func isKeyKind(_ v: Value) -> Bool {
+        switch v {
+        case .double: return true
+        default: return false
+        }
+    }
+
+    /// `operand[?index]`: an optional of the element, none when absent.
+    static func optionalIndex(_ operand: Value, _ index: Value) -> Value {
+        if case .error = operand { return operand }
+        if case .error = index { return index }
+        switch operand {
+        case .list(let items):
+            guard let i = position(index) else {
+                return .error(.noSuchOverload("_[?_]", operand, index))
+            }
+            guard i >= 0, i < Int64(items.count) else { return .optional(.none) }
+            return .optional(OptionalValue(items[Int(i)]))
+        case .map(let m):
+            return .optional(OptionalValue(m[index]))
+        case .optional(let o):
+            guard let inner = o.value else { return operand }
+            return optionalIndex(inner, index)
+        default:
+            return .error(.noSuchOverload("_[?_]", operand, index))
+        }
+    }
+}

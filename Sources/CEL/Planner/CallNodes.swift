@@ -1,0 +1,100 @@
+/// Calls of library and host functions: pre-resolved overloads (called directly) and
+/// run-time dispatch (when argument types were `dyn`).
+
+final class UnaryCallNode: Node, @unchecked Sendable {
+    let arg: Node
+    let function: @Sendable (Value) -> Value
+    let strict: Bool
+    init(_ arg: Node, _ function: @escaping @Sendable (Value) -> Value, strict: Bool, offset: Int32) {
+        self.arg = arg
+        self.function = function
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = arg.eval(&frame)
+        if strict, case .error = a { return a }
+        return located(function(a))
+    }
+}
+
+final class BinaryCallNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    let function: @Sendable (Value, Value) -> Value
+    let strict: Bool
+    init(_ lhs: Node, _ rhs: Node, _ function: @escaping @Sendable (Value, Value) -> Value, strict: Bool, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        self.function = function
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = lhs.eval(&frame)
+        let b = rhs.eval(&frame)
+        if strict {
+            if case .error = a { return a }
+            if case .error = b { return b }
+        }
+        return located(function(a, b))
+    }
+}
+
+/// A pre-resolved call with any number of arguments.
+final class DirectCallNode: Node, @unchecked Sendable {
+    let args: [Node]
+    let implementation: Implementation
+    let strict: Bool
+    init(_ args: [Node], _ implementation: Implementation, strict: Bool, offset: Int32) {
+        self.args = args
+        self.implementation = implementation
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(args.count)
+        for node in args {
+            let v = node.eval(&frame)
+            if strict, case .error = v { return v }
+            values.append(v)
+        }
+        return located(Dispatcher.invoke(implementation, values))
+    }
+}
+
+/// A call whose overload is chosen from the argument values at run time.
+final class DispatchCallNode: Node, @unchecked Sendable {
+    let args: [Node]
+    let dispatcher: Dispatcher
+    init(_ args: [Node], _ dispatcher: Dispatcher, offset: Int32) {
+        self.args = args
+        self.dispatcher = dispatcher
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(args.count)
+        for node in args { values.append(node.eval(&frame)) }
+        return located(dispatcher.call(values))
+    }
+}
+
+/// A call of a compiled (module) function: arguments go to the callee's parameter slots
+/// and the callee spends the caller's cost budget.
+final class CompiledCallNode: Node, @unchecked Sendable {
+    let args: [Node]
+    let function: CompiledFunction
+    init(_ args: [Node], _ function: CompiledFunction, offset: Int32) {
+        self.args = args
+        self.function = function
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(args.count)
+        for node in args { values.append(node.eval(&frame)) }
+        return located(function.invoke(values, caller: &frame))
+    }
+}

@@ -1,0 +1,196 @@
+/// Comprehensions (the expansion of every macro) and the in-place accumulator steps
+/// that make `map`/`filter`/`transformList` append and `transformMap` insert without
+/// copying the accumulator on every iteration.
+
+final class ComprehensionNode: Node, @unchecked Sendable {
+    let range: Node
+    let iterSlot: Int
+    /// The second variable's slot, for two-variable comprehensions.
+    let iter2Slot: Int?
+    let accuSlot: Int
+    let accuInit: Node
+    /// nil when the loop condition is the constant `true`.
+    let condition: Node?
+    let step: Node
+    let result: Node
+    /// Cost charged per iteration: the nodes of the condition and the step.
+    let iterationCost: Int
+
+    init(range: Node, iterSlot: Int, iter2Slot: Int?, accuSlot: Int, accuInit: Node,
+         condition: Node?, step: Node, result: Node, iterationCost: Int, offset: Int32) {
+        self.range = range
+        self.iterSlot = iterSlot
+        self.iter2Slot = iter2Slot
+        self.accuSlot = accuSlot
+        self.accuInit = accuInit
+        self.condition = condition
+        self.step = step
+        self.result = result
+        self.iterationCost = iterationCost
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        frame.locals[accuSlot] = accuInit.eval(&frame)
+        switch rangeValue {
+        case .list(let items):
+            for (i, item) in items.enumerated() {
+                if let stop = startIteration(&frame) { return stop }
+                if let slot = iter2Slot {
+                    frame.locals[iterSlot] = .int(Int64(i))
+                    frame.locals[slot] = item
+                } else {
+                    frame.locals[iterSlot] = item
+                }
+                if !iterate(&frame) { break }
+            }
+        case .map(let map):
+            let keys = map.keys, values = map.values
+            for i in 0..<keys.count {
+                if let stop = startIteration(&frame) { return stop }
+                frame.locals[iterSlot] = keys[i]
+                if let slot = iter2Slot { frame.locals[slot] = values[i] }
+                if !iterate(&frame) { break }
+            }
+        case .error(let e):
+            return .error(e)
+        default:
+            return fail(CELError("expression of type '\(rangeValue.runtimeType.runtimeName)' cannot be the range of a comprehension"))
+        }
+        let value = result.eval(&frame)
+        frame.locals[accuSlot] = .null
+        return value
+    }
+
+    /// Counts one iteration against the limits; returns the error that stops the loop.
+    @inline(__always)
+    private func startIteration(_ frame: inout Frame) -> Value? {
+        frame.iterations &+= 1
+        if frame.iterations > frame.maxIterations {
+            frame.locals[accuSlot] = .null
+            return .error(CELError(Frame.iterationsExceeded.message, offset: offset))
+        }
+        if let e = frame.charge(iterationCost) {
+            frame.locals[accuSlot] = .null
+            return .error(CELError(e.message, offset: offset))
+        }
+        return nil
+    }
+
+    /// Runs the condition and the step; false when the condition stops the loop.
+    @inline(__always)
+    private func iterate(_ frame: inout Frame) -> Bool {
+        if let condition {
+            guard case .bool(true) = condition.eval(&frame) else { return false }
+        }
+        let next = step.eval(&frame)
+        frame.locals[accuSlot] = next
+        return true
+    }
+}
+
+/// The step `accu + [element]`: appends to the accumulator in place.
+final class AppendStepNode: Node, @unchecked Sendable {
+    let accuSlot: Int
+    let element: Node
+    let maxCount: Int
+    init(accuSlot: Int, element: Node, maxCount: Int, offset: Int32) {
+        self.accuSlot = accuSlot
+        self.element = element
+        self.maxCount = maxCount
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let e = element.eval(&frame)
+        if case .error = e { return e }
+        switch frame.locals[accuSlot].appendInPlace(e, maxCount: maxCount) {
+        case .appended: return frame.locals[accuSlot]
+        case .tooLarge: return fail(CELError("list exceeds the size limit (Limits.maxCollectionSize)"))
+        case .notAList: return frame.locals[accuSlot]
+        }
+    }
+}
+
+/// The step `@mapInsert(accu, key, value)`: inserts into the accumulator in place.
+final class MapInsertStepNode: Node, @unchecked Sendable {
+    let accuSlot: Int
+    let key: Node
+    let value: Node
+    let maxCount: Int
+    init(accuSlot: Int, key: Node, value: Node, maxCount: Int, offset: Int32) {
+        self.accuSlot = accuSlot
+        self.key = key
+        self.value = value
+        self.maxCount = maxCount
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let k = key.eval(&frame)
+        if case .error = k { return k }
+        let v = value.eval(&frame)
+        if case .error = v { return v }
+        if let problem = frame.locals[accuSlot].insertInPlace(k, v, maxCount: maxCount) {
+            return fail(problem)
+        }
+        return frame.locals[accuSlot]
+    }
+}
+
+/// `@mapInsert(map, key, value)` anywhere else: a copy with the entry added.
+final class MapInsertNode: Node, @unchecked Sendable {
+    let map: Node
+    let key: Node
+    let value: Node
+    init(map: Node, key: Node, value: Node, offset: Int32) {
+        self.map = map
+        self.key = key
+        self.value = value
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        var m = map.eval(&frame)
+        if case .error = m { return m }
+        let k = key.eval(&frame)
+        if case .error = k { return k }
+        let v = value.eval(&frame)
+        if case .error = v { return v }
+        if let problem = m.insertInPlace(k, v, maxCount: Int.max) { return fail(problem) }
+        return m
+    }
+}
+
+enum AppendOutcome {
+    case appended, tooLarge, notAList
+}
+
+extension Value {
+    /// Appends to a list value without copying its storage when it is uniquely held.
+    mutating func appendInPlace(_ element: Value, maxCount: Int) -> AppendOutcome {
+        guard case .list(var items) = self else { return .notAList }
+        guard items.count < maxCount else { return .tooLarge }
+        self = .null  // drop this reference so that `items` is the only one
+        items.append(element)
+        self = .list(items)
+        return .appended
+    }
+
+    /// Inserts a new entry into a map value in place; the error when the value is not a
+    /// map, the key is invalid or already present, or the map is full.
+    mutating func insertInPlace(_ key: Value, _ value: Value, maxCount: Int) -> CELError? {
+        guard case .map(var map) = self else {
+            if case .error(let e) = self { return e }
+            return CELError("no such overload: @mapInsert(\(runtimeType.runtimeName))")
+        }
+        guard map.count < maxCount else {
+            return CELError("map exceeds the size limit (Limits.maxCollectionSize)")
+        }
+        self = .null
+        let problem = MapNode.insert(&map, key, value)
+        self = .map(map)
+        return problem
+    }
+}

@@ -1,0 +1,97 @@
+/// `&&`, `||`, `?:` and `@not_strictly_false`: the non-strict operators. `&&` and `||`
+/// are commutative over errors: `false && error` and `error && false` are both false,
+/// and an error only wins when the other side does not decide the result.
+
+final class AndNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    init(_ lhs: Node, _ rhs: Node, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .bool(false) = l { return l }
+        let r = rhs.eval(&frame)
+        if case .bool(let b) = r {
+            if !b { return r }
+            if case .bool = l { return l }
+        }
+        if case .error = l { return l }
+        if case .error = r { return r }
+        return fail(.noSuchOverload("_&&_", l, r))
+    }
+}
+
+final class OrNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    init(_ lhs: Node, _ rhs: Node, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .bool(true) = l { return l }
+        let r = rhs.eval(&frame)
+        if case .bool(let b) = r {
+            if b { return r }
+            if case .bool = l { return l }
+        }
+        if case .error = l { return l }
+        if case .error = r { return r }
+        return fail(.noSuchOverload("_||_", l, r))
+    }
+}
+
+final class ConditionalNode: Node, @unchecked Sendable {
+    let condition: Node
+    let then: Node
+    let otherwise: Node
+    init(_ condition: Node, _ then: Node, _ otherwise: Node, offset: Int32) {
+        self.condition = condition
+        self.then = then
+        self.otherwise = otherwise
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        switch condition.eval(&frame) {
+        case .bool(true): return then.eval(&frame)
+        case .bool(false): return otherwise.eval(&frame)
+        case .error(let e): return .error(e)
+        case let c: return fail(.noSuchOverload("_?_:_", c))
+        }
+    }
+}
+
+/// `@not_strictly_false(x)`: true unless `x` is `false` (errors count as true), so that
+/// `all`/`exists` keep iterating past errors and decide at the end.
+final class NotStrictlyFalseNode: Node, @unchecked Sendable {
+    let operand: Node
+    init(_ operand: Node, offset: Int32) {
+        self.operand = operand
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        if case .bool(false) = operand.eval(&frame) { return .bool(false) }
+        return .bool(true)
+    }
+}
+
+/// `!x` for a bool.
+final class NotNode: Node, @unchecked Sendable {
+    let operand: Node
+    init(_ operand: Node, offset: Int32) {
+        self.operand = operand
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        switch operand.eval(&frame) {
+        case .bool(let b): return .bool(!b)
+        case .error(let e): return .error(e)
+        case let v: return fail(.noSuchOverload("!_", v))
+        }
+    }
+}

@@ -1,0 +1,223 @@
+/// Specialised nodes for the hot operators: arithmetic and comparisons with inline
+/// int/double fast paths, equality, string concatenation chains and `in` over constant
+/// lists. Anything the fast paths do not cover goes to the library's overloads.
+
+enum ArithmeticOperator: Sendable {
+    case add, subtract, multiply, divide, modulo
+}
+
+final class ArithmeticNode: Node, @unchecked Sendable {
+    let op: ArithmeticOperator
+    let lhs: Node
+    let rhs: Node
+    let fallback: Dispatcher
+    init(_ op: ArithmeticOperator, _ lhs: Node, _ rhs: Node, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.rhs = rhs
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        let r = rhs.eval(&frame)
+        switch (l, r) {
+        case (.int(let a), .int(let b)):
+            return intResult(a, b)
+        case (.double(let a), .double(let b)):
+            switch op {
+            case .add: return .double(a + b)
+            case .subtract: return .double(a - b)
+            case .multiply: return .double(a * b)
+            case .divide: return .double(a / b)
+            case .modulo: break
+            }
+        default:
+            break
+        }
+        if case .error = l { return l }
+        if case .error = r { return r }
+        return located(fallback.call([l, r]))
+    }
+
+    @inline(__always)
+    private func intResult(_ a: Int64, _ b: Int64) -> Value {
+        let (v, overflow): (Int64, Bool)
+        switch op {
+        case .add: (v, overflow) = a.addingReportingOverflow(b)
+        case .subtract: (v, overflow) = a.subtractingReportingOverflow(b)
+        case .multiply: (v, overflow) = a.multipliedReportingOverflow(by: b)
+        case .divide:
+            if b == 0 { return fail(.divisionByZero) }
+            (v, overflow) = a.dividedReportingOverflow(by: b)
+        case .modulo:
+            if b == 0 { return fail(.modulusByZero) }
+            (v, overflow) = a.remainderReportingOverflow(dividingBy: b)
+        }
+        return overflow ? fail(.overflow) : .int(v)
+    }
+}
+
+enum ComparisonOperator: Sendable {
+    case less, lessEquals, greater, greaterEquals
+
+    @inline(__always)
+    func holds(_ ordering: CELOrdering) -> Bool {
+        switch (self, ordering) {
+        case (_, .unordered): return false
+        case (.less, .less), (.lessEquals, .less), (.lessEquals, .equal),
+             (.greater, .greater), (.greaterEquals, .greater), (.greaterEquals, .equal):
+            return true
+        default: return false
+        }
+    }
+}
+
+final class ComparisonNode: Node, @unchecked Sendable {
+    let op: ComparisonOperator
+    let lhs: Node
+    let rhs: Node
+    let fallback: Dispatcher
+    init(_ op: ComparisonOperator, _ lhs: Node, _ rhs: Node, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.rhs = rhs
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        let r = rhs.eval(&frame)
+        switch (l, r) {
+        case (.int(let a), .int(let b)):
+            switch op {
+            case .less: return .bool(a < b)
+            case .lessEquals: return .bool(a <= b)
+            case .greater: return .bool(a > b)
+            case .greaterEquals: return .bool(a >= b)
+            }
+        case (.double(let a), .double(let b)):
+            switch op {
+            case .less: return .bool(a < b)
+            case .lessEquals: return .bool(a <= b)
+            case .greater: return .bool(a > b)
+            case .greaterEquals: return .bool(a >= b)
+            }
+        case (.error, _):
+            return l
+        case (_, .error):
+            return r
+        default:
+            if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
+            return located(fallback.call([l, r]))
+        }
+    }
+}
+
+/// `==` and `!=` (with `negated`): CEL equality, strict in errors.
+final class EqualsNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    let negated: Bool
+    init(_ lhs: Node, _ rhs: Node, negated: Bool, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        self.negated = negated
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        let r = rhs.eval(&frame)
+        let equal: Bool
+        switch (l, r) {
+        case (.string(let a), .string(let b)): equal = Value.utf8Equal(a, b)
+        case (.int(let a), .int(let b)): equal = a == b
+        case (.error, _): return l
+        case (_, .error): return r
+        default: equal = l.celEquals(r)
+        }
+        return .bool(equal != negated)
+    }
+}
+
+/// `a + b + c + ...` where the checker knows every operand is a string: one allocation.
+final class ConcatNode: Node, @unchecked Sendable {
+    let parts: [Node]
+    let maxBytes: Int
+    init(_ parts: [Node], maxBytes: Int, offset: Int32) {
+        self.parts = parts
+        self.maxBytes = maxBytes
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        var result = ""
+        for node in parts {
+            switch node.eval(&frame) {
+            case .string(let s):
+                if result.utf8.count + s.utf8.count > maxBytes {
+                    return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
+                }
+                result += s
+            case .error(let e):
+                return .error(e)
+            case let v:
+                return fail(.noSuchOverload("_+_", .string(result), v))
+            }
+        }
+        return .string(result)
+    }
+}
+
+/// `x in [constant ints]`: binary search over the sorted constants.
+final class InIntListNode: Node, @unchecked Sendable {
+    let operand: Node
+    let sorted: [Int64]
+    init(_ operand: Node, sorted: [Int64], offset: Int32) {
+        self.operand = operand
+        self.sorted = sorted
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let v = operand.eval(&frame)
+        let needle: Int64
+        switch v {
+        case .int(let i): needle = i
+        case .error: return v
+        default:
+            guard case .int(let i)? = CELMap.key(for: v) else { return .bool(false) }
+            needle = i
+        }
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let x = sorted[mid]
+            if x == needle { return .bool(true) }
+            if x < needle { lo = mid + 1 } else { hi = mid }
+        }
+        return .bool(false)
+    }
+}
+
+/// `x in [constants]` where every constant can be a map key (bool, int, uint, string or an
+/// integral double): a hash set with CEL's numeric key normalisation.
+final class InKeySetNode: Node, @unchecked Sendable {
+    let operand: Node
+    let keys: Set<CELMap.Key>
+    init(_ operand: Node, keys: Set<CELMap.Key>, offset: Int32) {
+        self.operand = operand
+        self.keys = keys
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let v = operand.eval(&frame)
+        if case .error = v { return v }
+        guard let key = CELMap.key(for: v) else { return .bool(false) }
+        return .bool(keys.contains(key))
+    }
+}

@@ -1,0 +1,326 @@
+/// Turns a checked expression into a tree of evaluator nodes: variables become slots,
+/// comprehension variables local slots, overloads are pre-resolved where the checker knew
+/// the types, hot operators get specialised nodes, and pure calls on constants are folded.
+struct Planner {
+    let checked: CheckedExpr
+    let declarations: Declarations
+    let limits: Limits
+    /// Variable names in slot order.
+    private(set) var variableNames: [String]
+    private var variableSlots: [String: Int]
+    private(set) var localCount = 0
+    /// Comprehension variables in scope, innermost last.
+    private var scopes: [[String: Int]] = []
+    /// Nodes created so far; used for the static cost of loop bodies and functions.
+    private(set) var nodeCount = 0
+
+    /// `parameters` occupy the first variable slots (compiled functions).
+    init(checked: CheckedExpr, declarations: Declarations, limits: Limits, parameters: [String] = []) {
+        self.checked = checked
+        self.declarations = declarations
+        self.limits = limits
+        self.variableNames = parameters
+        var slots: [String: Int] = [:]
+        for (i, p) in parameters.enumerated() { slots[p] = i }
+        self.variableSlots = slots
+    }
+
+    mutating func plan() -> Node { plan(checked.expr) }
+
+    // MARK: - Expressions
+
+    private mutating func plan(_ e: Expr) -> Node {
+        nodeCount += 1
+        switch e.kind {
+        case .literal(let c):
+            return ConstNode(Planner.value(of: c), offset: e.offset)
+        case .ident(let name):
+            if let slot = localSlot(name) { return LocalNode(slot: slot, offset: e.offset) }
+            return planReference(e, name: name)
+        case .select(let operand, let field, let testOnly):
+            if testOnly {
+                return fold(HasNode(operand: plan(operand), field: field, offset: e.offset))
+            }
+            if checked.references[e.id] != nil { return planReference(e, name: field) }
+            var fields = [field], offsets = [e.offset]
+            var base = operand
+            while case .select(let inner, let f, false) = base.kind, checked.references[base.id] == nil {
+                fields.append(f)
+                offsets.append(base.offset)
+                base = inner
+                nodeCount += 1
+            }
+            return fold(SelectNode(operand: plan(base), fields: fields.reversed(), offsets: offsets.reversed()))
+        case .call(let target, let function, let args):
+            return planCall(e, target: target, function: function, args: args)
+        case .list(let elements, let optionalIndices):
+            let nodes = elements.map { plan($0) }
+            return fold(ListNode(elements: nodes, optionalIndices: Set(optionalIndices), offset: e.offset))
+        case .map(let entries):
+            let keys = entries.map { plan($0.key) }
+            let values = entries.map { plan($0.value) }
+            return fold(MapNode(keys: keys, values: values, optional: entries.map(\.optional), offset: e.offset))
+        case .comprehension(let c):
+            return planComprehension(e, c)
+        }
+    }
+
+    private func localSlot(_ name: String) -> Int? {
+        for scope in scopes.reversed() {
+            if let slot = scope[name] { return slot }
+        }
+        return nil
+    }
+
+    private mutating func variableSlot(_ name: String) -> Int {
+        if let slot = variableSlots[name] { return slot }
+        let slot = variableNames.count
+        variableNames.append(name)
+        variableSlots[name] = slot
+        return slot
+    }
+
+    private mutating func planReference(_ e: Expr, name: String) -> Node {
+        switch checked.references[e.id] {
+        case .variable(let full)?:
+            return VariableNode(slot: variableSlot(full), offset: e.offset)
+        case .constant(let value)?:
+            return ConstNode(value, offset: e.offset)
+        default:
+            return ErrorNode(CELError("undeclared reference to '\(name)' (in container '\(declarations.container)')"),
+                             offset: e.offset)
+        }
+    }
+
+    // MARK: - Calls
+
+    private mutating func planCall(_ e: Expr, target: Expr?, function: String, args: [Expr]) -> Node {
+        if target == nil, let special = planSpecialForm(e, function, args) { return special }
+        switch checked.references[e.id] {
+        case .compiled(let fn, let namespaced)?:
+            var argNodes: [Node] = []
+            if let target, !namespaced { argNodes.append(plan(target)) }
+            argNodes += args.map { plan($0) }
+            return CompiledCallNode(argNodes, fn, offset: e.offset)
+        case .overloads(let name, let candidates, let namespaced)?:
+            var argExprs: [Expr] = []
+            if let target, !namespaced { argExprs.append(target) }
+            argExprs += args
+            return planOverloadCall(e, name: name, candidates: candidates, args: argExprs)
+        default:
+            return ErrorNode(CELError("unbound function: '\(function)'"), offset: e.offset)
+        }
+    }
+
+    private mutating func planOverloadCall(_ e: Expr, name: String, candidates: [Overload], args: [Expr]) -> Node {
+        let nodes = args.map { plan($0) }
+        let dispatcher = Dispatcher(function: name, candidates: candidates)
+        let pure = declarations.pureFunctions.contains(name)
+        let argTypes = args.map { checked.types[$0.id] ?? .dyn }
+        let node: Node
+        switch (name, nodes.count) {
+        case (Operators.add, 2) where argTypes.allSatisfy({ $0 == .string }):
+            node = ConcatNode(concatParts(nodes), maxBytes: limits.maxStringBytes, offset: e.offset)
+        case (Operators.add, 2):
+            node = ArithmeticNode(.add, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.subtract, 2):
+            node = ArithmeticNode(.subtract, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.multiply, 2):
+            node = ArithmeticNode(.multiply, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.divide, 2):
+            node = ArithmeticNode(.divide, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.modulo, 2):
+            node = ArithmeticNode(.modulo, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.less, 2):
+            node = ComparisonNode(.less, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.lessEquals, 2):
+            node = ComparisonNode(.lessEquals, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.greater, 2):
+            node = ComparisonNode(.greater, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.greaterEquals, 2):
+            node = ComparisonNode(.greaterEquals, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+        case (Operators.equals, 2):
+            node = EqualsNode(nodes[0], nodes[1], negated: false, offset: e.offset)
+        case (Operators.notEquals, 2):
+            node = EqualsNode(nodes[0], nodes[1], negated: true, offset: e.offset)
+        case (Operators.logicalNot, 1):
+            node = NotNode(nodes[0], offset: e.offset)
+        case (Operators.in, 2):
+            node = planIn(nodes[0], nodes[1], dispatcher: dispatcher, offset: e.offset)
+        default:
+            if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
+                let overload = candidates[0]
+                switch overload.implementation {
+                case .unary(let f) where nodes.count == 1:
+                    node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, offset: e.offset)
+                case .binary(let f) where nodes.count == 2:
+                    node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, offset: e.offset)
+                default:
+                    node = DirectCallNode(nodes, overload.implementation, strict: overload.isStrict, offset: e.offset)
+                }
+            } else {
+                node = DispatchCallNode(nodes, dispatcher, offset: e.offset)
+            }
+        }
+        return pure && nodes.allSatisfy({ $0.constantValue != nil }) ? evaluateNow(node) : node
+    }
+
+    /// Flattens nested string concatenations into one list of parts.
+    private func concatParts(_ nodes: [Node]) -> [Node] {
+        nodes.flatMap { node -> [Node] in
+            if let concat = node as? ConcatNode { return concat.parts }
+            return [node]
+        }
+    }
+
+    private func planIn(_ lhs: Node, _ rhs: Node, dispatcher: Dispatcher, offset: Int32) -> Node {
+        if case .list(let items)? = rhs.constantValue {
+            var ints: [Int64] = []
+            var keys = Set<CELMap.Key>()
+            var allInts = true, allKeys = true
+            for item in items {
+                if case .int(let i) = item { ints.append(i) } else { allInts = false }
+                switch item {
+                case .bool, .int, .uint, .string, .double:
+                    if let k = CELMap.key(for: item) { keys.insert(k) } else { allKeys = false }
+                default:
+                    allKeys = false
+                }
+            }
+            if allInts { return fold(InIntListNode(lhs, sorted: ints.sorted(), offset: offset)) }
+            if allKeys { return fold(InKeySetNode(lhs, keys: keys, offset: offset)) }
+        }
+        let node = DispatchCallNode([lhs, rhs], dispatcher, offset: offset)
+        return lhs.constantValue != nil && rhs.constantValue != nil ? evaluateNow(node) : node
+    }
+
+    /// Operators that are not ordinary strict functions.
+    private mutating func planSpecialForm(_ e: Expr, _ function: String, _ args: [Expr]) -> Node? {
+        switch (function, args.count) {
+        case (Operators.logicalAnd, 2):
+            return fold(AndNode(plan(args[0]), plan(args[1]), offset: e.offset))
+        case (Operators.logicalOr, 2):
+            return fold(OrNode(plan(args[0]), plan(args[1]), offset: e.offset))
+        case (Operators.conditional, 3):
+            let c = plan(args[0]), t = plan(args[1]), f = plan(args[2])
+            if case .bool(let b)? = c.constantValue { return b ? t : f }
+            return ConditionalNode(c, t, f, offset: e.offset)
+        case (Operators.notStrictlyFalse, 1):
+            return fold(NotStrictlyFalseNode(plan(args[0]), offset: e.offset))
+        case (Operators.index, 2):
+            return fold(IndexNode(operand: plan(args[0]), index: plan(args[1]), optional: false, offset: e.offset))
+        case (Operators.optionalIndex, 2):
+            return fold(IndexNode(operand: plan(args[0]), index: plan(args[1]), optional: true, offset: e.offset))
+        case (Operators.optionalSelect, 2):
+            guard case .literal(.string(let field)) = args[1].kind else {
+                return ErrorNode(CELError("the field of '.?' must be a name"), offset: e.offset)
+            }
+            return fold(OptionalSelectNode(operand: plan(args[0]), field: field, offset: e.offset))
+        case ("@mapInsert", 3):
+            return fold(MapInsertNode(map: plan(args[0]), key: plan(args[1]), value: plan(args[2]), offset: e.offset))
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - Comprehensions
+
+    private mutating func newLocal() -> Int {
+        localCount += 1
+        return localCount - 1
+    }
+
+    private mutating func planComprehension(_ e: Expr, _ c: Comprehension) -> Node {
+        let range = plan(c.iterRange)
+        let accuInit = plan(c.accuInit)
+        let accuSlot = newLocal(), iterSlot = newLocal()
+        let iter2Slot = c.iterVar2 == nil ? nil : newLocal()
+        scopes.append([c.accuVar: accuSlot])
+        var iterScope = [c.iterVar: iterSlot]
+        if let v2 = c.iterVar2, let s2 = iter2Slot { iterScope[v2] = s2 }
+        scopes.append(iterScope)
+        let before = nodeCount
+        let conditionNode = plan(c.loopCondition)
+        let condition: Node? = if case .bool(true)? = conditionNode.constantValue { nil } else { conditionNode }
+        let step = planStep(c.loopStep, accuVar: c.accuVar, accuSlot: accuSlot)
+        let iterationCost = 1 + nodeCount - before
+        scopes.removeLast()
+        let result = plan(c.result)
+        scopes.removeLast()
+        return ComprehensionNode(range: range, iterSlot: iterSlot, iter2Slot: iter2Slot, accuSlot: accuSlot,
+                                 accuInit: accuInit, condition: condition, step: step, result: result,
+                                 iterationCost: iterationCost, offset: e.offset)
+    }
+
+    /// Recognises the accumulating steps that can update the accumulator in place:
+    /// `accu + [e]`, `@mapInsert(accu, k, v)`, and either of them as one branch of
+    /// `c ? step : accu` (filters).
+    private mutating func planStep(_ step: Expr, accuVar: String, accuSlot: Int) -> Node {
+        func isAccu(_ x: Expr) -> Bool {
+            if case .ident(let n) = x.kind { return n == accuVar }
+            return false
+        }
+        guard case .call(nil, let function, let args) = step.kind else { return plan(step) }
+        switch (function, args.count) {
+        case (Operators.add, 2) where isAccu(args[0]):
+            guard case .list(let elements, let optionalIndices) = args[1].kind,
+                  elements.count == 1, optionalIndices.isEmpty else { break }
+            nodeCount += 3
+            return AppendStepNode(accuSlot: accuSlot, element: plan(elements[0]),
+                                  maxCount: limits.maxCollectionSize, offset: step.offset)
+        case ("@mapInsert", 3) where isAccu(args[0]):
+            nodeCount += 2
+            return MapInsertStepNode(accuSlot: accuSlot, key: plan(args[1]), value: plan(args[2]),
+                                     maxCount: limits.maxCollectionSize, offset: step.offset)
+        case (Operators.conditional, 3) where isAccu(args[2]) || isAccu(args[1]):
+            nodeCount += 1
+            let c = plan(args[0])
+            let t = isAccu(args[1]) ? plan(args[1]) : planStep(args[1], accuVar: accuVar, accuSlot: accuSlot)
+            let f = isAccu(args[2]) ? plan(args[2]) : planStep(args[2], accuVar: accuVar, accuSlot: accuSlot)
+            return ConditionalNode(c, t, f, offset: step.offset)
+        default:
+            break
+        }
+        return plan(step)
+    }
+
+    // MARK: - Folding
+
+    /// Replaces a node whose inputs are all constants by its value.
+    private func fold(_ node: Node) -> Node {
+        let children: [Node]
+        switch node {
+        case let n as HasNode: children = [n.operand]
+        case let n as SelectNode: children = [n.operand]
+        case let n as OptionalSelectNode: children = [n.operand]
+        case let n as IndexNode: children = [n.operand, n.index]
+        case let n as ListNode: children = n.elements
+        case let n as MapNode: children = n.keys + n.values
+        case let n as AndNode: children = [n.lhs, n.rhs]
+        case let n as OrNode: children = [n.lhs, n.rhs]
+        case let n as NotStrictlyFalseNode: children = [n.operand]
+        case let n as MapInsertNode: children = [n.map, n.key, n.value]
+        case let n as InIntListNode: children = [n.operand]
+        case let n as InKeySetNode: children = [n.operand]
+        default: return node
+        }
+        return children.allSatisfy({ $0.constantValue != nil }) ? evaluateNow(node) : node
+    }
+
+    private func evaluateNow(_ node: Node) -> Node {
+        var frame = Frame(variables: [], localCount: 0, limits: limits)
+        return ConstNode(node.eval(&frame), offset: node.offset)
+    }
+
+    static func value(of constant: Constant) -> Value {
+        switch constant {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .uint(let u): return .uint(u)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .bytes(let b): return .bytes(b)
+        }
+    }
+}
