@@ -51,7 +51,7 @@ struct JSONWriter {
                 output.append(contentsOf: DoubleFormatting.roundTrip(d).utf8)
             }
         case .string(let s): writeString(s)
-        case .bytes(let b): writeString(Base64.encode(b))
+        case .bytes(let b): writeString(JSONBase64.encode(b))
         case .list(let items):
             guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
             output.append(UInt8(ascii: "["))
@@ -118,7 +118,7 @@ struct JSONWriter {
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for bytes in JSON.
-enum Base64 {
+private enum JSONBase64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
