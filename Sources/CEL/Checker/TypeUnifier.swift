@@ -26,7 +26,10 @@ struct TypeUnifier {
             return true
         case (_, .typeParam):
             return true
-        case (.list(let p), .list(let a)), (.optional(let p), .optional(let a)), (.type(let p), .type(let a)):
+        case (.type, .type):
+            // Type values compare by name at run time, whatever their parameters.
+            return true
+        case (.list(let p), .list(let a)), (.optional(let p), .optional(let a)):
             return accept(p, a)
         case (.map(let pk, let pv), .map(let ak, let av)):
             return accept(pk, ak) && accept(pv, av)
