@@ -1,0 +1,40 @@
+import Crypto
+
+/// A module's source as read from disk (or from the store), ready to push or check.
+public struct ModuleFile: Sendable, Hashable {
+    /// The module name, e.g. `billing/pricing`.
+    public var name: String
+    /// The path shown in diagnostics, e.g. `rules/billing/pricing.hl`.
+    public var path: String
+    /// The exact source text.
+    public var text: String
+    /// Lowercase hex SHA-256 of `text`'s UTF-8 bytes.
+    public let sha256: String
+
+    public init(name: String, path: String, text: String) {
+        self.name = name
+        self.path = path
+        self.text = text
+        self.sha256 = SHA256Hex.of(text)
+    }
+}
+
+/// SHA-256 in lowercase hex, the form stored in `hotload.revisions.sha256`.
+public enum SHA256Hex {
+    /// The hash of a string's UTF-8 bytes.
+    public static func of(_ text: String) -> String {
+        of(bytes: Array(text.utf8))
+    }
+
+    /// The hash of raw bytes.
+    public static func of(bytes: [UInt8]) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

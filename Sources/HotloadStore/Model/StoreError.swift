@@ -1,0 +1,110 @@
+import CEL
+import PQ
+
+/// The hotload group role an operation needs.
+public enum HotloadRole: String, Sendable {
+    case reader = "hotload_reader"
+    case node = "hotload_node"
+    case pusher = "hotload_pusher"
+}
+
+/// Why a store operation failed. Every description names the problem and the fix.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The `hotload` schema (or one of its tables) does not exist in the database.
+    case schemaMissing(detail: String)
+    /// The connected role lacks a privilege; `role` is the hotload group role that grants it.
+    case permissionDenied(role: HotloadRole, detail: String)
+    /// The compile check refused the push; nothing was written.
+    case checkFailed([Diagnostic])
+    /// `--expect` did not match the channel's head.
+    case headMoved(channel: String, expected: Int64, actual: Int64?)
+    /// A module to delete is still imported by a remaining module.
+    case stillImported(module: String, importers: [String])
+    /// A module name that is not `segment(/segment)*` with segments `[a-z_][a-z0-9_]*`.
+    case invalidModuleName(String, path: String)
+    /// A channel name that is not `[a-z][a-z0-9_-]*`.
+    case invalidChannelName(String)
+    /// Two files map to the same module name.
+    case duplicateModule(String, paths: [String])
+    /// A file could not be read, or is not UTF-8 text.
+    case unreadableFile(path: String, reason: String)
+    /// The module does not exist on the channel (or at the release).
+    case unknownModule(String, channel: String, release: Int64?)
+    /// The module has no such version.
+    case unknownVersion(module: String, version: Int, latest: Int?)
+    /// No such release.
+    case unknownRelease(Int64)
+    /// The release belongs to another channel.
+    case releaseOnOtherChannel(release: Int64, channel: String, expected: String)
+    /// The channel does not exist or has no release yet.
+    case emptyChannel(String)
+    /// A migration file changed after it was applied.
+    case migrationChanged(name: String)
+    /// An export or other file-system operation failed.
+    case fileSystem(path: String, reason: String)
+    /// A request that makes no sense (e.g. `--prune` with single files).
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case .schemaMissing(let detail):
+            return "the hotload schema is missing in this database (\(detail)); run `hotload init` first"
+        case .permissionDenied(let role, let detail):
+            return "permission denied (\(detail)); this needs the \(role.rawValue) role: "
+                + "GRANT \(role.rawValue) TO <your login role>"
+        case .checkFailed(let diagnostics):
+            let count = diagnostics.count
+            let body = diagnostics.map(\.description).joined(separator: "\n")
+            return "\(body)\npush refused: \(count) error\(count == 1 ? "" : "s"); nothing was written "
+                + "(fix the errors, or use --skip-check in an emergency)"
+        case .headMoved(let channel, let expected, let actual):
+            let now = actual.map { "release \($0)" } ?? "no release"
+            return "channel \(channel) moved: expected head \(expected), but it is \(now); "
+                + "review `hotload log --channel \(channel)` and push again with --expect \(actual ?? 0)"
+        case .stillImported(let module, let importers):
+            return "cannot delete \(module): still imported by \(importers.joined(separator: ", ")); "
+                + "remove those imports first or delete the importers too"
+        case .invalidModuleName(let name, let path):
+            return "\(path): '\(name)' is not a valid module name; use path segments matching "
+                + "[a-z_][a-z0-9_]* separated by '/', with the extension .hl"
+        case .invalidChannelName(let name):
+            return "'\(name)' is not a valid channel name; use [a-z][a-z0-9_-]* (at most 63 characters)"
+        case .duplicateModule(let name, let paths):
+            return "module \(name) is given twice (\(paths.joined(separator: ", "))); push each module once"
+        case .unreadableFile(let path, let reason):
+            return "\(path): \(reason)"
+        case .unknownModule(let module, let channel, let release):
+            let at = release.map { "release \($0)" } ?? "the head of channel \(channel)"
+            return "module \(module) does not exist at \(at); see `hotload modules --channel \(channel)`"
+        case .unknownVersion(let module, let version, let latest):
+            let hint = latest.map { "versions are 1...\($0)" } ?? "it has no versions"
+            return "module \(module) has no version \(version) (\(hint)); see `hotload log \(module)`"
+        case .unknownRelease(let id):
+            return "release \(id) does not exist; see `hotload log`"
+        case .releaseOnOtherChannel(let release, let channel, let expected):
+            return "release \(release) belongs to channel \(channel), not \(expected); pass --channel \(channel)"
+        case .emptyChannel(let channel):
+            return "channel \(channel) has no release yet; push modules first (`hotload push DIR --channel \(channel)`)"
+        case .migrationChanged(let name):
+            return "migration \(name) was changed after it was applied; migrations are immutable, "
+                + "add a new numbered file instead"
+        case .fileSystem(let path, let reason):
+            return "\(path): \(reason)"
+        case .invalidRequest(let message):
+            return message
+        }
+    }
+
+    /// Maps a database error to a clear store error, naming the role the operation needs.
+    static func mapping(_ error: any Error, role: HotloadRole) -> any Error {
+        guard let pq = error as? PQError else { return error }
+        switch pq.sqlState {
+        case "3F000", "42P01":
+            return StoreError.schemaMissing(detail: pq.message)
+        case "42501":
+            return StoreError.permissionDenied(role: role, detail: pq.message)
+        default:
+            return pq
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+@testable import HotloadStore
+import PostgresHarness
+import PQ
+import Testing
+
+@Suite struct MigrationTests {
+    @Test func embeddedMigrationsEqualTheFilesInSQL() throws {
+        let sqlDirectory = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("sql")
+        let files = try FileManager.default.contentsOfDirectory(atPath: sqlDirectory.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(!files.isEmpty)
+        #expect(Migrations.all.map(\.name) == files,
+                "sql/ and the embedded migrations differ: run sql/embed.sh")
+        for file in files {
+            let text = try String(contentsOf: sqlDirectory.appendingPathComponent(file), encoding: .utf8)
+            #expect(Migrations.all.first { $0.name == file }?.sql == text,
+                    "sql/\(file) changed since it was embedded: run sql/embed.sh")
+        }
+    }
+
+    @Test func migrateIsIdempotent() async throws {
+        let store = try await Store.connect(ConnectionConfiguration(try TestDatabase.fresh()))
+        let first = try await store.migrate()
+        #expect(first == Migrations.all.map(\.name))
+        #expect(try await store.migrate() == [])
+        #expect(try await store.appliedMigrations() == Migrations.all.map(\.name))
+        #expect(try await store.head(channel: "main") == nil)
+    }
+
+    @Test func racedInitsApplyEachFileOnce() async throws {
+        let url = try TestDatabase.fresh()
+        let results = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let store = try await Store.connect(ConnectionConfiguration(url))
+                    return try await store.migrate()
+                }
+            }
+            var all: [[String]] = []
+            for try await applied in group { all.append(applied) }
+            return all
+        }
+        #expect(results.flatMap { $0 }.sorted() == Migrations.all.map(\.name))
+        let store = try await Store.connect(ConnectionConfiguration(url))
+        #expect(try await store.count("SELECT count(*)::bigint AS n FROM hotload.schema_migrations")
+                == Int64(Migrations.all.count))
+    }
+
+    @Test func missingSchemaSaysRunInit() async throws {
+        let store = try await Store.connect(ConnectionConfiguration(try TestDatabase.fresh()))
+        await #expect {
+            _ = try await store.log()
+        } throws: { error in
+            guard case StoreError.schemaMissing = error else { return false }
+            return "\(error)".contains("hotload init")
+        }
+    }
+
+    @Test func scriptSplitterKeepsBodiesAndStringsWhole() {
+        let script = """
+            -- a comment; with a semicolon
+            CREATE TABLE t (a text DEFAULT 'x;y''z');
+            /* block; comment */
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
+            DO $body$ BEGIN PERFORM 1; END $body$;
+            SELECT "we;ird", $1;
+            """
+        let statements = SQLScript.statements(script)
+        #expect(statements.count == 4)
+        #expect(statements[1].hasSuffix("$$ SELECT 1; $$"))
+        #expect(statements[2].hasPrefix("DO $body$"))
+        #expect(statements[3] == #"SELECT "we;ird", $1"#)
+    }
+}

@@ -1,0 +1,63 @@
+import CEL
+import Foundation
+import HotloadStore
+import PostgresHarness
+import PQ
+
+/// A migrated store on a fresh, empty database of the test server.
+func freshStore() async throws -> (store: Store, url: String) {
+    let url = try TestDatabase.fresh()
+    let store = try await Store.connect(ConnectionConfiguration(url))
+    _ = try await store.migrate()
+    return (store, url)
+}
+
+/// A stand-in for the module linker: every line containing `BROKEN` is an error there.
+let fakeChecker: PushChecker = { modules in
+    var diagnostics: [Diagnostic] = []
+    for module in modules {
+        let source = Source(name: module.path, text: module.text)
+        if let range = module.text.range(of: "BROKEN") {
+            let offset = module.text.utf8.distance(from: module.text.utf8.startIndex, to: range.lowerBound)
+            diagnostics.append(Diagnostic(code: "E201", message: "undeclared reference to 'BROKEN'",
+                                          source: source, offset: offset))
+        }
+    }
+    return diagnostics
+}
+
+func options(_ message: String = "test", channel: String = "main", expect: Int64? = nil,
+             dryRun: Bool = false, skipCheck: Bool = false, author: String = "tester") -> ReleaseOptions {
+    ReleaseOptions(channel: channel, author: author, message: message, expectedHead: expect,
+                   dryRun: dryRun, skipCheck: skipCheck, checker: fakeChecker)
+}
+
+func module(_ name: String, _ text: String) -> ModuleFile {
+    ModuleFile(name: name, path: "rules/\(name).hl", text: text)
+}
+
+extension Store {
+    /// Pushes modules with the fake checker.
+    @discardableResult
+    func push(_ modules: [ModuleFile], prune: Bool = false, _ options: ReleaseOptions = options())
+        async throws -> PushResult {
+        try await push(PushRequest(modules: modules, prune: prune, options: options))
+    }
+
+    /// A single integer from SQL.
+    func count(_ sql: String) async throws -> Int64 {
+        let rows = try await connection.query(sql)
+        return try rows.first?.decode("n", as: Int64.self) ?? -1
+    }
+}
+
+/// The URL with another user name (the test server trusts local connections).
+func url(_ url: String, user: String) -> String {
+    guard let at = url.range(of: "@"), let scheme = url.range(of: "://") else { return url }
+    return String(url[..<scheme.upperBound]) + user + String(url[at.lowerBound...])
+}
+
+/// A unique role name (roles are cluster-wide; test databases share one server).
+func uniqueRoleName(_ prefix: String) -> String {
+    "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+}
