@@ -16,7 +16,6 @@ public struct ExpressionParser: Sendable {
     var lexer: Lexer
     /// The current (not yet consumed) token.
     var tok: Token
-    var lookahead: Token?
     /// End offset of the last consumed token.
     var lastEnd = 0
     var nextID: Int32 = 1
@@ -27,6 +26,13 @@ public struct ExpressionParser: Sendable {
     /// Set after a limit error or too many errors: the rest of the input is ignored.
     var halted = false
     var reportedDepth = false
+    /// The declaration keyword that ended the expression, if one did.
+    var stoppedAtKeyword: String?
+
+    /// Identifiers that end an expression when they are the first token of a line. The
+    /// module parser sets `import`, `let` and `fn` so that a declaration with a broken
+    /// body does not swallow the next one.
+    public var declarationKeywords: Set<String> = []
 
     /// More errors than this from one expression are not useful to anyone.
     static let maxDiagnostics = 20
@@ -66,7 +72,6 @@ public struct ExpressionParser: Sendable {
         halted = false
         reportedDepth = false
         recursion = 0
-        lookahead = nil
         if source.utf8.count > options.limits.maxSourceBytes {
             throw CompileError([Diagnostic(
                 code: SyntaxErrorCode.sourceTooLarge,
@@ -74,8 +79,17 @@ public struct ExpressionParser: Sendable {
                 source: source, offset: 0)])
         }
         lexer = Lexer(source: source, offset: offset)
-        tok = lexer.next()
+        stoppedAtKeyword = nil
+        tok = stopAtDeclaration(lexer.next())
         lastEnd = tok.offset
+    }
+
+    /// A declaration keyword at the start of a line reads as the end of input.
+    private mutating func stopAtDeclaration(_ token: Token) -> Token {
+        guard token.isFirstOnLine, !declarationKeywords.isEmpty, let name = token.identifier,
+              declarationKeywords.contains(name) else { return token }
+        stoppedAtKeyword = name
+        return Token(kind: .end, offset: token.offset, end: token.offset, isFirstOnLine: true)
     }
 
     // MARK: - Tokens
@@ -87,19 +101,7 @@ public struct ExpressionParser: Sendable {
             tok = Token(kind: .end, offset: tok.end, end: tok.end, isFirstOnLine: false)
             return
         }
-        if let next = lookahead {
-            tok = next
-            lookahead = nil
-        } else {
-            tok = lexer.next()
-        }
-    }
-
-    mutating func peek() -> Token {
-        if let next = lookahead { return next }
-        let next = lexer.next()
-        lookahead = next
-        return next
+        tok = stopAtDeclaration(lexer.next())
     }
 
     /// Consumes the current token if it is `kind`; otherwise reports what was expected.
@@ -125,6 +127,9 @@ public struct ExpressionParser: Sendable {
     mutating func reportUnexpected(expected: String) {
         if tok.kind == .invalid, let problem = tok.problem {
             report(problem.code, problem.message, at: problem.offset)
+        } else if tok.kind == .end, let keyword = stoppedAtKeyword {
+            report(SyntaxErrorCode.unexpectedToken,
+                   "unexpected '\(keyword)' at the start of a line (a new declaration), expected \(expected)", at: tok.offset)
         } else if tok.kind == .end {
             report(SyntaxErrorCode.unexpectedToken, "unexpected end of input, expected \(expected)", at: tok.offset)
         } else {
@@ -135,7 +140,6 @@ public struct ExpressionParser: Sendable {
     /// Stops parsing: from now on the current token is the end of input.
     mutating func halt() {
         halted = true
-        lookahead = nil
         tok = Token(kind: .end, offset: tok.offset, end: tok.offset, isFirstOnLine: false)
     }
 
@@ -512,7 +516,7 @@ public struct ExpressionParser: Sendable {
     }
 
     private mutating func identifierOrCall(_ name: String, qualifiedName: String, at offset: Int) -> Expr {
-        if reservedWords.contains(name) {
+        if Self.reservedWords.contains(name) {
             report(SyntaxErrorCode.reservedIdentifier, "'\(name)' is a reserved word and cannot be used as an identifier", at: offset)
         }
         guard tok.kind == .leftParen else {
@@ -602,9 +606,11 @@ public struct ExpressionParser: Sendable {
     }
 }
 
-/// Words reserved by the CEL specification: not usable as identifiers (they remain
-/// legal as field names and receiver-function names after a `.`).
-let reservedWords: Set<String> = [
-    "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let",
-    "loop", "package", "namespace", "return", "var", "void", "while",
-]
+extension ExpressionParser {
+    /// Words reserved by the CEL specification: not usable as identifiers (they remain
+    /// legal as field names and receiver-function names after a `.`).
+    public static let reservedWords: Set<String> = [
+        "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let",
+        "loop", "package", "namespace", "return", "var", "void", "while",
+    ]
+}

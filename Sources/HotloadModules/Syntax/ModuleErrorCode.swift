@@ -1,0 +1,14 @@
+/// Stable codes of the module-file parser's own diagnostics (syntax errors inside
+/// declarations use the CEL `E1xx` codes). The linker's codes are E301–E309.
+public enum ModuleErrorCode {
+    /// Two lets, or two functions, with the same name.
+    public static let duplicateName = "E310"
+    /// A function parameter declared twice.
+    public static let duplicateParameter = "E311"
+    /// A module path segment that is not `[a-z_][a-z0-9_]*`.
+    public static let invalidModulePath = "E312"
+    /// Two imports with the same alias, or a let/fn named like an import alias.
+    public static let duplicateImportAlias = "E313"
+    /// A name declared both as a let and as a fn.
+    public static let letAndFunction = "E314"
+}
