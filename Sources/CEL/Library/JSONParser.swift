@@ -4,7 +4,7 @@ extension Value {
     /// fraction or exponent and fit int64, else `double`. The parser is iterative (no
     /// recursion), so no input can exhaust the stack. Errors carry the byte offset: invalid
     /// UTF-8, unpaired surrogate escapes, control characters in strings, duplicate object
-    /// keys, nesting deeper than `limits.maxJSONDepth`, arrays or objects larger than
+    /// keys, nesting deeper than `limits.maxJSONDepth` (and never deeper than 10,000), arrays or objects larger than
     /// `limits.maxCollectionSize`, strings longer than `limits.maxStringBytes`, numbers
     /// beyond the double range, and anything after the document.
     public init(json: [UInt8], limits: Limits = .default) throws(JSONError) {
@@ -39,9 +39,16 @@ struct JSONParser {
         var keyOffset = 0
     }
 
+    /// The deepest nesting accepted whatever the limits say: values nested much deeper
+    /// could exhaust the stack when they are compared, printed or deallocated.
+    static let absoluteMaxDepth = 10_000
+
+    private let maxDepth: Int
+
     init(input: UnsafeBufferPointer<UInt8>, limits: Limits) {
         self.input = input
         self.limits = limits
+        self.maxDepth = min(limits.maxJSONDepth, Self.absoluteMaxDepth)
     }
 
     mutating func parseDocument() -> Result<Value, JSONError> {
@@ -80,8 +87,8 @@ struct JSONParser {
             guard let c = current else { throw error("unexpected end of input, expected a value") }
             switch c {
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                if stack.count >= limits.maxJSONDepth {
-                    throw error("nesting deeper than the limit of \(limits.maxJSONDepth)")
+                if stack.count >= maxDepth {
+                    throw error("nesting deeper than the limit of \(maxDepth)")
                 }
                 position += 1
                 skipWhitespace()
