@@ -26,6 +26,11 @@ public enum StandardLibrary {
             CoreCollections.declarations(limits: limits),
             CoreConversions.declarations(),
             TimeLibrary.declarations(limits: limits),
+            RegexLibrary.declarations(limits: limits),
+            StringsExtension.declarations(limits: limits),
+            MathExtension.declarations(limits: limits),
+            EncodersExtension.declarations(limits: limits),
+            OptionalsLibrary.declarations(limits: limits),
         ]
     }
 
