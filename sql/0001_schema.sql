@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS hotload.schema_migrations (
 -- latest_version is the last version number handed out (row lock = version allocator).
 CREATE TABLE hotload.modules (
     name           text PRIMARY KEY
-                   CHECK (name ~ '^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$' AND length(name) <= 255),
+                   CONSTRAINT modules_name_valid CHECK (name ~ '^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$' AND length(name) <= 255),
     latest_version integer NOT NULL DEFAULT 0 CHECK (latest_version >= 0),
     created_at     timestamptz NOT NULL DEFAULT now()
 );
@@ -24,7 +24,8 @@ CREATE TABLE hotload.revisions (
     module     text NOT NULL REFERENCES hotload.modules (name),
     version    integer NOT NULL CHECK (version > 0),
     source     text NOT NULL,
-    sha256     text NOT NULL CHECK (sha256 = encode(sha256(convert_to(source, 'UTF8')), 'hex')),
+    sha256     text NOT NULL
+               CONSTRAINT revisions_sha256_matches_source CHECK (sha256 = encode(sha256(convert_to(source, 'UTF8')), 'hex')),
     author     text NOT NULL,
     message    text NOT NULL DEFAULT '',
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -35,7 +36,8 @@ CREATE INDEX revisions_module_sha256 ON hotload.revisions (module, sha256);
 
 -- A channel ("main", "canary", ...) points at its head release.
 CREATE TABLE hotload.channels (
-    name       text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_-]*$' AND length(name) <= 63),
+    name       text PRIMARY KEY
+               CONSTRAINT channels_name_valid CHECK (name ~ '^[a-z][a-z0-9_-]*$' AND length(name) <= 63),
     head       bigint,
     created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -50,7 +52,7 @@ CREATE TABLE hotload.releases (
     db_role       text NOT NULL DEFAULT current_user,
     skipped_check boolean NOT NULL DEFAULT false,
     created_at    timestamptz NOT NULL DEFAULT now(),
-    CHECK (parent IS NULL OR parent < id)
+    CONSTRAINT releases_parent_is_older CHECK (parent IS NULL OR parent < id)
 );
 -- `hotload log`: the newest releases of a channel come first from this index.
 CREATE INDEX releases_channel_id ON hotload.releases (channel, id DESC);
@@ -69,8 +71,9 @@ CREATE TABLE hotload.release_changes (
     action  text NOT NULL CHECK (action IN ('add', 'modify', 'delete', 'rollback')),
     PRIMARY KEY (release, module),
     FOREIGN KEY (module, version) REFERENCES hotload.revisions (module, version),
-    CHECK ((action = 'delete') = (version IS NULL))
+    CONSTRAINT release_changes_version_unless_delete CHECK ((action = 'delete') = (version IS NULL))
 );
-CREATE INDEX release_changes_channel_module ON hotload.release_changes (channel, module, release DESC);
+CREATE INDEX release_changes_channel_module ON hotload.release_changes (channel, module, release DESC)
+    INCLUDE (version);
 
 INSERT INTO hotload.channels (name) VALUES ('main') ON CONFLICT DO NOTHING;

@@ -6,7 +6,9 @@ import PQ
 enum Queries {
     /// The module set of `channel` as of `release`: for each module, its newest change on
     /// the channel at or before the release, deletes dropped. One index probe per module
-    /// (`release_changes_channel_module`), independent of how long the history is.
+    /// (`release_changes_channel_module`) and one primary-key lookup, independent of how
+    /// long the history is. (`LIMIT 1` keeps the revision lookup a per-row index probe
+    /// instead of a hash join over all revisions.)
     static func state(_ conn: isolated Connection, channel: String, release: Int64)
         async throws -> [String: ManifestEntry]
     {
@@ -17,7 +19,9 @@ enum Queries {
                 SELECT rc.version FROM hotload.release_changes rc
                 WHERE rc.channel = $1 AND rc.module = m.name AND rc.release <= $2
                 ORDER BY rc.release DESC LIMIT 1) c
-            JOIN hotload.revisions r ON r.module = m.name AND r.version = c.version
+            CROSS JOIN LATERAL (
+                SELECT r.sha256 FROM hotload.revisions r
+                WHERE r.module = m.name AND r.version = c.version LIMIT 1) r
             """, [.text(channel), .int(release)])
         var state: [String: ManifestEntry] = [:]
         state.reserveCapacity(rows.count)

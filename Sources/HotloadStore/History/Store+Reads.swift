@@ -47,7 +47,9 @@ extension Store {
                     SELECT rc.version, rc.release FROM hotload.release_changes rc
                     WHERE rc.channel = $1 AND rc.module = m.name AND rc.release <= $2
                     ORDER BY rc.release DESC LIMIT 1) c
-                JOIN hotload.revisions r ON r.module = m.name AND r.version = c.version
+                CROSS JOIN LATERAL (
+                    SELECT r.sha256, r.source, r.author, r.created_at FROM hotload.revisions r
+                    WHERE r.module = m.name AND r.version = c.version LIMIT 1) r
                 ORDER BY m.name
                 """, [.text(channel), .int(head)])
             return try rows.map { row in

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS hotload.schema_migrations (
 -- latest_version is the last version number handed out (row lock = version allocator).
 CREATE TABLE hotload.modules (
     name           text PRIMARY KEY
-                   CHECK (name ~ '^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$' AND length(name) <= 255),
+                   CONSTRAINT modules_name_valid CHECK (name ~ '^[a-z_][a-z0-9_]*(/[a-z_][a-z0-9_]*)*$' AND length(name) <= 255),
     latest_version integer NOT NULL DEFAULT 0 CHECK (latest_version >= 0),
     created_at     timestamptz NOT NULL DEFAULT now()
 );
@@ -30,7 +30,8 @@ CREATE TABLE hotload.revisions (
     module     text NOT NULL REFERENCES hotload.modules (name),
     version    integer NOT NULL CHECK (version > 0),
     source     text NOT NULL,
-    sha256     text NOT NULL CHECK (sha256 = encode(sha256(convert_to(source, 'UTF8')), 'hex')),
+    sha256     text NOT NULL
+               CONSTRAINT revisions_sha256_matches_source CHECK (sha256 = encode(sha256(convert_to(source, 'UTF8')), 'hex')),
     author     text NOT NULL,
     message    text NOT NULL DEFAULT '',
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -41,7 +42,8 @@ CREATE INDEX revisions_module_sha256 ON hotload.revisions (module, sha256);
 
 -- A channel ("main", "canary", ...) points at its head release.
 CREATE TABLE hotload.channels (
-    name       text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_-]*$' AND length(name) <= 63),
+    name       text PRIMARY KEY
+               CONSTRAINT channels_name_valid CHECK (name ~ '^[a-z][a-z0-9_-]*$' AND length(name) <= 63),
     head       bigint,
     created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -56,7 +58,7 @@ CREATE TABLE hotload.releases (
     db_role       text NOT NULL DEFAULT current_user,
     skipped_check boolean NOT NULL DEFAULT false,
     created_at    timestamptz NOT NULL DEFAULT now(),
-    CHECK (parent IS NULL OR parent < id)
+    CONSTRAINT releases_parent_is_older CHECK (parent IS NULL OR parent < id)
 );
 -- `hotload log`: the newest releases of a channel come first from this index.
 CREATE INDEX releases_channel_id ON hotload.releases (channel, id DESC);
@@ -75,9 +77,10 @@ CREATE TABLE hotload.release_changes (
     action  text NOT NULL CHECK (action IN ('add', 'modify', 'delete', 'rollback')),
     PRIMARY KEY (release, module),
     FOREIGN KEY (module, version) REFERENCES hotload.revisions (module, version),
-    CHECK ((action = 'delete') = (version IS NULL))
+    CONSTRAINT release_changes_version_unless_delete CHECK ((action = 'delete') = (version IS NULL))
 );
-CREATE INDEX release_changes_channel_module ON hotload.release_changes (channel, module, release DESC);
+CREATE INDEX release_changes_channel_module ON hotload.release_changes (channel, module, release DESC)
+    INCLUDE (version);
 
 INSERT INTO hotload.channels (name) VALUES ('main') ON CONFLICT DO NOTHING;
 
@@ -181,6 +184,47 @@ GRANT INSERT ON hotload.modules, hotload.revisions, hotload.channels, hotload.re
 GRANT UPDATE (latest_version) ON hotload.modules TO hotload_pusher;
 GRANT UPDATE (head) ON hotload.channels TO hotload_pusher;
 GRANT USAGE ON SEQUENCE hotload.releases_id_seq TO hotload_pusher;
+
+"""#),
+        ("0100_node_status.sql", #"""
+-- Node status: every running node registers here and heartbeats its applied release and
+-- last error. `hotload status` reads it. Nodes may write only their own rows: a row
+-- belongs to the database role that created it (row-level security), and a running node
+-- updates its row only with the instance id it registered with, so a second process
+-- started under the same name takes the row over instead of both writing it.
+
+CREATE TABLE hotload.node_status (
+    name            text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+    db_role         text NOT NULL DEFAULT current_user,
+    instance        uuid NOT NULL,
+    host            text NOT NULL,
+    pid             integer NOT NULL,
+    channel         text NOT NULL,
+    applied_release bigint,
+    stale           boolean NOT NULL DEFAULT false,
+    error_release   bigint,
+    error_module    text,
+    error_line      integer,
+    error_column    integer,
+    error_message   text,
+    started_at      timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at    timestamptz NOT NULL DEFAULT now(),
+    stopped         boolean NOT NULL DEFAULT false
+);
+
+ALTER TABLE hotload.node_status ENABLE ROW LEVEL SECURITY;
+
+-- Everybody with access to the schema may read every node's status.
+CREATE POLICY node_status_read ON hotload.node_status FOR SELECT USING (true);
+-- A role inserts and updates only rows stamped with its own name.
+CREATE POLICY node_status_insert ON hotload.node_status FOR INSERT
+    WITH CHECK (db_role = current_user);
+CREATE POLICY node_status_update ON hotload.node_status FOR UPDATE
+    USING (db_role = current_user) WITH CHECK (db_role = current_user);
+
+GRANT SELECT ON hotload.node_status TO hotload_reader, hotload_node, hotload_pusher;
+-- Nodes write their status and nothing else (no DELETE: history of nodes stays visible).
+GRANT INSERT, UPDATE ON hotload.node_status TO hotload_node;
 
 """#),
     ]
