@@ -49,7 +49,8 @@ struct RegexEngineTests {
         // Case-insensitive.
         Case("(?i)hello", "HeLLo", true), Case("(?i)[a-c]+$", "ABC", true), Case("(?i)[^a]", "A", false),
         Case("(?i:ab)c", "ABc", true), Case("(?i:ab)c", "ABC", false), Case("(?i)straße", "STRAßE", true),
-        Case("(?i)σ", "Σ", true), Case("a(?i)b", "aB", true), Case("(a(?i)b)c", "aBC", false),
+        Case("(?i)σ", "Σ", true), Case("(?i)σ", "ς", true), Case("(?i)s", "ſ", true), Case("(?i)k", "\u{212A}", true),
+        Case("(?i)[k]", "\u{212A}", true), Case("(?i)ǅ", "ǆ", true), Case("a(?i)b", "aB", true), Case("(a(?i)b)c", "aBC", false),
         // Escapes.
         Case("\\.", "a.b", true), Case("\\.", "ab", false), Case("\\x41", "A", true), Case("\\x{1F600}", "😀", true),
         Case("\\101", "A", true), Case("\\0", "\0", true), Case("\\t", "\t", true), Case("a\\Q.*\\Eb", "a.*b", true),
