@@ -140,6 +140,14 @@ struct JSONTests {
         #expect(text == #"{"s":"a\"\\\n\u0001é","n":[-1,2,1.0,0.1,1e+20,-0.0],"x":["NaN","Infinity","-Infinity"],"b":"/wBBQg==","t":"2009-02-13T23:31:30.120Z","d":"1.5s","o":[1,null,null,"int"]}"#)
     }
 
+    @Test func prettyPrinting() throws {
+        var m = CELMap()
+        m.insert(key: .string("a"), value: .list([.int(1), .list([])]))
+        m.insert(key: .string("b"), value: .map(CELMap()))
+        #expect(try Value.map(m).json(pretty: true) == "{\n  \"a\": [\n    1,\n    []\n  ],\n  \"b\": {}\n}")
+        #expect(try Value.list([]).json(pretty: true) == "[]")
+    }
+
     @Test func encodingRefusals() {
         #expect(throws: JSONError.self) { try Value.error(CELError("boom")).json() }
         #expect(throws: JSONError.self) { try Value.list([.int(1), .error(CELError("boom"))]).json() }

@@ -140,29 +140,35 @@ enum UTF8Search {
     }
 
     static func contains(_ s: String, _ p: String) -> Bool {
-        firstIndex(of: Array(p.utf8), in: Array(s.utf8)) != nil
+        var s = s, p = p
+        // Native strings are contiguous already; this only copies bridged or lazy ones.
+        s.makeContiguousUTF8()
+        p.makeContiguousUTF8()
+        let found = s.utf8.withContiguousStorageIfAvailable { hb -> Bool? in
+            p.utf8.withContiguousStorageIfAvailable { nb in firstIndex(of: nb, in: hb) != nil }
+        }
+        if let found, let result = found { return result }
+        return s.utf8.count >= p.utf8.count && Array(s.utf8).withUnsafeBufferPointer { hb in
+            Array(p.utf8).withUnsafeBufferPointer { nb in firstIndex(of: nb, in: hb) != nil }
+        }
     }
 
     /// The byte offset of the first occurrence of `needle` in `haystack`, if any.
-    static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
-        let n = needle.count, h = haystack.count
-        guard n > 0 else { return start <= h ? start : nil }
-        guard n <= h - start else { return nil }
-        return haystack.withUnsafeBufferPointer { hb in
-            needle.withUnsafeBufferPointer { nb in
-                let first = nb[0]
-                var i = start
-                let last = h - n
-                while i <= last {
-                    if hb[i] == first {
-                        var j = 1
-                        while j < n && hb[i + j] == nb[j] { j += 1 }
-                        if j == n { return i }
-                    }
-                    i += 1
-                }
-                return nil
+    static func firstIndex(of nb: UnsafeBufferPointer<UInt8>, in hb: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = nb.count, h = hb.count
+        guard n > 0 else { return 0 }
+        guard n <= h else { return nil }
+        let first = nb[0]
+        var i = 0
+        let last = h - n
+        while i <= last {
+            if hb[i] == first {
+                var j = 1
+                while j < n && hb[i + j] == nb[j] { j += 1 }
+                if j == n { return i }
             }
+            i += 1
         }
+        return nil
     }
 }

@@ -8,19 +8,20 @@ extension Value {
     /// are the string form of bool, int, uint or string keys.
     ///
     /// Throws for error values, for maps whose keys collide once stringified (`{1: a, '1': b}`),
-    /// and for nesting deeper than `maxDepth`.
-    public func json(maxDepth: Int = 1024) throws(JSONError) -> String {
-        String(decoding: try jsonData(maxDepth: maxDepth), as: UTF8.self)
+    /// and for nesting deeper than `maxDepth`. With `pretty`, arrays and objects are
+    /// spread over lines indented by two spaces.
+    public func json(pretty: Bool = false, maxDepth: Int = 1024) throws(JSONError) -> String {
+        String(decoding: try jsonData(pretty: pretty, maxDepth: maxDepth), as: UTF8.self)
     }
 
-    /// The JSON text of ``json(maxDepth:)`` as UTF-8 bytes.
-    public func jsonData(maxDepth: Int = 1024) throws(JSONError) -> [UInt8] {
-        var writer = JSONWriter(maxDepth: maxDepth)
+    /// The JSON text of ``json(pretty:maxDepth:)`` as UTF-8 bytes.
+    public func jsonData(pretty: Bool = false, maxDepth: Int = 1024) throws(JSONError) -> [UInt8] {
+        var writer = JSONWriter(maxDepth: maxDepth, pretty: pretty)
         try writer.write(self, depth: 0)
         return writer.output
     }
 
-    /// The JSON text of the value (see ``json(maxDepth:)``).
+    /// The compact JSON text of the value (see ``json(pretty:maxDepth:)``).
     public var jsonString: String {
         get throws(JSONError) { try json() }
     }
@@ -30,10 +31,25 @@ extension Value {
 struct JSONWriter {
     var output: [UInt8] = []
     let maxDepth: Int
+    let pretty: Bool
 
-    init(maxDepth: Int) {
+    init(maxDepth: Int, pretty: Bool) {
         self.maxDepth = maxDepth
+        self.pretty = pretty
         output.reserveCapacity(64)
+    }
+
+    /// Before an element of a container at `depth`: a comma after the first, then in pretty
+    /// mode a line break and indentation.
+    private mutating func separate(first: Bool, depth: Int) {
+        if !first { output.append(UInt8(ascii: ",")) }
+        newline(depth: depth + 1)
+    }
+
+    private mutating func newline(depth: Int) {
+        guard pretty else { return }
+        output.append(0x0A)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
     }
 
     mutating func write(_ value: Value, depth: Int) throws(JSONError) {
@@ -56,9 +72,10 @@ struct JSONWriter {
             guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
             output.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { output.append(UInt8(ascii: ",")) }
+                separate(first: i == 0, depth: depth)
                 try write(item, depth: depth + 1)
             }
+            if !items.isEmpty { newline(depth: depth) }
             output.append(UInt8(ascii: "]"))
         case .map(let m):
             guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
@@ -67,7 +84,7 @@ struct JSONWriter {
             let stringKeysOnly = m.keys.allSatisfy { if case .string = $0 { true } else { false } }
             var names = Set<String>()
             for i in 0..<m.count {
-                if i > 0 { output.append(UInt8(ascii: ",")) }
+                separate(first: i == 0, depth: depth)
                 let name: String
                 switch m.keys[i] {
                 case .string(let s): name = s
@@ -81,8 +98,10 @@ struct JSONWriter {
                 }
                 writeString(name)
                 output.append(UInt8(ascii: ":"))
+                if pretty { output.append(UInt8(ascii: " ")) }
                 try write(m.values[i], depth: depth + 1)
             }
+            if m.count > 0 { newline(depth: depth) }
             output.append(UInt8(ascii: "}"))
         case .type(let t): writeString(t.runtimeName)
         case .timestamp(let t): writeString(ValueText.rfc3339(t))
