@@ -21,7 +21,7 @@ import Testing
             "DELETE FROM hotload.modules",
         ]
         for sql in statements {
-            await #expect(sql) {
+            await #expect(Comment(rawValue: sql)) {
                 try await store.connection.execute(sql)
             } throws: { error in
                 (error as? PQError)?.sqlState == "23001" && "\(error)".contains("append-only")

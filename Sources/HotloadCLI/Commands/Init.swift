@@ -1,6 +1,30 @@
 import ArgumentParser
+import HotloadStore
 
+/// `hotload init`: creates or upgrades the `hotload` schema.
 struct Init: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create or upgrade the hotload schema (applies pending migrations; safe to rerun).",
+        discussion: """
+        Each migration runs once, in its own transaction, serialised by an advisory lock,
+        so concurrent inits are safe. Creates the NOLOGIN group roles hotload_pusher,
+        hotload_node and hotload_reader when missing; grant them to login roles.
+        """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try await connection.openStore()
+            let applied = try await store.migrate()
+            if applied.isEmpty {
+                Output.line("schema hotload is up to date (\(Migrations.all.count) migrations)")
+            } else {
+                for name in applied { Output.line("applied \(name)") }
+                Output.line("schema hotload is ready")
+            }
+            await store.connection.close()
+        }
+    }
 }

@@ -1,6 +1,89 @@
 import ArgumentParser
+import Foundation
+import HotloadStore
 
+/// `hotload log [MODULE]`: releases, newest first.
 struct Log: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "Show releases, newest first.")
+
+    @Argument(help: "Only releases that changed this module.")
+    var module: String?
+
+    @Option(name: .short, help: "How many releases to show.")
+    var n: Int = 20
+
+    @Option(help: "Only releases older than this one (for paging).")
+    var before: Int64?
+
+    @Option(help: "The channel.")
+    var channel: String = "main"
+
+    @OptionGroup var output: JSONOutputOption
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try await connection.openStore()
+            let records = try await store.log(channel: channel, module: module, limit: n, before: before)
+            await store.connection.close()
+            if output.json {
+                try Output.json(records.map(LogEntryJSON.init))
+                return
+            }
+            if records.isEmpty {
+                Output.line("no releases on channel \(channel)\(module.map { " for \($0)" } ?? "")")
+            }
+            for record in records {
+                var flags = ""
+                if record.skippedCheck { flags += "  [check skipped]" }
+                Output.line("release \(record.release)  \(record.channel)  \(Output.timestamp(record.createdAt))  "
+                            + "\(record.author) (\(record.databaseRole))\(flags)")
+                if !record.message.isEmpty { Output.line("    \(record.message)") }
+                let shown = record.changes.prefix(20)
+                for change in shown {
+                    let version = change.version.map { " v\($0)" } ?? ""
+                    Output.line("    \(change.action.rawValue.padding(8)) \(change.module)\(version)")
+                }
+                if record.changes.count > shown.count {
+                    Output.line("    ... and \(record.changes.count - shown.count) more (--json lists all)")
+                }
+                Output.line()
+            }
+        }
+    }
+}
+
+/// The JSON shape of one release in `hotload log --json`.
+struct LogEntryJSON: Encodable {
+    struct Change: Encodable {
+        var module: String
+        var version: Int?
+        var action: String
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(module, forKey: .module)
+            try container.encode(version, forKey: .version)  // null for a delete
+            try container.encode(action, forKey: .action)
+        }
+
+        enum CodingKeys: String, CodingKey { case module, version, action }
+    }
+
+    var release: Int64
+    var channel: String
+    var author: String
+    var message: String
+    var created_at: String
+    var changes: [Change]
+
+    init(_ record: ReleaseRecord) {
+        release = record.release
+        channel = record.channel
+        author = record.author
+        message = record.message
+        created_at = Output.timestamp(record.createdAt)
+        changes = record.changes.map { Change(module: $0.module, version: $0.version, action: $0.action.rawValue) }
+    }
 }

@@ -1,6 +1,24 @@
 import ArgumentParser
+import HotloadStore
 
+/// `hotload rm MODULE...`: deletes modules as one release.
 struct Remove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "rm",
+        abstract: "Delete modules from a channel as one release (refused while something imports them).")
+
+    @Argument(help: "The modules to delete.")
+    var modules: [String]
+
+    @OptionGroup var options: ReleaseOptionGroup
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try await connection.openStore()
+            let result = try await store.remove(modules, options: options.releaseOptions())
+            PushReport.print(result)
+            await store.connection.close()
+        }
+    }
 }

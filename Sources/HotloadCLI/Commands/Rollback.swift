@@ -1,6 +1,46 @@
 import ArgumentParser
+import HotloadStore
 
+/// `hotload rollback MODULE --to VERSION` and `hotload rollback --release N`.
 struct Rollback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Create a new release restoring a module's version or a whole release.",
+        discussion: "History is never rewritten: the rollback is a new release and the past stays in the log.")
+
+    @Argument(help: "The module to roll back (with --to).")
+    var module: String?
+
+    @Option(help: "The version to restore the module to (3 or v3).")
+    var to: String?
+
+    @Option(help: "Restore the channel's whole module set as of this release.")
+    var release: Int64?
+
+    @OptionGroup var options: ReleaseOptionGroup
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        switch (module, to, release) {
+        case (.some, .some, nil), (nil, nil, .some): break
+        default: throw ValidationError("use `hotload rollback MODULE --to VERSION` or `hotload rollback --release N`")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try await connection.openStore()
+            let result: PushResult
+            if let module, let to {
+                result = try await store.rollback(module: module, to: try ModuleReference.version(to),
+                                                  options: options.releaseOptions())
+            } else if let release {
+                result = try await store.rollback(release: release, options: options.releaseOptions())
+            } else {
+                throw ValidationError("nothing to roll back")
+            }
+            PushReport.print(result)
+            await store.connection.close()
+        }
+    }
 }

@@ -1,6 +1,48 @@
 import ArgumentParser
+import HotloadStore
 
+/// `hotload show MODULE[@VERSION]`: the exact source bytes.
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print a module's exact source (at the head, a version or a release).")
+
+    @Argument(help: "MODULE or MODULE@VERSION.")
+    var module: String
+
+    @Option(help: "The module as of this release.")
+    var release: Int64?
+
+    @Option(help: "The channel (when neither a version nor a release is given).")
+    var channel: String = "main"
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let (name, version) = try ModuleReference.parse(module)
+            if version != nil, release != nil {
+                throw ValidationError("give either MODULE@VERSION or --release, not both")
+            }
+            let store = try await connection.openStore()
+            let revision = try await store.show(module: name, version: version, release: release, channel: channel)
+            await store.connection.close()
+            Output.raw(revision.source)
+        }
+    }
+}
+
+/// `MODULE[@VERSION]` and version arguments (`3` or `v3`).
+enum ModuleReference {
+    static func parse(_ text: String) throws -> (module: String, version: Int?) {
+        guard let at = text.lastIndex(of: "@") else { return (text, nil) }
+        return (String(text[..<at]), try version(String(text[text.index(after: at)...])))
+    }
+
+    static func version(_ text: String) throws -> Int {
+        let digits = text.hasPrefix("v") ? String(text.dropFirst()) : text
+        guard let value = Int(digits), value > 0 else {
+            throw ValidationError("'\(text)' is not a version number (1, 2, ... or v1, v2, ...)")
+        }
+        return value
+    }
 }

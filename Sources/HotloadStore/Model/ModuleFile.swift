@@ -3,11 +3,11 @@ import Crypto
 /// A module's source as read from disk (or from the store), ready to push or check.
 public struct ModuleFile: Sendable, Hashable {
     /// The module name, e.g. `billing/pricing`.
-    public var name: String
+    public let name: String
     /// The path shown in diagnostics, e.g. `rules/billing/pricing.hl`.
-    public var path: String
+    public let path: String
     /// The exact source text.
-    public var text: String
+    public let text: String
     /// Lowercase hex SHA-256 of `text`'s UTF-8 bytes.
     public let sha256: String
 

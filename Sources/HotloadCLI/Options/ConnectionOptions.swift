@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import HotloadStore
+import PQ
+
+/// `--database URL`, else `HOTLOAD_DATABASE_URL`, else libpq's own defaults (`PGHOST`, ...).
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("database"),
+            help: "PostgreSQL URL or conninfo (default: $HOTLOAD_DATABASE_URL, else libpq's PG* defaults).")
+    var database: String?
+
+    /// The connection string to use, nil for libpq's defaults.
+    var resolved: String? {
+        if let database, !database.isEmpty { return database }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["HOTLOAD_DATABASE_URL"],
+           !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return nil
+    }
+
+    var configuration: ConnectionConfiguration {
+        var configuration = ConnectionConfiguration(resolved)
+        configuration.applicationName = "hotload"
+        return configuration
+    }
+
+    /// Opens the store.
+    func openStore() async throws -> Store {
+        try await Store.connect(configuration)
+    }
+}
+
+/// `--json`: machine-readable output.
+struct JSONOutputOption: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+}

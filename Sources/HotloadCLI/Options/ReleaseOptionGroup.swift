@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import HotloadStore
+
+/// The options of every command that creates a release (push, rm, rollback).
+struct ReleaseOptionGroup: ParsableArguments {
+    @Option(name: [.short, .customLong("message")], help: "What the release is for.")
+    var message: String = ""
+
+    @Option(help: "The channel to change (created by the first push to it).")
+    var channel: String = "main"
+
+    @Option(help: "Refuse unless the channel's head is this release (0: no release yet).")
+    var expect: Int64?
+
+    @Option(help: "Author recorded on the release (default: $HOTLOAD_AUTHOR, else $USER).")
+    var author: String?
+
+    @Flag(help: "Check and report what would change; write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Do not compile the modules (emergencies only); recorded on the release.")
+    var skipCheck = false
+
+    var resolvedAuthor: String {
+        if let author, !author.isEmpty { return author }
+        let environment = ProcessInfo.processInfo.environment
+        for key in ["HOTLOAD_AUTHOR", "USER", "LOGNAME"] {
+            if let value = environment[key], !value.isEmpty { return value }
+        }
+        return "unknown"
+    }
+
+    func releaseOptions() -> ReleaseOptions {
+        ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
+                       dryRun: dryRun, skipCheck: skipCheck, checker: ModuleCheck.checker())
+    }
+}
