@@ -52,4 +52,13 @@ struct EncodersExtensionTests {
         #expect(LibraryCall.invoke(small, "base64_encode_bytes", [.bytes(Array(repeating: 0, count: 9))]).isError)
         #expect(!LibraryCall.invoke(small, "base64_encode_bytes", [.bytes(Array(repeating: 0, count: 6))]).isError)
     }
+
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "base64.encode(b'hello') == 'aGVsbG8='",
+            "base64.decode('aGVsbG8=') == b'hello'",
+            "base64.decode('aGVsbG8') == b'hello'",
+            "base64.decode(base64.encode(b'Hello World!')) == b'Hello World!'",
+        ], errors: ["base64.decode('a')", "base64.decode('!!!!')"])
+    }
 }

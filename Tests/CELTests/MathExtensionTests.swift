@@ -106,4 +106,31 @@ struct MathExtensionTests {
         }
         #expect(call("math_bitShiftLeft_uint_int", .uint(1), .int(-1)).errorValue?.message.contains("negative offset") == true)
     }
+
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "math.greatest(-5) == -5",
+            "math.greatest(1, 1.0) == 1",
+            "math.greatest(5.4, 10, 3u, -5.0, 9223372036854775807) == 9223372036854775807",
+            "math.greatest([5.4, 10, 3u, -5.0, 3.5]) == 10",
+            "math.greatest([dyn(5.4), dyn(10u), dyn(3u), dyn(-5.0), dyn(3.5)]) == 10u",
+            "math.least(1u, 1.0) == 1u",
+            "math.least(-1.797693e308, -1, -5) == -1.797693e308",
+            "math.ceil(1.2) == 2.0",
+            "math.round(-1.5) == -2.0",
+            "math.isNaN(math.trunc(0.0/0.0))",
+            "math.abs(-11) == 11",
+            "math.sign(-32.0) == -1.0",
+            "math.isInf(1.0/0.0)",
+            "math.bitXor(4, -2) == -6",
+            "math.bitNot(1u) == 18446744073709551614u",
+            "math.bitShiftRight(-1024, 3) == 2305843009213693824",
+            "math.sqrt(16) == 4.0",
+        ], errors: [
+            "math.abs(-9223372036854775808)",
+            "math.bitShiftLeft(1u, -1)",
+            "math.ceil(dyn(1))",
+            "math.greatest([])",
+        ])
+    }
 }

@@ -114,4 +114,26 @@ struct OptionalsLibraryTests {
         #expect(call("map_optindex_optional_value", m, .list([])).isError)
         #expect(call("map_optindex_optional_value", .int(1), .int(1)).isError)
     }
+
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "optional.of(null).hasValue()",
+            "!optional.ofNonZeroValue(null).hasValue()",
+            "optional.none().or(optional.none()).orValue(42) == 42",
+            "{'null_key': dyn(null)}.?null_key.hasValue()",
+            "!{}.?x.hasValue()",
+            "{'c': {'dashed-index': 'goodbye'}}.c[?'dashed-index'].orValue('default value') == 'goodbye'",
+            "{'c': {}}.c[?'missing-index'].orValue('default value') == 'default value'",
+            "optional.of({'c': {}}).c['missing'].orValue('default value') == 'default value'",
+            "optional.of({'c': {}}).c.missing.or(optional.of(['list-value'])[0]).orValue('default value') == 'list-value'",
+            "!optional.none()[?0].hasValue()",
+            "optional.of(['foo'])[?0].value() == 'foo'",
+            "{1u: 1.0, 2: 2.0, 3u: 3.0}[?3.0].value() == 3.0",
+            "optional.of(1).orValue(1 / 0) == 1",
+            "optional.of(42).optMap(y, y + 1).value() == 43",
+        ], errors: [
+            "optional.none().value()",
+            "optional.none().orValue(1 / 0)",
+        ])
+    }
 }

@@ -122,6 +122,21 @@ struct RegexEngineTests {
         }
     }
 
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "'hubba'.matches('ubb')",
+            "matches('hubba', '^h.*a$')",
+            "!'hubba'.matches('^ubb')",
+            "'foo@example.com'.matches('^[\\\\w.+-]+@[\\\\w-]+\\\\.[a-z]{2,}$')",
+            "'ABC'.matches('(?i)abc')",
+            "['a1', 'b2'].all(s, s.matches('^[a-z]\\\\d$'))",
+            "'aaaa'.matches('(a*)*$')",
+        ], errors: [
+            "'abc'.matches('(')",
+            "'abc'.matches('\\\\1')",
+        ])
+    }
+
     @Test func celFunctionReportsErrors() {
         #expect(RegexLibrary.matches(.string("abc"), .string("b")).isTrue)
         #expect(RegexLibrary.matches(.string("abc"), .string("(")).isError)

@@ -294,4 +294,32 @@ struct StringsExtensionTests {
         #expect(LibraryCall.same(LibraryCall.invoke(small, "string_replace_string_string", [str(long), str("a"), str("b")]),
                                  str(String(repeating: "b", count: 60))))
     }
+
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "'tacocat'.charAt(3) == 'o'",
+            "'©αT'.charAt(0) == '©' && '©αT'.charAt(1) == 'α' && '©αT'.charAt(2) == 'T'",
+            "'ta©o©αT'.indexOf('©', 3) == 4",
+            "'bananananana'.lastIndexOf('nana', 7) == 6",
+            "'TacoCÆt Xii'.lowerAscii() == 'tacocÆt xii'",
+            "'{0} days {0} hours'.replace('{0}', '2', 1).replace('{0}', '23') == '2 days 23 hours'",
+            "'hello world'.split(' ') == ['hello', 'world']",
+            "'hello world events!'.split(' ', 0) == []",
+            "'ta©o©αT'.substring(2, 6) == '©o©α'",
+            "' \\f\\n\\r\\t\\vtext  '.trim() == 'text'",
+            "['x', 'y'].join('-') == 'x-y'",
+            "[].join() == ''",
+            "strings.quote('first\\nsecond') == '\"first\\\\nsecond\"'",
+            "'gums'.reverse() == 'smug'",
+            "'%d %s %.2f %x %b %o %e'.format([1, 'a', 3.14159, 255, 5, 8, 1052.032911275]) == '1 a 3.14 ff 101 10 1.052033e+03'",
+            "'%s'.format([[1, 'a', {'k': true}, null, duration('1.5s')]]) == '[1, a, {k: true}, null, 1.5s]'",
+            "dyn('abc').charAt(1) == 'b'",
+        ], errors: [
+            "'tacocat'.charAt(30) == ''",
+            "'tacocat'.substring(4, 3) == ''",
+            "'%d %d %d'.format([0, 1])",
+            "'%a'.format([1])",
+            "dyn(42).charAt(2) == ''",
+        ])
+    }
 }

@@ -20,6 +20,33 @@ enum LibraryCall {
         return .error(CELError("test: no overload \(id)"))
     }
 
+    /// Compiles and evaluates an expression with the full environment; a compile error
+    /// becomes an error value whose message starts with "compile:".
+    static func eval(_ text: String, limits: Limits = .default) -> Value {
+        let env = Environment(limits: limits)
+        do {
+            return try env.compile(Source(text: text)).evaluate()
+        } catch {
+            return .error(CELError("compile: \(error)"))
+        }
+    }
+
+    /// Expects every expression to evaluate to `true`, and every one in `failing` to an
+    /// evaluation error (not a compile error).
+    static func expectEndToEnd(true expressions: [String], errors failing: [String] = [],
+                               sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        for text in expressions {
+            let result = eval(text)
+            #expect(same(result, .bool(true)), "\(text) = \(result)", sourceLocation: sourceLocation)
+        }
+        for text in failing {
+            let result = eval(text)
+            let message = result.errorValue?.message ?? ""
+            #expect(result.isError && !message.hasPrefix("compile:"), "\(text) = \(result)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
     /// Same runtime type and equal (NaN equals NaN here).
     static func same(_ a: Value, _ b: Value) -> Bool {
         if case .double(let x) = a, case .double(let y) = b, x.isNaN, y.isNaN { return true }
@@ -264,6 +291,44 @@ struct TimeLibraryTests {
         for (input, id, expected) in cases {
             #expect(LibraryCall.same(call(id, dur(input)), .int(expected)), "\(id)(\(input))")
         }
+    }
+
+    // MARK: End to end
+
+    @Test func endToEnd() {
+        LibraryCall.expectEndToEnd(true: [
+            "int(timestamp('2009-02-13T23:31:30Z')) == 1234567890",
+            "string(timestamp('2009-02-13T23:31:30Z')) == '2009-02-13T23:31:30Z'",
+            "string(timestamp('9999-12-31T23:59:59.999999999Z')) == '9999-12-31T23:59:59.999999999Z'",
+            "type(timestamp('2009-02-13T23:31:30Z')) == google.protobuf.Timestamp",
+            "type(duration('1s')) == google.protobuf.Duration",
+            "string(duration('1000000s')) == '1000000s'",
+            "timestamp('2009-02-13T23:31:30Z').getDate() == 13",
+            "timestamp('2009-02-13T23:31:30Z').getDayOfMonth('US/Central') == 12",
+            "timestamp('2009-02-13T23:31:30Z').getHours('02:00') == 1",
+            "timestamp('2009-02-13T23:31:30Z').getMinutes('Asia/Kathmandu') == 16",
+            "timestamp('2009-02-13T23:00:00Z') + duration('240s') == timestamp('2009-02-13T23:04:00Z')",
+            "duration('120s') + timestamp('2009-02-13T23:01:00Z') == timestamp('2009-02-13T23:03:00Z')",
+            "timestamp('2009-02-13T23:31:00Z') - timestamp('2009-02-13T23:29:00Z') == duration('120s')",
+            "duration('900s') - duration('42s') == duration('858s')",
+            "timestamp('2009-02-13T23:00:00Z') < timestamp('2009-03-13T23:00:00Z')",
+            "duration('200s') <= duration('200s')",
+            "duration('10000s').getHours() == 2",
+            "duration('3730s').getMinutes() == 62",
+            "timestamp(1234567890) == timestamp('2009-02-13T23:31:30Z')",
+            "dyn(timestamp('2009-02-13T23:31:30Z')).getFullYear() == 2009",
+            "[timestamp('2009-02-13T23:31:30Z')].all(t, t.getDayOfWeek() == 5)",
+        ], errors: [
+            "timestamp('0000-01-01T00:00:00Z')",
+            "timestamp('10000-01-01T00:00:00Z')",
+            "timestamp('0001-01-01T00:00:00Z') + duration('-1s')",
+            "timestamp('9999-12-31T23:59:59.999999999Z') + duration('1ns')",
+            "timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z')",
+            "duration('-320000000000s')",
+            "duration('200000000000s') + duration('200000000000s')",
+            "timestamp('2009-02-13T23:31:30Z').getHours('Mars/Olympus')",
+            "timestamp('garbage')",
+        ])
     }
 
     // MARK: Calendar arithmetic against Foundation
