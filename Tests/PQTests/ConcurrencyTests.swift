@@ -7,7 +7,7 @@ struct ConcurrencyTests {
     /// Many connections wait on their sockets at once while other work proceeds: waits must
     /// not hold threads (the cooperative pool has only as many threads as cores).
     @Test func waitsDoNotHoldThreads() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let count = 64
         var connected: [Connection] = []
         for _ in 0..<count {
@@ -57,7 +57,7 @@ struct ConcurrencyTests {
     }
 
     @Test func manyConnectionsRunQueriesInParallel() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<100 {
                 group.addTask {

@@ -32,7 +32,7 @@ struct ConnectTests {
     }
 
     @Test func missingDatabaseAndUnknownRoleAreExplained() async throws {
-        let base = try TestDatabase.shared()
+        let base = try await TestDatabase.sharedAsync()
         let missing = ConnectionString.replacingDatabase(in: base, with: "no_such_database_here")
         let database = await #expect(throws: PQError.self) { try await TestServer.connect(missing) }
         #expect(database?.sqlState == "3D000")
@@ -53,7 +53,7 @@ struct ConnectTests {
     }
 
     @Test func connectsWithConninfoForm() async throws {
-        let url = try TestDatabase.fresh()
+        let url = try await TestDatabase.freshAsync()
         let components = try #require(URLComponents(string: url))
         let host = try #require(components.host)
         let port = try #require(components.port)

@@ -4,13 +4,13 @@ import Testing
 
 @Suite("PostgresHarness")
 struct HarnessTests {
-    @Test func sharedServerAnswersAndFreshDatabasesAreDistinct() throws {
-        let shared = try TestDatabase.shared()
+    @Test func sharedServerAnswersAndFreshDatabasesAreDistinct() async throws {
+        let shared = try await TestDatabase.sharedAsync()
         #expect(shared.hasPrefix("postgresql://") || shared.contains("host="))
-        let first = try TestDatabase.fresh()
-        let second = try TestDatabase.fresh()
+        let first = try await TestDatabase.freshAsync()
+        let second = try await TestDatabase.freshAsync()
         #expect(first != second)
-        #expect(try TestDatabase.shared() == shared)
+        #expect(try await TestDatabase.sharedAsync() == shared)
     }
 
     @Test func databaseNameReplacement() {
@@ -25,21 +25,23 @@ struct HarnessTests {
                 == "host=/tmp port=5 dbname='x'")
     }
 
-    @Test func namedDirectoryKeepsStateAcrossStartsAndRestarts() throws {
+    @Test func namedDirectoryKeepsStateAcrossStartsAndRestarts() async throws {
         let directory = NSTemporaryDirectory() + "hotload-harness-\(UUID().uuidString)"
-        let server = try PrivateServer.start(directory: directory)
-        defer { try? server.remove() }
+        let server = try await Harness.offload { () throws(HarnessError) in try PrivateServer.start(directory: directory) }
         #expect(server.isRunning)
-        let again = try PrivateServer.start(directory: directory)
+        #expect(FileManager.default.fileExists(atPath: server.logFile))
+        let again = try await Harness.offload { () throws(HarnessError) in try PrivateServer.start(directory: directory) }
         #expect(again == server)
-        let found = try PrivateServer.existing(directory: directory)
-        #expect(found == server)
-        try server.restart()
+        #expect(try PrivateServer.existing(directory: directory) == server)
+        try await Harness.offload { () throws(HarnessError) in try server.restart() }
         #expect(server.isRunning)
-        try server.stop()
+        try await Harness.offload { () throws(HarnessError) in try server.stop() }
         #expect(!server.isRunning)
-        try server.ensureRunning()
+        try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
         #expect(server.isRunning)
-        _ = try server.createDatabase("harness_check")
+        let url = try await Harness.offload { () throws(HarnessError) in try server.createDatabase("harness_check") }
+        #expect(url.hasSuffix(":\(server.port)/harness_check"))
+        try await Harness.offload { () throws(HarnessError) in try server.remove() }
+        #expect(!FileManager.default.fileExists(atPath: directory))
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("PQ LISTEN/NOTIFY and dead sessions")
 struct NotificationTests {
     @Test func notificationsAreDelivered() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let listener = try await TestServer.connect(url)
         let sender = try await TestServer.connect(url)
         let channel = "hotload \"odd\" channel; DROP TABLE x"
@@ -27,7 +27,7 @@ struct NotificationTests {
     }
 
     @Test func notificationsSentInATransactionArriveOnCommit() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let listener = try await TestServer.connect(url)
         let sender = try await TestServer.connect(url)
         try await listener.listen("tx")
@@ -41,7 +41,7 @@ struct NotificationTests {
     }
 
     @Test func waitingTimesOutEmpty() async throws {
-        let listener = try await TestServer.connect(try TestServer.freshDatabase())
+        let listener = try await TestServer.connect(try await TestServer.freshDatabase())
         try await listener.listen("quiet")
         let start = ContinuousClock.now
         let received = try await listener.waitForNotifications(timeout: .milliseconds(300))
@@ -53,7 +53,7 @@ struct NotificationTests {
     }
 
     @Test func terminatedBackendIsDetectedWhileWaiting() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let listener = try await TestServer.connect(url)
         let admin = try await TestServer.connect(url)
         try await listener.listen("doomed")
@@ -79,7 +79,7 @@ struct NotificationTests {
     }
 
     @Test func terminatedBackendIsDetectedByTheNextStatement() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let victim = try await TestServer.connect(url)
         let admin = try await TestServer.connect(url)
         try await admin.execute("SELECT pg_terminate_backend($1)", [.int(victim.backendPID)])
@@ -90,7 +90,7 @@ struct NotificationTests {
     }
 
     @Test func closeEndsAWaitInProgress() async throws {
-        let listener = try await TestServer.connect(try TestServer.freshDatabase())
+        let listener = try await TestServer.connect(try await TestServer.freshDatabase())
         try await listener.listen("c")
         let waiter = Task { () async throws(PQError) -> [PQNotification] in
             try await listener.waitForNotifications(timeout: .seconds(60))
@@ -106,7 +106,7 @@ struct NotificationTests {
     }
 
     @Test func cancellingAWaitReturnsPromptlyAndKeepsTheConnection() async throws {
-        let listener = try await TestServer.connect(try TestServer.freshDatabase())
+        let listener = try await TestServer.connect(try await TestServer.freshDatabase())
         try await listener.listen("c")
         let start = ContinuousClock.now
         let waiter = Task { () async throws(PQError) -> [PQNotification] in
@@ -121,7 +121,7 @@ struct NotificationTests {
     }
 
     @Test func aStatementCutsANotificationWaitShort() async throws {
-        let listener = try await TestServer.connect(try TestServer.freshDatabase())
+        let listener = try await TestServer.connect(try await TestServer.freshDatabase())
         try await listener.listen("c")
         let waiter = Task { () async throws(PQError) -> [PQNotification] in
             try await listener.waitForNotifications(timeout: .seconds(60))

@@ -5,7 +5,7 @@ import Testing
 @Suite("PQ queries on a real server")
 struct QueryTests {
     @Test func parametersRoundTrip() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         let text = "héllo 🌍 ☃ \"quoted\" 'single' \\ back; DROP TABLE x; --"
         let bytes = (0...255).map(UInt8.init)
@@ -34,7 +34,7 @@ struct QueryTests {
     }
 
     @Test func serverInfersParameterTypes() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         try await connection.execute("CREATE TABLE items (id bigint PRIMARY KEY, name text, price float8, ok boolean, data bytea)")
         let inserted = try await connection.execute(
@@ -51,7 +51,7 @@ struct QueryTests {
     }
 
     @Test func timestampsDecode() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         let row = try #require(
             try await connection.query(
@@ -64,7 +64,7 @@ struct QueryTests {
     }
 
     @Test func sqlErrorsCarrySQLStateDetailAndStatement() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         try await connection.execute("CREATE TABLE u (id int PRIMARY KEY)")
         try await connection.execute("INSERT INTO u VALUES ($1)", [1])
@@ -87,7 +87,7 @@ struct QueryTests {
     }
 
     @Test func scriptsRunSeveralStatements() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         try await connection.executeScript(
             "CREATE TABLE a (x int); INSERT INTO a VALUES (1), (2); CREATE TABLE IF NOT EXISTS a (x int);")
@@ -98,7 +98,7 @@ struct QueryTests {
     }
 
     @Test func transactionsCommitAndRollBack() async throws {
-        let url = try TestServer.freshDatabase()
+        let url = try await TestServer.freshDatabase()
         let connection = try await TestServer.connect(url)
         let observer = try await TestServer.connect(url)
         defer {
@@ -144,7 +144,7 @@ struct QueryTests {
     }
 
     @Test func transactionHoldsTheConnectionAgainstOtherCallers() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         try await connection.execute("CREATE TABLE t (v int)")
         async let transaction: Void = connection.transaction { connection in
@@ -160,7 +160,7 @@ struct QueryTests {
     }
 
     @Test func concurrentCallersOnOneConnectionAreSerialised() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<40 {
@@ -174,7 +174,7 @@ struct QueryTests {
     }
 
     @Test func closedConnectionsRefuseWork() async throws {
-        let connection = try await TestServer.connect(try TestServer.freshDatabase())
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         await connection.close()
         await connection.close()
         #expect(await connection.isClosed)

@@ -5,9 +5,9 @@ import PostgresHarness
 /// Connections to a fresh database on the test server (never skipped: a server that cannot
 /// start fails the test with the reason).
 enum TestServer {
-    /// The URL of a new, empty database.
-    static func freshDatabase() throws -> String {
-        try TestDatabase.fresh()
+    /// The URL of a new, empty database (made off the cooperative thread pool).
+    static func freshDatabase() async throws -> String {
+        try await TestDatabase.freshAsync()
     }
 
     static func connect(_ url: String, timeout: Duration = .seconds(10)) async throws -> Connection {

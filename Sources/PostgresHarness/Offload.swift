@@ -1,0 +1,36 @@
+import Dispatch
+
+/// Runs the harness's blocking work (it starts programs and waits for them) on a Dispatch
+/// thread, so async tests do not tie up Swift concurrency's few cooperative threads.
+///
+/// A blocked cooperative thread stalls every other task, which makes unrelated timeouts fire:
+/// from async code prefer `TestDatabase.freshAsync()` and `Harness.offload { try server.restart() }`.
+public enum Harness {
+    /// Runs `work` on a global Dispatch queue and returns its result.
+    public static func offload<T: Sendable>(
+        _ work: @escaping @Sendable () throws(HarnessError) -> T
+    ) async throws(HarnessError) -> T {
+        let result: Result<T, HarnessError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(HarnessError) {
+                    continuation.resume(returning: .success(try work()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+}
+
+extension TestDatabase {
+    /// `shared()` without blocking a cooperative thread.
+    public static func sharedAsync() async throws(HarnessError) -> String {
+        try await Harness.offload { () throws(HarnessError) -> String in try shared() }
+    }
+
+    /// `fresh()` without blocking a cooperative thread.
+    public static func freshAsync() async throws(HarnessError) -> String {
+        try await Harness.offload { () throws(HarnessError) -> String in try fresh() }
+    }
+}
