@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func migrateIsIdempotent() async throws {
-        let store = try await Store.connect(ConnectionConfiguration(try TestDatabase.fresh()))
+        let store = try await Store.connect(ConnectionConfiguration(try await freshDatabase()))
         let first = try await store.migrate()
         #expect(first == Migrations.all.map(\.name))
         #expect(try await store.migrate() == [])
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func racedInitsApplyEachFileOnce() async throws {
-        let url = try TestDatabase.fresh()
+        let url = try await freshDatabase()
         let results = try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<4 {
                 group.addTask {
@@ -50,28 +50,12 @@ import Testing
     }
 
     @Test func missingSchemaSaysRunInit() async throws {
-        let store = try await Store.connect(ConnectionConfiguration(try TestDatabase.fresh()))
+        let store = try await Store.connect(ConnectionConfiguration(try await freshDatabase()))
         await #expect {
             _ = try await store.log()
         } throws: { error in
             guard case StoreError.schemaMissing = error else { return false }
             return "\(error)".contains("hotload init")
         }
-    }
-
-    @Test func scriptSplitterKeepsBodiesAndStringsWhole() {
-        let script = """
-            -- a comment; with a semicolon
-            CREATE TABLE t (a text DEFAULT 'x;y''z');
-            /* block; comment */
-            CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
-            DO $body$ BEGIN PERFORM 1; END $body$;
-            SELECT "we;ird", $1;
-            """
-        let statements = SQLScript.statements(script)
-        #expect(statements.count == 4)
-        #expect(statements[1].hasSuffix("$$ SELECT 1; $$"))
-        #expect(statements[2].hasPrefix("DO $body$"))
-        #expect(statements[3] == #"SELECT "we;ird", $1"#)
     }
 }

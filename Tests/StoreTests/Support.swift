@@ -4,9 +4,20 @@ import HotloadStore
 import PostgresHarness
 import PQ
 
+/// A fresh, empty database of the test server. `TestDatabase.fresh()` blocks (it runs
+/// `psql`), so it runs on a dispatch queue, not on a thread of Swift's cooperative pool that
+/// other tests' connections need.
+func freshDatabase() async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try TestDatabase.fresh() })
+        }
+    }
+}
+
 /// A migrated store on a fresh, empty database of the test server.
 func freshStore() async throws -> (store: Store, url: String) {
-    let url = try TestDatabase.fresh()
+    let url = try await freshDatabase()
     let store = try await Store.connect(ConnectionConfiguration(url))
     _ = try await store.migrate()
     return (store, url)

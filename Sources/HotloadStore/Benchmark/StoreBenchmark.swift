@@ -56,9 +56,8 @@ public enum StoreBenchmark {
         let plan = try await store.connection.query("""
             EXPLAIN SELECT id FROM hotload.releases WHERE channel = $1 AND id < $2 ORDER BY id DESC LIMIT 20
             """, [.text(history), .int(Int64.max)])
-        if let line = plan.first, let text = try? line.decode("QUERY PLAN", as: String.self) {
-            note("log plan: \(text.trimmingWhitespace())")
-        }
+        let planLines = plan.compactMap { try? $0.decode("QUERY PLAN", as: String.self).trimmingCharacters(in: .whitespaces) }
+        note("log plan: \(planLines.joined(separator: " / "))")
 
         // 3. 8 concurrent pushers, 25 releases each, all touching one shared module.
         let contended = "bench-\(tag)-concurrent"

@@ -41,9 +41,7 @@ extension Store {
                     return false
                 }
             }
-            for statement in SQLScript.statements(file.sql) {
-                try await conn.execute(statement)
-            }
+            try await conn.executeScript(file.sql)
             try await conn.execute(
                 "INSERT INTO hotload.schema_migrations (name, sha256) VALUES ($1, $2)",
                 [.text(file.name), .text(file.sha256)])
