@@ -127,6 +127,9 @@ extension Connection {
     /// The task was cancelled while a statement was on the wire: the protocol state is
     /// unknown, so the connection is closed.
     private func cancelledInFlight() -> PQError {
+        if let connection = handle?.pointer {
+            ServerCancel.send(for: connection)
+        }
         markClosed("a statement was cancelled while running, so the connection was closed")
         return PQError(
             kind: .cancelled, message: "the statement was cancelled while running; the connection was closed",

@@ -43,6 +43,12 @@ public actor Connection {
         try await Connector(configuration: configuration).connect()
     }
 
+    /// Opens a connection to a `postgresql://` URL or conninfo string; `nil` or empty uses
+    /// libpq's environment defaults (`PGHOST`, `PGDATABASE`, …).
+    public static func connect(_ urlOrConninfo: String?) async throws(PQError) -> Connection {
+        try await connect(ConnectionConfiguration(urlOrConninfo))
+    }
+
     /// Runs a statement and returns its rows.
     public func query(_ sql: String, _ parameters: [PQValue] = []) async throws(PQError) -> QueryResult {
         let lock = try await enter()
@@ -68,8 +74,11 @@ public actor Connection {
 
     /// Runs `body` in a transaction: `BEGIN`, then `COMMIT` when it returns, or `ROLLBACK` when
     /// it throws (any error), after which the error is rethrown. Nested calls use savepoints.
+    /// If a statement in the body failed and the body swallowed the error, `COMMIT` is refused
+    /// by the server and this throws (SQLSTATE 25P02): nothing was committed.
     ///
     /// The body has the connection to itself: other callers wait until the transaction ends.
+    /// If the rollback itself fails, the connection is closed rather than left mid-transaction.
     public func transaction<T: Sendable>(_ body: @Sendable (isolated Connection) async throws -> T) async throws -> T {
         let key = ObjectIdentifier(self)
         if TransactionContext.owners.contains(key) {
@@ -86,7 +95,13 @@ public actor Connection {
                 await rollback("ROLLBACK")
                 throw error
             }
-            let tag = try await self.statement("COMMIT").commandTag
+            let tag: String
+            do {
+                tag = try await self.statement("COMMIT").commandTag
+            } catch {
+                await rollback("ROLLBACK")
+                throw error
+            }
             // COMMIT of a transaction in which a statement failed (and the body caught the
             // error) is answered with ROLLBACK: nothing was committed.
             guard tag != "ROLLBACK" else {
@@ -120,6 +135,7 @@ public actor Connection {
     /// the connection. Throws `.closed` when the session ended (server restart, terminated
     /// backend, network loss; TCP keepalives bound how long a silent peer goes unnoticed).
     public func waitForNotifications(timeout: Duration) async throws(PQError) -> [PQNotification] {
+        if Task.isCancelled { return [] }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let lock = try await enter()
         defer { leave(lock) }
@@ -195,9 +211,16 @@ public actor Connection {
         return try await run(sql, [])
     }
 
+    /// Rolls back even when the task is cancelled (in a task of its own, which is not), and
+    /// closes the connection if that fails: it must never be handed on inside a transaction.
     private func rollback(_ sql: String) async {
         guard !isClosed else { return }
-        _ = try? await statement(sql)
+        let rolledBack = await Task { () async -> Bool in
+            (try? await self.statement(sql)) != nil
+        }.value
+        if !rolledBack {
+            markClosed("rolling back failed, so the connection was closed")
+        }
     }
 
     private func savepoint<T: Sendable>(_ body: @Sendable (isolated Connection) async throws -> T) async throws -> T {

@@ -9,6 +9,7 @@ import CLibPQ
 /// password: `description` and `redactedDescription` name only user, host, port and database.
 public struct ConnectionConfiguration: Sendable, CustomStringConvertible, CustomReflectable {
     /// How long `Connection.connect` may take in total (socket connect, TLS, authentication).
+    /// 10 seconds unless the string sets `connect_timeout`.
     public var connectTimeout: Duration = .seconds(10)
     /// Reported to the server as `application_name` (shown in `pg_stat_activity`).
     public var applicationName: String?
@@ -44,6 +45,12 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible, Custom
         }
         options = collected
         parseError = nil
+        // Honour libpq's own `connect_timeout` (seconds) as the default timeout.
+        if let text = collected.last(where: { $0.keyword == "connect_timeout" })?.value,
+            let seconds = Int64(text), seconds > 0
+        {
+            connectTimeout = .seconds(seconds)
+        }
     }
 
     /// The value the caller gave for a conninfo keyword (`host`, `port`, `dbname`, …).

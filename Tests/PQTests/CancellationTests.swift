@@ -1,0 +1,84 @@
+import Foundation
+import PQ
+import PostgresHarness
+import Testing
+
+@Suite("PQ cancellation and server restarts")
+struct CancellationTests {
+    @Test func cancelledTransactionRollsBackAndLeavesTheConnectionClean() async throws {
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
+        try await connection.execute("CREATE TABLE t (v int)")
+        let task = Task {
+            try await connection.transaction { connection in
+                try await connection.execute("INSERT INTO t VALUES (1)")
+                try await Task.sleep(for: .seconds(30))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let outcome = await task.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        #expect(await !connection.isClosed)
+        // Inside a still-open transaction the connection would see its own row (or fail with
+        // 25P02): zero rows means the transaction was rolled back.
+        let row = try await connection.query("SELECT count(*) AS n FROM t").first
+        #expect(try row?.decode("n", as: Int.self) == 0)
+        await connection.close()
+    }
+
+    @Test func statementCancelledWhileRunningClosesTheConnection() async throws {
+        let url = try await TestServer.freshDatabase()
+        let connection = try await TestServer.connect(url)
+        let pid = connection.backendPID
+        let start = ContinuousClock.now
+        let task = Task { () async throws(PQError) -> QueryResult in
+            try await connection.query("SELECT pg_sleep(30)")
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let result = await task.result
+        guard case .failure(let error) = result else {
+            Issue.record("expected a cancellation error, got \(result)")
+            return
+        }
+        #expect((error as? PQError)?.kind == .cancelled)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(await connection.isClosed)
+        // The server was asked to stop the statement: the backend goes away soon.
+        let observer = try await TestServer.connect(url)
+        var gone = false
+        for _ in 0..<50 where !gone {
+            let rows = try await observer.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [.int(pid)])
+            gone = rows.isEmpty
+            if !gone { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(gone)
+        await observer.close()
+    }
+
+    @Test func serverRestartIsDetectedAndReconnectWorks() async throws {
+        let server = try await Harness.offload { () throws(HarnessError) in try PrivateServer.start() }
+        defer { try? server.remove() }
+        let listener = try await TestServer.connect(server.url)
+        try await listener.listen("restart")
+        let waiter = Task { () async throws(PQError) -> [PQNotification] in
+            try await listener.waitForNotifications(timeout: .seconds(60))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        try await Harness.offload { () throws(HarnessError) in try server.restart() }
+        let result = await waiter.result
+        guard case .failure(let error) = result else {
+            Issue.record("expected .closed after a restart, got \(result)")
+            return
+        }
+        #expect((error as? PQError)?.kind == .closed)
+        let again = try await TestServer.connect(server.url)
+        #expect(try await again.query("SELECT 1 AS one").count == 1)
+        await again.close()
+    }
+
+    @Test func connectTimeoutComesFromTheConnectionString() {
+        #expect(ConnectionConfiguration("host=h connect_timeout=3").connectTimeout == .seconds(3))
+        #expect(ConnectionConfiguration("postgresql://h/db").connectTimeout == .seconds(10))
+    }
+}
