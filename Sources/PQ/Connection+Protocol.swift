@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// Sending statements and receiving results and notifications over libpq's non-blocking API.
 extension Connection {

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// One PostgreSQL session, driven without blocking threads.
 ///

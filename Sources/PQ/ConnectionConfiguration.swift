@@ -1,5 +1,5 @@
 import Foundation
-import CLibPQ
+internal import CLibPQ
 
 /// Where and how to connect: a `postgresql://` URL, a `key=value` conninfo string, or nothing
 /// (libpq's defaults from `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, … and `~/.pgpass`).

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Foundation
 
 /// Owns one `PGconn` and frees it exactly once: on `finish()` or, failing that, on deinit.

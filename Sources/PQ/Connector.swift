@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Foundation
 
 /// Opens a connection with `PQconnectStartParams` / `PQconnectPoll`, waiting on the socket

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// The C arrays `PQsendQueryParams` takes, built from `PQValue`s and freed on deinit.
 final class ParameterBuffers {

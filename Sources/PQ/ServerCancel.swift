@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 import Dispatch
 
 /// Asks the server to stop the statement a connection is running (`PQcancel`), so abandoning

@@ -263,7 +263,7 @@ public struct PrivateServer: Sendable, Equatable {
             "listen_addresses = '127.0.0.1'",
             "port = \(port)",
             "unix_socket_directories = '\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'",
-            "max_connections = 500",
+            "max_connections = 1000",
             "shared_buffers = 128MB",
             "dynamic_shared_memory_type = mmap",
             "lc_messages = 'C'",
