@@ -95,7 +95,7 @@ enum CoreCollections {
     /// `size(x)`: code points of a string, bytes, elements, entries.
     @Sendable static func size(_ a: Value) -> Value {
         switch a {
-        case .string(let s): return .int(Int64(s.unicodeScalars.count))
+        case .string(let s): return .int(Int64(UTF8Search.codePointCount(s)))
         case .bytes(let b): return .int(Int64(b.count))
         case .list(let l): return .int(Int64(l.count))
         case .map(let m): return .int(Int64(m.count))
@@ -127,48 +127,72 @@ private extension Value {
 /// Code-point-exact substring tests on UTF-8 (no Unicode normalisation, unlike `String`'s
 /// own `hasPrefix`). Valid UTF-8 is self-synchronising, so a byte match is a code point match.
 enum UTF8Search {
+    /// Runs `body` over the UTF-8 bytes of both strings without copying native strings.
+    @inline(__always)
+    static func withBytes<R>(_ a: String, _ b: String,
+                             _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = a.utf8.withContiguousStorageIfAvailable({ ab in
+            b.utf8.withContiguousStorageIfAvailable { bb in body(ab, bb) }
+        }), let result = r {
+            return result
+        }
+        return Array(a.utf8).withUnsafeBufferPointer { ab in
+            Array(b.utf8).withUnsafeBufferPointer { bb in body(ab, bb) }
+        }
+    }
+
     static func hasPrefix(_ s: String, _ p: String) -> Bool {
-        let su = s.utf8, pu = p.utf8
-        guard pu.count <= su.count else { return false }
-        return su.prefix(pu.count).elementsEqual(pu)
+        withBytes(s, p) { sb, pb in
+            pb.count <= sb.count && equalBytes(sb, at: 0, pb)
+        }
     }
 
     static func hasSuffix(_ s: String, _ p: String) -> Bool {
-        let su = s.utf8, pu = p.utf8
-        guard pu.count <= su.count else { return false }
-        return su.suffix(pu.count).elementsEqual(pu)
+        withBytes(s, p) { sb, pb in
+            pb.count <= sb.count && equalBytes(sb, at: sb.count - pb.count, pb)
+        }
     }
 
     static func contains(_ s: String, _ p: String) -> Bool {
-        var s = s, p = p
-        // Native strings are contiguous already; this only copies bridged or lazy ones.
-        s.makeContiguousUTF8()
-        p.makeContiguousUTF8()
-        let found = s.utf8.withContiguousStorageIfAvailable { hb -> Bool? in
-            p.utf8.withContiguousStorageIfAvailable { nb in firstIndex(of: nb, in: hb) != nil }
+        withBytes(s, p) { sb, pb in firstIndex(of: pb, in: sb) != nil }
+    }
+
+    /// Whether `haystack[offset..<offset + needle.count]` equals `needle` (the range must fit).
+    @inline(__always)
+    static func equalBytes(_ haystack: UnsafeBufferPointer<UInt8>, at offset: Int,
+                           _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < needle.count {
+            if haystack[offset + i] != needle[i] { return false }
+            i += 1
         }
-        if let found, let result = found { return result }
-        return s.utf8.count >= p.utf8.count && Array(s.utf8).withUnsafeBufferPointer { hb in
-            Array(p.utf8).withUnsafeBufferPointer { nb in firstIndex(of: nb, in: hb) != nil }
-        }
+        return true
     }
 
     /// The byte offset of the first occurrence of `needle` in `haystack`, if any.
-    static func firstIndex(of nb: UnsafeBufferPointer<UInt8>, in hb: UnsafeBufferPointer<UInt8>) -> Int? {
-        let n = nb.count, h = hb.count
+    static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = needle.count, h = haystack.count
         guard n > 0 else { return 0 }
         guard n <= h else { return nil }
-        let first = nb[0]
+        let first = needle[0]
         var i = 0
         let last = h - n
         while i <= last {
-            if hb[i] == first {
-                var j = 1
-                while j < n && hb[i + j] == nb[j] { j += 1 }
-                if j == n { return i }
-            }
+            if haystack[i] == first && equalBytes(haystack, at: i, needle) { return i }
             i += 1
         }
         return nil
+    }
+
+    /// The number of code points: UTF-8 bytes that do not continue a sequence.
+    static func codePointCount(_ s: String) -> Int {
+        if let n = s.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
+            var count = 0
+            for b in bytes where b & 0xC0 != 0x80 { count += 1 }
+            return count
+        }) {
+            return n
+        }
+        return s.unicodeScalars.count
     }
 }

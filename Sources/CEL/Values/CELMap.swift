@@ -1,6 +1,10 @@
 /// A CEL map: keys are bool, int, uint or string; lookups treat numerically equal
 /// int, uint and double keys alike (`{1: 'a'}[1u]`). Keeps insertion order, so
 /// iteration and JSON output are deterministic.
+///
+/// Small maps (the common case: objects with a handful of fields) are searched linearly,
+/// which is much faster than hashing; a hash index is built once a map grows past
+/// `CELMap.linearLimit` entries. String keys compare by code points, as CEL strings do.
 public struct CELMap: Sendable {
     /// The key as stored for hashing: numbers normalised so that 1, 1u and 1.0 collide.
     public enum Key: Sendable, Hashable {
@@ -9,11 +13,50 @@ public struct CELMap: Sendable {
         /// Only for uints above Int64.max; smaller ones are stored as `.int`.
         case bigUInt(UInt64)
         case string(String)
+
+        /// Code-point equality for strings (Swift's `String ==` would also equate
+        /// canonically equivalent strings, which CEL keeps apart).
+        public static func == (a: Key, b: Key) -> Bool {
+            switch (a, b) {
+            case (.bool(let x), .bool(let y)): return x == y
+            case (.int(let x), .int(let y)): return x == y
+            case (.bigUInt(let x), .bigUInt(let y)): return x == y
+            case (.string(let x), .string(let y)): return Value.utf8Equal(x, y)
+            default: return false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .bool(let b):
+                hasher.combine(0 as UInt8)
+                hasher.combine(b)
+            case .int(let i):
+                hasher.combine(1 as UInt8)
+                hasher.combine(i)
+            case .bigUInt(let u):
+                hasher.combine(2 as UInt8)
+                hasher.combine(u)
+            case .string(let s):
+                hasher.combine(3 as UInt8)
+                let hashed: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
+                    hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+                }
+                if hashed == nil {
+                    for byte in s.utf8 { hasher.combine(byte) }
+                }
+                hasher.combine(s.utf8.count)
+            }
+        }
     }
+
+    /// Maps up to this many entries are searched linearly, without a hash index.
+    public static let linearLimit = 8
 
     public private(set) var keys: [Value] = []
     public private(set) var values: [Value] = []
-    private var index: [Key: Int] = [:]
+    /// Normalised key → position; built only once the map has more than `linearLimit` entries.
+    private var index: [Key: Int]? = nil
 
     public init() {}
 
@@ -37,15 +80,50 @@ public struct CELMap: Sendable {
         }
     }
 
+    /// The position of a normalised key, if present.
+    @inline(__always)
+    private func position(of key: Key) -> Int? {
+        if let index { return index[key] }
+        switch key {
+        case .string(let s):
+            return position(ofString: s)
+        case .int(let x):
+            for i in keys.indices {
+                switch keys[i] {
+                case .int(let y) where x == y: return i
+                case .uint(let y) where x >= 0 && UInt64(x) == y: return i
+                default: continue
+                }
+            }
+            return nil
+        case .bigUInt(let x):
+            for i in keys.indices { if case .uint(let y) = keys[i], x == y { return i } }
+            return nil
+        case .bool(let x):
+            for i in keys.indices { if case .bool(let y) = keys[i], x == y { return i } }
+            return nil
+        }
+    }
+
+    @inline(__always)
+    private func position(ofString s: String) -> Int? {
+        if let index { return index[.string(s)] }
+        let length = s.utf8.count
+        for i in keys.indices {
+            if case .string(let k) = keys[i], k.utf8.count == length, Value.utf8Equal(k, s) { return i }
+        }
+        return nil
+    }
+
     /// Looks a key up (heterogeneous numeric keys match).
     public subscript(key: Value) -> Value? {
-        guard let k = CELMap.key(for: key), let i = index[k] else { return nil }
+        guard let k = CELMap.key(for: key), let i = position(of: k) else { return nil }
         return values[i]
     }
 
     /// Looks a string key up without wrapping it in a `Value`.
     public subscript(string key: String) -> Value? {
-        guard let i = index[.string(key)] else { return nil }
+        guard let i = position(ofString: key) else { return nil }
         return values[i]
     }
 
@@ -53,24 +131,51 @@ public struct CELMap: Sendable {
     /// already present or is not a valid key type.
     @discardableResult
     public mutating func insert(key: Value, value: Value) -> Bool {
-        guard let k = CELMap.key(for: key), index[k] == nil else { return false }
         if case .double = key { return false }
-        index[k] = keys.count
-        keys.append(key)
-        values.append(value)
+        guard let k = CELMap.key(for: key), position(of: k) == nil else { return false }
+        append(key, k, value)
         return true
     }
 
     /// Inserts or replaces an entry (used by `transformMap` and JSON decoding).
     public mutating func update(key: Value, value: Value) -> Bool {
         guard let k = CELMap.key(for: key) else { return false }
-        if let i = index[k] { values[i] = value; return true }
+        if let i = position(of: k) { values[i] = value; return true }
         return insert(key: key, value: value)
+    }
+
+    private mutating func append(_ key: Value, _ k: Key, _ value: Value) {
+        if index != nil {
+            index?[k] = keys.count
+        } else if keys.count == CELMap.linearLimit {
+            buildIndex(capacity: keys.count * 2 + 2)
+            index?[k] = keys.count
+        } else if keys.isEmpty {
+            // Most maps are small: one right-sized allocation each instead of 1, 2, 4 growth.
+            keys.reserveCapacity(4)
+            values.reserveCapacity(4)
+        }
+        keys.append(key)
+        values.append(value)
+    }
+
+    private mutating func buildIndex(capacity: Int) {
+        var built = [Key: Int](minimumCapacity: capacity)
+        for (i, existing) in keys.enumerated() {
+            if let k = CELMap.key(for: existing) { built[k] = i }
+        }
+        index = built
     }
 
     public mutating func reserveCapacity(_ n: Int) {
         keys.reserveCapacity(n)
         values.reserveCapacity(n)
-        index.reserveCapacity(n)
+        if n > CELMap.linearLimit {
+            if index == nil {
+                buildIndex(capacity: n)
+            } else {
+                index?.reserveCapacity(n)
+            }
+        }
     }
 }

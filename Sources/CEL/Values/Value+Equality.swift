@@ -47,12 +47,13 @@ extension Value {
     /// canonically equivalent strings, which CEL does not).
     @inlinable
     public static func utf8Equal(_ a: String, _ b: String) -> Bool {
+        // Identical representations (the same buffer, or the same inline small string,
+        // as for field names) hold the same bytes: no need to look at them.
+        if sameRepresentation(a, b) { return true }
         let au = a.utf8, bu = b.utf8
         guard au.count == bu.count else { return false }
         if let r = au.withContiguousStorageIfAvailable({ ab in
-            bu.withContiguousStorageIfAvailable { bb in
-                ab.count == 0 || memcmpEqual(ab, bb)
-            }
+            bu.withContiguousStorageIfAvailable { bb in memcmpEqual(ab, bb) }
         }), let result = r {
             return result
         }
@@ -60,9 +61,27 @@ extension Value {
     }
 
     @usableFromInline
+    static func sameRepresentation(_ a: String, _ b: String) -> Bool {
+        withUnsafeBytes(of: a) { ra in
+            withUnsafeBytes(of: b) { rb in
+                var i = 0
+                while i < ra.count {
+                    if ra[i] != rb[i] { return false }
+                    i += 1
+                }
+                return true
+            }
+        }
+    }
+
+    @usableFromInline
     static func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let pa = a.baseAddress, let pb = b.baseAddress else { return a.count == b.count }
-        return UnsafeRawBufferPointer(start: pa, count: a.count)
-            .elementsEqual(UnsafeRawBufferPointer(start: pb, count: b.count))
+        guard a.count == b.count else { return false }
+        var i = 0
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 }
