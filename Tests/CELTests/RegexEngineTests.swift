@@ -91,6 +91,21 @@ struct RegexEngineTests {
         #expect(try RegexEngine.compile("(x+x+)+y").matches(String(repeating: "x", count: 5_000)) == false)
     }
 
+    @Test func randomPatternsNeverTrap() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", ".", "*", "+", "?", "|", "(", ")", "[", "]", "^", "$", "\\", "{", "}", "2", ",", "-",
+                      "\\d", "\\b", "(?i)", "(?:", "[^", "\\pL", "é", "😀", "{2,3}", ":", "P", "<", ">"]
+        let inputs = ["", "ab", "aab2", "é😀b", "a-b\nc", String(repeating: "ab", count: 50)]
+        var compiled = 0
+        for _ in 0..<5_000 {
+            let pattern = (0..<Int.random(in: 0...10, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            guard let re = try? RegexEngine.compileUncached(pattern) else { continue }
+            compiled += 1
+            for input in inputs { _ = re.matches(input) }
+        }
+        #expect(compiled > 100)
+    }
+
     @Test func programSizeIsCapped() {
         #expect(throws: RegexError.self) { try RegexEngine.compileUncached("((a{1000}){1000}){1000}") }
         #expect(throws: RegexError.self) { try RegexEngine.compileUncached(String(repeating: "(", count: 500)) }

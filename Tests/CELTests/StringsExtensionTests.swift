@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CEL
 
@@ -295,6 +296,53 @@ struct StringsExtensionTests {
                                  str(String(repeating: "b", count: 60))))
     }
 
+    @Test func searchAgreesWithNaiveSearch() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "©"]
+        func random(_ n: Int) -> String { String((0..<n).map { _ in alphabet.randomElement(using: &rng) ?? "a" }) }
+        for _ in 0..<2_000 {
+            let hay = random(Int.random(in: 0...12, using: &rng))
+            let needle = random(Int.random(in: 1...3, using: &rng))
+            let h = Array(hay.unicodeScalars), n = Array(needle.unicodeScalars)
+            let matches = h.count < n.count ? [] : (0...(h.count - n.count)).filter { h[$0..<($0 + n.count)].elementsEqual(n) }
+            let offset = Int.random(in: 0...h.count, using: &rng)
+            let first = matches.first { $0 >= offset }.map(Int64.init) ?? -1
+            let last = matches.last { $0 <= offset }.map(Int64.init) ?? -1
+            #expect(LibraryCall.same(StringsExtension.indexOf(hay, needle, offset: Int64(offset)), .int(first)))
+            #expect(LibraryCall.same(StringsExtension.lastIndexOf(hay, needle, offset: Int64(offset)), .int(last)))
+            let pieces = hay.components(separatedBy: needle).map(Value.string)
+            #expect(LibraryCall.same(StringsExtension.split(hay, needle, limit: -1, maxItems: 1_000).listCount,
+                                     .int(Int64(pieces.count))))
+            #expect(LibraryCall.same(StringsExtension.replace(hay, needle, "-", limit: -1, maxBytes: 1_000),
+                                     .string(hay.replacingOccurrences(of: needle, with: "-"))))
+        }
+    }
+
+    @Test func adversarialSearchesStayLinear() {
+        let hay = String(repeating: "a", count: 200_000)
+        let needle = String(repeating: "a", count: 100_000) + "b"
+        #expect(LibraryCall.same(StringsExtension.indexOf(hay, needle, offset: 0), .int(-1)))
+        #expect(LibraryCall.same(StringsExtension.lastIndexOf(hay, needle, offset: nil), .int(-1)))
+        #expect(LibraryCall.same(StringsExtension.replace(hay, needle, "x", limit: -1, maxBytes: 1 << 20), .string(hay)))
+        #expect(LibraryCall.same(StringsExtension.split(hay, needle, limit: -1, maxItems: 10).listCount, .int(1)))
+    }
+
+    @Test func randomFormatTemplatesNeverTrap() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["%", "%%", "%s", "%d", "%f", "%.2f", "%.", "%e", "%x", "%X", "%o", "%b", "%q", "a", "é", ".", "9"]
+        let args: [Value] = [.int(-3), .uint(7), .double(.nan), .double(-2.5), .string("s"), .bytes([0xFF]), .null,
+                             .bool(true), .list([.int(1)]), Self.map([(.string("k"), .double(1e300))])]
+        for _ in 0..<3_000 {
+            let template = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            let list = (0..<Int.random(in: 0...4, using: &rng)).map { _ in args.randomElement(using: &rng) ?? .null }
+            let result = call("string_format", str(template), .list(list))
+            switch result {
+            case .string, .error: break
+            default: Issue.record("\(template) gave \(result)")
+            }
+        }
+    }
+
     @Test func endToEnd() {
         LibraryCall.expectEndToEnd(true: [
             "'tacocat'.charAt(3) == 'o'",
@@ -321,5 +369,13 @@ struct StringsExtensionTests {
             "'%a'.format([1])",
             "dyn(42).charAt(2) == ''",
         ])
+    }
+}
+
+extension Value {
+    /// The element count of a list as an int value (a test helper), or the value itself.
+    fileprivate var listCount: Value {
+        if case .list(let items) = self { return .int(Int64(items.count)) }
+        return self
     }
 }

@@ -293,6 +293,36 @@ struct TimeLibraryTests {
         }
     }
 
+    @Test func randomTextNeverTraps() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["1", "9", "0", "-", "+", ":", ".", "T", "Z", "h", "m", "s", "ms", "µs", "n", "2009-02-13", "T23:31:30",
+                      "99999999999", "é", " "]
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            for v in [ts(text), dur(text)] {
+                switch v {
+                case .timestamp(let t): #expect(TimeCalendar.isValid(t), "\(text)")
+                case .duration, .error: break
+                default: Issue.record("\(text) gave \(v)")
+                }
+            }
+            _ = TimeZones.zone(text)
+        }
+    }
+
+    @Test func hostValuesOutOfRangeAreErrors() {
+        let huge = Value.timestamp(Timestamp(seconds: Int64.max, nanos: 0))
+        let hugeDuration = Value.duration(Duration(seconds: Int64.max, nanos: 999_999_999))
+        #expect(call("timestamp_to_year", huge).isError)
+        #expect(call("timestamp_to_year_with_tz", huge, .string("UTC")).isError)
+        #expect(call("timestamp_to_string", huge).isError)
+        #expect(call("add_timestamp_duration", huge, dur("1s")).isError)
+        #expect(call("add_timestamp_duration", ts("2009-02-13T23:31:30Z"), hugeDuration).isError)
+        #expect(call("subtract_timestamp_timestamp", huge, ts("2009-02-13T23:31:30Z")).isError)
+        #expect(call("duration_to_hours", hugeDuration).isError)
+        #expect(call("duration_to_int64", hugeDuration).isError)
+    }
+
     // MARK: End to end
 
     @Test func endToEnd() {

@@ -139,13 +139,7 @@ public enum StringsExtension {
         guard offset >= 0, offset <= Int64(hay.count) else { return outOfRange(offset) }
         let needle = Array(t.unicodeScalars)
         if needle.isEmpty { return .int(offset) }
-        guard hay.count >= needle.count else { return .int(-1) }
-        var i = Int(offset)
-        while i <= hay.count - needle.count {
-            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) { return .int(Int64(i)) }
-            i += 1
-        }
-        return .int(-1)
+        return .int(Int64(Searcher(needle).first(in: hay, from: Int(offset)) ?? -1))
     }
 
     /// Last code-point index of `t` starting at or before `offset` (default: the end), or -1.
@@ -156,12 +150,13 @@ public enum StringsExtension {
         let last = offset.map(Int.init) ?? hay.count
         if needle.isEmpty { return .int(Int64(last)) }
         guard hay.count >= needle.count else { return .int(-1) }
-        var i = min(last, hay.count - needle.count)
-        while i >= 0 {
-            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) { return .int(Int64(i)) }
-            i -= 1
+        // The first match in the reversed string at or after `from` is the last one here
+        // starting at or before `last`.
+        let from = hay.count - needle.count - min(last, hay.count - needle.count)
+        guard let j = Searcher(Array(needle.reversed())).first(in: Array(hay.reversed()), from: from) else {
+            return .int(-1)
         }
-        return .int(-1)
+        return .int(Int64(hay.count - j - needle.count))
     }
 
     private static func mapASCII(_ s: String, from range: ClosedRange<UInt8>, delta: Int) -> String {
@@ -185,14 +180,11 @@ public enum StringsExtension {
                 i += i == hay.count ? 1 : utf8Length(hay[i])
             }
         } else {
+            let searcher = Searcher(needle)
             var i = 0
-            while i + needle.count <= hay.count, limit < 0 || positions.count < limit {
-                if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) {
-                    positions.append(i)
-                    i += needle.count
-                } else {
-                    i += 1
-                }
+            while limit < 0 || positions.count < limit, let p = searcher.first(in: hay, from: i) {
+                positions.append(p)
+                i = p + needle.count
             }
         }
         let (grow, o1) = (replacement.count - needle.count).multipliedReportingOverflow(by: positions.count)
@@ -235,17 +227,12 @@ public enum StringsExtension {
         }
         let hay = Array(s.utf8)
         let needle = Array(sep.utf8)
+        let searcher = Searcher(needle)
         var start = 0
-        var i = 0
-        while parts.count < max - 1, i + needle.count <= hay.count {
-            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) {
-                parts.append(.string(String(decoding: hay[start..<i], as: UTF8.self)))
-                if parts.count > maxItems { return tooMany(maxItems) }
-                i += needle.count
-                start = i
-            } else {
-                i += 1
-            }
+        while parts.count < max - 1, let p = searcher.first(in: hay, from: start) {
+            parts.append(.string(String(decoding: hay[start..<p], as: UTF8.self)))
+            if parts.count > maxItems { return tooMany(maxItems) }
+            start = p + needle.count
         }
         parts.append(.string(String(decoding: hay[start...], as: UTF8.self)))
         return parts.count > maxItems ? tooMany(maxItems) : .list(parts)
@@ -306,6 +293,39 @@ public enum StringsExtension {
     }
 
     // MARK: - Helpers
+
+    /// Knuth–Morris–Pratt search: linear in the input, so no pair of strings can make
+    /// `indexOf`, `replace` or `split` quadratic.
+    struct Searcher<T: Equatable> {
+        let needle: [T]
+        private var failure: [Int]
+
+        /// `needle` must not be empty.
+        init(_ needle: [T]) {
+            self.needle = needle
+            failure = [Int](repeating: 0, count: needle.count)
+            var k = 0
+            for i in needle.indices.dropFirst() {
+                while k > 0 && needle[i] != needle[k] { k = failure[k - 1] }
+                if needle[i] == needle[k] { k += 1 }
+                failure[i] = k
+            }
+        }
+
+        /// The first index at or after `start` where `needle` occurs in `hay`.
+        func first(in hay: [T], from start: Int) -> Int? {
+            guard !needle.isEmpty, start >= 0 else { return nil }
+            var k = 0
+            var i = start
+            while i < hay.count {
+                while k > 0 && hay[i] != needle[k] { k = failure[k - 1] }
+                if hay[i] == needle[k] { k += 1 }
+                if k == needle.count { return i - needle.count + 1 }
+                i += 1
+            }
+            return nil
+        }
+    }
 
     private static func member(_ id: String, _ params: [CELType], _ result: CELType,
                                _ body: @escaping @Sendable ([Value]) -> Value) -> Overload {

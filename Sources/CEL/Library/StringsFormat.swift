@@ -171,12 +171,12 @@ enum StringsFormat {
 
     private static func fixed(_ v: Value, _ precision: Int) throws -> String {
         let d = try floating(v, clause: "fixed-point clause")
-        return special(d) ?? String(format: "%.*f", precision, d)
+        return special(d) ?? String(format: "%.*f", Int32(precision), d)
     }
 
     private static func scientific(_ v: Value, _ precision: Int) throws -> String {
         let d = try floating(v, clause: "scientific clause")
-        return special(d) ?? String(format: "%1.*e", precision, d)
+        return special(d) ?? String(format: "%1.*e", Int32(precision), d)
     }
 
     private static func binary(_ v: Value) throws -> String {

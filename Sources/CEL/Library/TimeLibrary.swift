@@ -63,6 +63,7 @@ public enum TimeLibrary {
             FunctionDecl(name: "string", overloads: [
                 Overload(id: "timestamp_to_string", params: [.timestamp], result: .string, implementation: .unary { v in
                     guard case .timestamp(let t) = v else { return noOverload("string", v) }
+                    guard TimeCalendar.isValid(t) else { return rangeError("timestamp") }
                     return .string(format(t))
                 }),
                 Overload(id: "duration_to_string", params: [.duration], result: .string, implementation: .unary { v in
@@ -150,11 +151,13 @@ public enum TimeLibrary {
             var overloads = [
                 Overload(id: id, isInstance: true, params: [.timestamp], result: .int, implementation: .unary { v in
                     guard case .timestamp(let t) = v else { return noOverload(name, v) }
+                    guard TimeCalendar.isValid(t) else { return rangeError("timestamp") }
                     return .int(field(TimeCalendar.civil(seconds: t.seconds, offset: 0), t.nanos))
                 }),
                 Overload(id: id + "_with_tz", isInstance: true, params: [.timestamp, .string], result: .int,
                          implementation: .binary { v, z in
                              guard case .timestamp(let t) = v, case .string(let zoneName) = z else { return noOverload(name, v, z) }
+                             guard TimeCalendar.isValid(t) else { return rangeError("timestamp") }
                              guard let zone = TimeZones.zone(zoneName) else {
                                  return .error(CELError("unknown time zone \"\(zoneName)\""))
                              }
@@ -180,10 +183,15 @@ public enum TimeLibrary {
         TimeCalendar.isValid(ts) ? .timestamp(ts) : rangeError("timestamp")
     }
 
+    /// Values built by a host may be out of range; every operation checks its inputs
+    /// so that no arithmetic below can overflow.
     private static func add(_ t: Timestamp, _ d: Duration, sign: Int64) -> Value {
-        // |d| < 2^63 ns ≈ 9.3e9 s and timestamps are within ±2.6e11 s: no Int64 overflow here.
-        var seconds = t.seconds + sign * d.seconds
-        var nanos = Int64(t.nanos) + sign * Int64(d.nanos)
+        guard TimeCalendar.isValid(t) else { return rangeError("timestamp") }
+        guard let delta = TimeCalendar.totalNanos(d) else { return rangeError("duration") }
+        // |delta| < 2^63 ns ≈ 9.3e9 s and valid timestamps are within ±2.6e11 s.
+        let (q, r) = TimeCalendar.floorDivMod(delta, TimeCalendar.nanosPerSecond)
+        var seconds = t.seconds + sign * q
+        var nanos = Int64(t.nanos) + sign * r
         if nanos >= TimeCalendar.nanosPerSecond {
             nanos -= TimeCalendar.nanosPerSecond
             seconds += 1
@@ -195,6 +203,7 @@ public enum TimeLibrary {
     }
 
     private static func difference(_ a: Timestamp, _ b: Timestamp) -> Value {
+        guard TimeCalendar.isValid(a), TimeCalendar.isValid(b) else { return rangeError("timestamp") }
         let seconds = a.seconds - b.seconds
         let nanos = Int64(a.nanos) - Int64(b.nanos)
         let (m, o1) = seconds.multipliedReportingOverflow(by: TimeCalendar.nanosPerSecond)
