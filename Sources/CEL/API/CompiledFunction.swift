@@ -9,18 +9,18 @@ public final class CompiledFunction: Sendable {
     let root: Node
     /// Parameters first, then other variables the body reads (never bound: errors).
     let variableCount: Int
-    let localCount: Int
+    let shape: FrameShape
     /// Cost charged per call: the number of nodes in the body.
     let staticCost: Int
     let limits: Limits
 
-    init(name: String, arity: Int, root: Node, variableCount: Int, localCount: Int, staticCost: Int,
+    init(name: String, arity: Int, root: Node, variableCount: Int, shape: FrameShape, staticCost: Int,
          resultType: CELType, limits: Limits) {
         self.name = name
         self.arity = arity
         self.root = root
         self.variableCount = variableCount
-        self.localCount = localCount
+        self.shape = shape
         self.staticCost = staticCost
         self.resultType = resultType
         self.limits = limits
@@ -29,8 +29,9 @@ public final class CompiledFunction: Sendable {
     /// Calls the function with a fresh budget (`Limits.maxCost`). A wrong number of
     /// arguments is an error value.
     public func call(_ args: [Value]) -> Value {
-        var frame = Frame(variables: [], localCount: 0, limits: limits)
-        return invoke(args, caller: &frame)
+        Frame.with(variables: [], shape: .empty, limits: limits) { frame in
+            invoke(args, caller: &frame)
+        }
     }
 
     /// Runs the body with the caller's budget, charging the body's static cost.
@@ -46,11 +47,17 @@ public final class CompiledFunction: Sendable {
                 variables.append(.error(CELError("no such attribute: only parameters are bound in function '\(name)'")))
             }
         }
-        var frame = Frame(variables: variables, localCount: localCount, limits: limits,
-                          cost: caller.cost, iterations: caller.iterations)
-        let result = root.eval(&frame)
-        caller.cost = frame.cost
-        caller.iterations = frame.iterations
+        var cost = caller.cost, iterations = caller.iterations
+        let root = self.root
+        let result = Frame.with(variables: variables, shape: shape, limits: limits,
+                                cost: cost, iterations: iterations) { frame in
+            let value = root.eval(&frame)
+            cost = frame.cost
+            iterations = frame.iterations
+            return value
+        }
+        caller.cost = cost
+        caller.iterations = iterations
         return result
     }
 }

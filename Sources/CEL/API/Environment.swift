@@ -93,7 +93,7 @@ public struct Environment: Sendable {
         let result = try Checker.check(expr, declarations: declarations, source: source, lenient: !checked)
         var planner = Planner(checked: result, declarations: declarations, limits: limits)
         let root = planner.plan()
-        return Program(root: root, variableNames: planner.variableNames, localCount: planner.localCount,
+        return Program(root: root, variableNames: planner.variableNames, shape: planner.shape,
                        resultType: result.resultType, limits: limits)
     }
 
@@ -111,7 +111,7 @@ public struct Environment: Sendable {
         var planner = Planner(checked: result, declarations: decls, limits: limits, parameters: parameters)
         let root = planner.plan()
         return CompiledFunction(name: name, arity: parameters.count, root: root,
-                                variableCount: planner.variableNames.count, localCount: planner.localCount,
+                                variableCount: planner.variableNames.count, shape: planner.shape,
                                 staticCost: planner.nodeCount, resultType: result.resultType, limits: limits)
     }
 }

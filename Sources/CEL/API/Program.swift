@@ -8,9 +8,9 @@ public struct Program: Sendable {
 
     let core: ProgramCore
 
-    init(root: Node, variableNames: [String], localCount: Int, resultType: CELType, limits: Limits) {
+    init(root: Node, variableNames: [String], shape: FrameShape, resultType: CELType, limits: Limits) {
         self.resultType = resultType
-        self.core = ProgramCore(root: root, variableNames: variableNames, localCount: localCount, limits: limits)
+        self.core = ProgramCore(root: root, variableNames: variableNames, shape: shape, limits: limits)
     }
 
     /// Evaluates with variables bound by name. A variable the expression reads but the
@@ -22,8 +22,10 @@ public struct Program: Sendable {
     /// Evaluates with pre-bound slots (the fast path for repeated evaluation).
     public func evaluate(_ activation: Activation) -> Value {
         if let constant = core.constant { return constant }
-        var frame = Frame(variables: activation.values, localCount: core.localCount, limits: core.limits)
-        return core.root.eval(&frame)
+        let root = core.root
+        return Frame.with(variables: activation.values, shape: core.shape, limits: core.limits) { frame in
+            root.eval(&frame)
+        }
     }
 
     /// A fresh activation for this program with every variable unbound.
@@ -35,18 +37,18 @@ final class ProgramCore: Sendable {
     let root: Node
     let variableNames: [String]
     let slots: [String: Int]
-    let localCount: Int
+    let shape: FrameShape
     let limits: Limits
     /// The result when the whole expression folded to a constant.
     let constant: Value?
 
-    init(root: Node, variableNames: [String], localCount: Int, limits: Limits) {
+    init(root: Node, variableNames: [String], shape: FrameShape, limits: Limits) {
         self.root = root
         self.variableNames = variableNames
         var slots: [String: Int] = [:]
         for (i, name) in variableNames.enumerated() { slots[name] = i }
         self.slots = slots
-        self.localCount = localCount
+        self.shape = shape
         self.limits = limits
         self.constant = root.constantValue
     }

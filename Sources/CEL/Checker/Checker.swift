@@ -110,7 +110,7 @@ struct Checker {
         if let t = localType(name) { return t }
         if let t = resolveGlobal(e, name) { return t }
         references[e.id] = .undeclared(name)
-        report(CheckCode.undeclared, "undeclared reference to '\(name)' (in container '\(declarations.container)')", e)
+        report(CheckCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
         return .dyn
     }
 
@@ -203,7 +203,7 @@ struct Checker {
         }
         for arg in args { _ = check(arg) }
         references[e.id] = .unboundFunction(function)
-        report(CheckCode.undeclared, "undeclared reference to '\(function)' (in container '\(declarations.container)')", e)
+        report(CheckCode.undeclared, "undeclared reference to '\(function)'\(declarations.containerSuffix)", e)
         return .dyn
     }
 
@@ -222,7 +222,7 @@ struct Checker {
         }
         guard let decl = declarations.functions[name] else {
             references[e.id] = .unboundFunction(name)
-            report(CheckCode.undeclared, "undeclared reference to '\(name)' (in container '\(declarations.container)')", e)
+            report(CheckCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
             return .dyn
         }
         var matched: [Overload] = []
@@ -363,4 +363,9 @@ struct Checker {
             return value.runtimeType
         }
     }
+}
+
+extension Declarations {
+    /// ` (in container 'a.b')` for messages, or nothing when there is no container.
+    var containerSuffix: String { container.isEmpty ? "" : " (in container '\(container)')" }
 }

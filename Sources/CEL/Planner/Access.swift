@@ -15,6 +15,33 @@ enum Access {
         return map[string: name]
     }
 
+    /// Follows `fields` from the value at `p`, borrowing the outermost map (only inner
+    /// maps and the result are copied). nil when a step is not a map holding the field:
+    /// the caller then takes `selectPath` for the precise error.
+    @inline(__always)
+    static func followPath(_ p: UnsafePointer<Value>, _ fields: [String]) -> Value? {
+        guard case .map(let m) = p.pointee, var v = m[string: fields[0]] else { return nil }
+        var i = 1
+        while i < fields.count {
+            guard case .map(let inner) = v, let next = inner[string: fields[i]] else { return nil }
+            v = next
+            i += 1
+        }
+        return v
+    }
+
+    /// Selects `fields` in turn from `value`; an error carries the offset of the failing step.
+    static func selectPath(_ value: Value, _ fields: [String], _ offsets: [Int32]) -> Value {
+        var v = value
+        for i in 0..<fields.count {
+            v = select(v, fields[i])
+            if case .error(let e) = v, e.offset == nil {
+                return .error(CELError(e.message, offset: offsets[i]))
+            }
+        }
+        return v
+    }
+
     static func unsupportedSelection(_ value: Value) -> CELError {
         CELError("type '\(value.runtimeType.runtimeName)' does not support field selection")
     }

@@ -58,6 +58,32 @@ final class SelectNode: Node, @unchecked Sendable {
     }
 }
 
+/// `v.a.b...` where `v` is a variable (`local` false) or a comprehension variable:
+/// walks small maps in place, copying only the selected value.
+final class SlotSelectNode: Node, @unchecked Sendable {
+    let slot: Int
+    let local: Bool
+    let fields: [String]
+    let offsets: [Int32]
+    init(slot: Int, local: Bool, fields: [String], offsets: [Int32]) {
+        self.slot = slot
+        self.local = local
+        self.fields = fields
+        self.offsets = offsets
+        super.init(offset: offsets.last ?? 0)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let base: UnsafePointer<Value>?
+        if local {
+            base = frame.locals.baseAddress.map { UnsafePointer($0 + slot) }
+        } else {
+            base = frame.variables.baseAddress.map { $0 + slot }
+        }
+        if let base, let v = Access.followPath(base, fields) { return v }
+        return Access.selectPath(local ? frame.locals[slot] : frame.variables[slot], fields, offsets)
+    }
+}
+
 /// `has(a.b)`.
 final class HasNode: Node, @unchecked Sendable {
     let operand: Node

@@ -81,6 +81,38 @@ final class DispatchCallNode: Node, @unchecked Sendable {
     }
 }
 
+/// A one-argument call whose overload is chosen from the argument's value at run time.
+final class Dispatch1Node: Node, @unchecked Sendable {
+    let arg: Node
+    let dispatcher: Dispatcher
+    init(_ arg: Node, _ dispatcher: Dispatcher, offset: Int32) {
+        self.arg = arg
+        self.dispatcher = dispatcher
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        located(dispatcher.call1(arg.eval(&frame)))
+    }
+}
+
+/// A two-argument call whose overload is chosen from the argument values at run time.
+final class Dispatch2Node: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    let dispatcher: Dispatcher
+    init(_ lhs: Node, _ rhs: Node, _ dispatcher: Dispatcher, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        self.dispatcher = dispatcher
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = lhs.eval(&frame)
+        let b = rhs.eval(&frame)
+        return located(dispatcher.call2(a, b))
+    }
+}
+
 /// A call of a compiled (module) function: arguments go to the callee's parameter slots
 /// and the callee spends the caller's cost budget.
 final class CompiledCallNode: Node, @unchecked Sendable {

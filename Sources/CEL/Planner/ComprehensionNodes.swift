@@ -4,9 +4,10 @@
 
 final class ComprehensionNode: Node, @unchecked Sendable {
     let range: Node
-    let iterSlot: Int
-    /// The second variable's slot, for two-variable comprehensions.
-    let iter2Slot: Int?
+    /// Two-variable form: the slot of the index (lists) or key (maps).
+    let indexSlot: Int?
+    /// The cursor of the element (lists), key (maps, one variable) or value (maps, two).
+    let elementCursor: Int
     let accuSlot: Int
     let accuInit: Node
     /// nil when the loop condition is the constant `true`.
@@ -16,11 +17,11 @@ final class ComprehensionNode: Node, @unchecked Sendable {
     /// Cost charged per iteration: the nodes of the condition and the step.
     let iterationCost: Int
 
-    init(range: Node, iterSlot: Int, iter2Slot: Int?, accuSlot: Int, accuInit: Node,
+    init(range: Node, indexSlot: Int?, elementCursor: Int, accuSlot: Int, accuInit: Node,
          condition: Node?, step: Node, result: Node, iterationCost: Int, offset: Int32) {
         self.range = range
-        self.iterSlot = iterSlot
-        self.iter2Slot = iter2Slot
+        self.indexSlot = indexSlot
+        self.elementCursor = elementCursor
         self.accuSlot = accuSlot
         self.accuInit = accuInit
         self.condition = condition
@@ -31,32 +32,49 @@ final class ComprehensionNode: Node, @unchecked Sendable {
     }
 
     override func eval(_ frame: inout Frame) -> Value {
+        // `rangeValue` keeps the storage the cursors point into alive until the loop ends.
         let rangeValue = range.eval(&frame)
         frame.locals[accuSlot] = accuInit.eval(&frame)
+        var stop: Value?
         switch rangeValue {
         case .list(let items):
-            for (i, item) in items.enumerated() {
-                if let stop = startIteration(&frame) { return stop }
-                if let slot = iter2Slot {
-                    frame.locals[iterSlot] = .int(Int64(i))
-                    frame.locals[slot] = item
-                } else {
-                    frame.locals[iterSlot] = item
+            items.withUnsafeBufferPointer { elements in
+                guard let base = elements.baseAddress else { return }
+                for i in 0..<elements.count {
+                    if let s = startIteration(&frame) { stop = s; return }
+                    if let slot = indexSlot { frame.locals[slot] = .int(Int64(i)) }
+                    frame.cursors[elementCursor] = base + i
+                    if !iterate(&frame) { return }
                 }
-                if !iterate(&frame) { break }
             }
         case .map(let map):
             let keys = map.keys, values = map.values
-            for i in 0..<keys.count {
-                if let stop = startIteration(&frame) { return stop }
-                frame.locals[iterSlot] = keys[i]
-                if let slot = iter2Slot { frame.locals[slot] = values[i] }
-                if !iterate(&frame) { break }
+            keys.withUnsafeBufferPointer { keyBuffer in
+                values.withUnsafeBufferPointer { valueBuffer in
+                    guard let keyBase = keyBuffer.baseAddress, let valueBase = valueBuffer.baseAddress else { return }
+                    for i in 0..<min(keyBuffer.count, valueBuffer.count) {
+                        if let s = startIteration(&frame) { stop = s; return }
+                        if let slot = indexSlot {
+                            frame.locals[slot] = keyBase[i]
+                            frame.cursors[elementCursor] = valueBase + i
+                        } else {
+                            frame.cursors[elementCursor] = keyBase + i
+                        }
+                        if !iterate(&frame) { return }
+                    }
+                }
             }
         case .error(let e):
+            frame.locals[accuSlot] = .null
             return .error(e)
         default:
+            frame.locals[accuSlot] = .null
             return fail(CELError("expression of type '\(rangeValue.runtimeType.runtimeName)' cannot be the range of a comprehension"))
+        }
+        frame.cursors[elementCursor] = nil
+        if let stop {
+            frame.locals[accuSlot] = .null
+            return stop
         }
         let value = result.eval(&frame)
         frame.locals[accuSlot] = .null
@@ -68,11 +86,9 @@ final class ComprehensionNode: Node, @unchecked Sendable {
     private func startIteration(_ frame: inout Frame) -> Value? {
         frame.iterations &+= 1
         if frame.iterations > frame.maxIterations {
-            frame.locals[accuSlot] = .null
             return .error(CELError(Frame.iterationsExceeded.message, offset: offset))
         }
         if let e = frame.charge(iterationCost) {
-            frame.locals[accuSlot] = .null
             return .error(CELError(e.message, offset: offset))
         }
         return nil
@@ -87,6 +103,41 @@ final class ComprehensionNode: Node, @unchecked Sendable {
         let next = step.eval(&frame)
         frame.locals[accuSlot] = next
         return true
+    }
+}
+
+/// A comprehension element variable, read through its cursor.
+final class CursorNode: Node, @unchecked Sendable {
+    let cursor: Int
+    init(cursor: Int, offset: Int32) {
+        self.cursor = cursor
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        guard let p = frame.cursors[cursor] else {
+            return fail(CELError("internal error: comprehension variable read outside its loop"))
+        }
+        return p.pointee
+    }
+}
+
+/// `x.a.b...` where `x` is a comprehension element variable: no copy of the element.
+final class CursorSelectNode: Node, @unchecked Sendable {
+    let cursor: Int
+    let fields: [String]
+    let offsets: [Int32]
+    init(cursor: Int, fields: [String], offsets: [Int32]) {
+        self.cursor = cursor
+        self.fields = fields
+        self.offsets = offsets
+        super.init(offset: offsets.last ?? 0)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        guard let p = frame.cursors[cursor] else {
+            return fail(CELError("internal error: comprehension variable read outside its loop"))
+        }
+        if let v = Access.followPath(p, fields) { return v }
+        return Access.selectPath(p.pointee, fields, offsets)
     }
 }
 

@@ -33,6 +33,37 @@ struct Dispatcher: Sendable {
         return .error(CELError("no such overload: \(function)(\(types))"))
     }
 
+    /// `call([a])` without allocating.
+    func call1(_ a: Value) -> Value {
+        if allStrict, case .error = a { return a }
+        for overload in candidates where overload.params.count == 1 {
+            if case .error = a {
+                if overload.isStrict { continue }
+            } else if !a.conforms(to: overload.params[0]) {
+                continue
+            }
+            if case .unary(let f) = overload.implementation { return f(a) }
+            return Dispatcher.invoke(overload.implementation, [a])
+        }
+        if case .error = a { return a }
+        return .error(CELError("no such overload: \(function)(\(a.runtimeType.runtimeName))"))
+    }
+
+    /// `call([a, b])` without allocating.
+    func call2(_ a: Value, _ b: Value) -> Value {
+        let hasError = a.isError || b.isError
+        if allStrict, hasError { return a.isError ? a : b }
+        for overload in candidates where overload.params.count == 2 {
+            if hasError, overload.isStrict { continue }
+            guard a.isError || a.conforms(to: overload.params[0]),
+                  b.isError || b.conforms(to: overload.params[1]) else { continue }
+            if case .binary(let f) = overload.implementation { return f(a, b) }
+            return Dispatcher.invoke(overload.implementation, [a, b])
+        }
+        if hasError { return a.isError ? a : b }
+        return .error(CELError("no such overload: \(function)(\(a.runtimeType.runtimeName), \(b.runtimeType.runtimeName))"))
+    }
+
     /// Calls an implementation with arguments (the receiver first).
     @inline(__always)
     static func invoke(_ implementation: Implementation, _ args: [Value]) -> Value {

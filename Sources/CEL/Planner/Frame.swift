@@ -3,10 +3,14 @@
 /// Passed `inout` through the evaluator tree, so it needs no locking and no allocation
 /// beyond the local slots.
 struct Frame {
-    /// Variable values in the program's slot order.
-    let variables: [Value]
-    /// Comprehension variables and accumulators.
-    var locals: [Value]
+    /// Variable values in the program's slot order (borrowed for the evaluation).
+    let variables: UnsafeBufferPointer<Value>
+    /// Comprehension accumulators and index variables (owned by the evaluation).
+    let locals: UnsafeMutableBufferPointer<Value>
+    /// Comprehension element variables: pointers to the element being visited, inside the
+    /// storage of the range list or map (kept alive by the comprehension while it loops),
+    /// so that visiting an element copies nothing.
+    let cursors: UnsafeMutableBufferPointer<UnsafePointer<Value>?>
     /// Cost units spent so far (shared with compiled functions called from this frame).
     var cost: Int
     /// Comprehension iterations run so far.
@@ -14,13 +18,42 @@ struct Frame {
     let maxCost: Int
     let maxIterations: Int
 
-    init(variables: [Value], localCount: Int, limits: Limits, cost: Int = 0, iterations: Int = 0) {
+    init(variables: UnsafeBufferPointer<Value>, locals: UnsafeMutableBufferPointer<Value>,
+         cursors: UnsafeMutableBufferPointer<UnsafePointer<Value>?>, limits: Limits,
+         cost: Int = 0, iterations: Int = 0) {
         self.variables = variables
-        self.locals = localCount == 0 ? [] : Array(repeating: .null, count: localCount)
+        self.locals = locals
+        self.cursors = cursors
         self.cost = cost
         self.iterations = iterations
         self.maxCost = limits.maxCost
         self.maxIterations = limits.maxIterations
+    }
+
+    /// Runs `body` with a frame over `variables`, `shape.locals` fresh local slots and
+    /// `shape.cursors` cursors (on the stack). The planner sizes slots and cursors so that
+    /// every index a node uses is in range.
+    static func with(variables: [Value], shape: FrameShape, limits: Limits, cost: Int = 0, iterations: Int = 0,
+                     _ body: (inout Frame) -> Value) -> Value {
+        variables.withUnsafeBufferPointer { vars in
+            guard shape.locals > 0 || shape.cursors > 0 else {
+                var frame = Frame(variables: vars, locals: UnsafeMutableBufferPointer(start: nil, count: 0),
+                                  cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
+                                  limits: limits, cost: cost, iterations: iterations)
+                return body(&frame)
+            }
+            return withUnsafeTemporaryAllocation(of: Value.self, capacity: shape.locals) { locals in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
+                    locals.initialize(repeating: .null)
+                    cursors.initialize(repeating: nil)
+                    var frame = Frame(variables: vars, locals: locals, cursors: cursors, limits: limits,
+                                      cost: cost, iterations: iterations)
+                    let result = body(&frame)
+                    if let base = locals.baseAddress { base.deinitialize(count: shape.locals) }
+                    return result
+                }
+            }
+        }
     }
 
     /// Charges `units` of cost; returns an error value when the budget is exhausted.
@@ -32,6 +65,13 @@ struct Frame {
 
     static let costExceeded = CELError("cost budget exceeded: the evaluation was stopped (Limits.maxCost)")
     static let iterationsExceeded = CELError("comprehension iteration limit exceeded (Limits.maxIterations)")
+}
+
+/// How many local slots and cursors a program or function body needs.
+struct FrameShape: Sendable {
+    var locals = 0
+    var cursors = 0
+    static let empty = FrameShape()
 }
 
 /// One node of the evaluator tree. Subclasses are final and immutable once planned.

@@ -38,7 +38,7 @@ final class ArithmeticNode: Node, @unchecked Sendable {
         }
         if case .error = l { return l }
         if case .error = r { return r }
-        return located(fallback.call([l, r]))
+        return located(fallback.call2(l, r))
     }
 
     @inline(__always)
@@ -111,7 +111,7 @@ final class ComparisonNode: Node, @unchecked Sendable {
             return r
         default:
             if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
-            return located(fallback.call([l, r]))
+            return located(fallback.call2(l, r))
         }
     }
 }
@@ -155,6 +155,7 @@ final class ConcatNode: Node, @unchecked Sendable {
 
     override func eval(_ frame: inout Frame) -> Value {
         var result = ""
+        result.reserveCapacity(32)
         for node in parts {
             switch node.eval(&frame) {
             case .string(let s):

@@ -1,3 +1,9 @@
+/// Where a comprehension variable lives in the frame.
+enum LocalRef {
+    case slot(Int)
+    case cursor(Int)
+}
+
 /// Turns a checked expression into a tree of evaluator nodes: variables become slots,
 /// comprehension variables local slots, overloads are pre-resolved where the checker knew
 /// the types, hot operators get specialised nodes, and pure calls on constants are folded.
@@ -8,9 +14,9 @@ struct Planner {
     /// Variable names in slot order.
     private(set) var variableNames: [String]
     private var variableSlots: [String: Int]
-    private(set) var localCount = 0
+    private(set) var shape = FrameShape()
     /// Comprehension variables in scope, innermost last.
-    private var scopes: [[String: Int]] = []
+    private var scopes: [[String: LocalRef]] = []
     /// Nodes created so far; used for the static cost of loop bodies and functions.
     private(set) var nodeCount = 0
 
@@ -35,7 +41,7 @@ struct Planner {
         case .literal(let c):
             return ConstNode(Planner.value(of: c), offset: e.offset)
         case .ident(let name):
-            if let slot = localSlot(name) { return LocalNode(slot: slot, offset: e.offset) }
+            if let ref = localRef(name) { return localNode(ref, offset: e.offset) }
             return planReference(e, name: name)
         case .select(let operand, let field, let testOnly):
             if testOnly {
@@ -50,7 +56,17 @@ struct Planner {
                 base = inner
                 nodeCount += 1
             }
-            return fold(SelectNode(operand: plan(base), fields: fields.reversed(), offsets: offsets.reversed()))
+            let operandNode = plan(base)
+            if let v = operandNode as? VariableNode {
+                return SlotSelectNode(slot: v.slot, local: false, fields: fields.reversed(), offsets: offsets.reversed())
+            }
+            if let l = operandNode as? LocalNode {
+                return SlotSelectNode(slot: l.slot, local: true, fields: fields.reversed(), offsets: offsets.reversed())
+            }
+            if let c = operandNode as? CursorNode {
+                return CursorSelectNode(cursor: c.cursor, fields: fields.reversed(), offsets: offsets.reversed())
+            }
+            return fold(SelectNode(operand: operandNode, fields: fields.reversed(), offsets: offsets.reversed()))
         case .call(let target, let function, let args):
             return planCall(e, target: target, function: function, args: args)
         case .list(let elements, let optionalIndices):
@@ -65,11 +81,18 @@ struct Planner {
         }
     }
 
-    private func localSlot(_ name: String) -> Int? {
+    private func localRef(_ name: String) -> LocalRef? {
         for scope in scopes.reversed() {
-            if let slot = scope[name] { return slot }
+            if let ref = scope[name] { return ref }
         }
         return nil
+    }
+
+    private func localNode(_ ref: LocalRef, offset: Int32) -> Node {
+        switch ref {
+        case .slot(let slot): return LocalNode(slot: slot, offset: offset)
+        case .cursor(let cursor): return CursorNode(cursor: cursor, offset: offset)
+        }
     }
 
     private mutating func variableSlot(_ name: String) -> Int {
@@ -119,7 +142,7 @@ struct Planner {
         let argTypes = args.map { checked.types[$0.id] ?? .dyn }
         let node: Node
         switch (name, nodes.count) {
-        case (Operators.add, 2) where argTypes.allSatisfy({ $0 == .string }):
+        case (Operators.add, 2) where checked.types[e.id] == .string:
             node = ConcatNode(concatParts(nodes), maxBytes: limits.maxStringBytes, offset: e.offset)
         case (Operators.add, 2):
             node = ArithmeticNode(.add, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
@@ -158,6 +181,10 @@ struct Planner {
                 default:
                     node = DirectCallNode(nodes, overload.implementation, strict: overload.isStrict, offset: e.offset)
                 }
+            } else if nodes.count == 1 {
+                node = Dispatch1Node(nodes[0], dispatcher, offset: e.offset)
+            } else if nodes.count == 2 {
+                node = Dispatch2Node(nodes[0], nodes[1], dispatcher, offset: e.offset)
             } else {
                 node = DispatchCallNode(nodes, dispatcher, offset: e.offset)
             }
@@ -190,7 +217,7 @@ struct Planner {
             if allInts { return fold(InIntListNode(lhs, sorted: ints.sorted(), offset: offset)) }
             if allKeys { return fold(InKeySetNode(lhs, keys: keys, offset: offset)) }
         }
-        let node = DispatchCallNode([lhs, rhs], dispatcher, offset: offset)
+        let node = Dispatch2Node(lhs, rhs, dispatcher, offset: offset)
         return lhs.constantValue != nil && rhs.constantValue != nil ? evaluateNow(node) : node
     }
 
@@ -226,18 +253,31 @@ struct Planner {
     // MARK: - Comprehensions
 
     private mutating func newLocal() -> Int {
-        localCount += 1
-        return localCount - 1
+        shape.locals += 1
+        return shape.locals - 1
+    }
+
+    private mutating func newCursor() -> Int {
+        shape.cursors += 1
+        return shape.cursors - 1
     }
 
     private mutating func planComprehension(_ e: Expr, _ c: Comprehension) -> Node {
         let range = plan(c.iterRange)
         let accuInit = plan(c.accuInit)
-        let accuSlot = newLocal(), iterSlot = newLocal()
-        let iter2Slot = c.iterVar2 == nil ? nil : newLocal()
-        scopes.append([c.accuVar: accuSlot])
-        var iterScope = [c.iterVar: iterSlot]
-        if let v2 = c.iterVar2, let s2 = iter2Slot { iterScope[v2] = s2 }
+        let accuSlot = newLocal()
+        // One variable: the element (or map key) is a cursor. Two variables: the index
+        // (or key) is a slot and the element (or value) a cursor.
+        let indexSlot = c.iterVar2 == nil ? nil : newLocal()
+        let elementCursor = newCursor()
+        scopes.append([c.accuVar: .slot(accuSlot)])
+        var iterScope: [String: LocalRef] = [:]
+        if let v2 = c.iterVar2, let indexSlot {
+            iterScope[c.iterVar] = .slot(indexSlot)
+            iterScope[v2] = .cursor(elementCursor)
+        } else {
+            iterScope[c.iterVar] = .cursor(elementCursor)
+        }
         scopes.append(iterScope)
         let before = nodeCount
         let conditionNode = plan(c.loopCondition)
@@ -247,7 +287,7 @@ struct Planner {
         scopes.removeLast()
         let result = plan(c.result)
         scopes.removeLast()
-        return ComprehensionNode(range: range, iterSlot: iterSlot, iter2Slot: iter2Slot, accuSlot: accuSlot,
+        return ComprehensionNode(range: range, indexSlot: indexSlot, elementCursor: elementCursor, accuSlot: accuSlot,
                                  accuInit: accuInit, condition: condition, step: step, result: result,
                                  iterationCost: iterationCost, offset: e.offset)
     }
@@ -308,8 +348,8 @@ struct Planner {
     }
 
     private func evaluateNow(_ node: Node) -> Node {
-        var frame = Frame(variables: [], localCount: 0, limits: limits)
-        return ConstNode(node.eval(&frame), offset: node.offset)
+        let value = Frame.with(variables: [], shape: .empty, limits: limits) { frame in node.eval(&frame) }
+        return ConstNode(value, offset: node.offset)
     }
 
     static func value(of constant: Constant) -> Value {
