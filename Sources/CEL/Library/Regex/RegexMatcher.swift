@@ -46,8 +46,8 @@ enum RegexMatcher {
                 let hit: Bool
                 switch program.insts[pc] {
                 case .scalar(let x): hit = c == x
-                case .scalarFold(let x): hit = CaseFolding.fold(c) == x
-                case .set(let s): hit = program.sets[s].contains(c)
+                case .scalarFold(let x): hit = (c < 128 ? CaseFolding.lower(c) : CaseFolding.fold(c)) == x
+                case .set(let s, let ascii): hit = c < 128 ? ascii.contains(c) : program.sets[s].contains(c)
                 default: hit = false
                 }
                 if hit, threads.add(to: &next, pc + 1, c, following) { return true }

@@ -3,12 +3,30 @@ enum RegexInst: Sendable {
     case scalar(UInt32)
     /// Matches a code point whose case fold equals the operand (already folded).
     case scalarFold(UInt32)
-    case set(Int)
+    /// A character set: index into `sets`, plus its answers for ASCII as a 128-bit map.
+    case set(Int, ascii: ASCIIMap)
     /// Continue at both targets.
     case split(Int, Int)
     case jump(Int)
     case assert(RegexAssertion)
     case match
+}
+
+/// Which of the 128 ASCII code points a character set contains.
+struct ASCIIMap: Sendable {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+
+    init(_ set: CharSet) {
+        for c in UInt32(0)..<128 where set.contains(c) {
+            if c < 64 { low |= 1 << UInt64(c) } else { high |= 1 << UInt64(c - 64) }
+        }
+    }
+
+    /// `c` must be below 128.
+    func contains(_ c: UInt32) -> Bool {
+        c < 64 ? low & (1 << UInt64(c)) != 0 : high & (1 << UInt64(c - 64)) != 0
+    }
 }
 
 /// A compiled pattern: instructions, character sets, and facts that allow shortcuts.
@@ -69,7 +87,7 @@ struct RegexProgram: Sendable {
             insts.append(fold ? .scalarFold(CaseFolding.fold(c)) : .scalar(c))
         case .set(let set):
             sets.append(set)
-            insts.append(.set(sets.count - 1))
+            insts.append(.set(sets.count - 1, ascii: ASCIIMap(set)))
         case .assertion(let a):
             insts.append(.assert(a))
         case .concat(let items):
