@@ -64,6 +64,15 @@ struct OptionalsLibraryTests {
         #expect(call("optional_orValue_value", .int(1), .int(2)).isError)
     }
 
+    @Test func unwrap() {
+        let list = Value.list([Self.some(.int(1)), Self.none, Self.some(.string("x"))])
+        #expect(LibraryCall.same(call("optional_unwrap", list), .list([.int(1), .string("x")])))
+        #expect(LibraryCall.same(call("optional_unwrapOpt", list), .list([.int(1), .string("x")])))
+        #expect(LibraryCall.same(call("optional_unwrap", .list([])), .list([])))
+        #expect(call("optional_unwrap", .list([.int(1)])).isError)
+        #expect(call("optional_unwrapOpt", .int(1)).isError)
+    }
+
     @Test func optionalSelection() {
         let m = Self.map([(.string("key"), .map(CELMap())), (.string("null_key"), .null)])
         #expect(!isNone(call("select_optional_field", m, .string("key"))))
@@ -131,6 +140,8 @@ struct OptionalsLibraryTests {
             "{1u: 1.0, 2: 2.0, 3u: 3.0}[?3.0].value() == 3.0",
             "optional.of(1).orValue(1 / 0) == 1",
             "optional.of(42).optMap(y, y + 1).value() == 43",
+            "optional.unwrap([optional.of(1), optional.none(), optional.of(3)]) == [1, 3]",
+            "[optional.of('a'), optional.none()].unwrapOpt() == ['a']",
         ], errors: [
             "optional.none().value()",
             "optional.none().orValue(1 / 0)",

@@ -1,7 +1,8 @@
 /// Optional values (cel-go's optional types): `optional.of`, `optional.ofNonZeroValue`,
 /// `optional.none`, `hasValue`, `value`, `or`, `orValue`, optional selection `a.?f`
 /// (`_?._`) and optional indexing `a[?k]` (`_[?_]`), plus `_[_]` on optional lists and
-/// maps. An optional operand chains: `none` stays `none`, `of(x)` applies to `x`.
+/// maps, and `optional.unwrap(list)` / `list.unwrapOpt()`. An optional operand chains:
+/// `none` stays `none`, `of(x)` applies to `x`.
 /// The `optMap` / `optFlatMap` macros are expanded by the parser; optional fields in
 /// literals (`{?k: v}`, `[?x]`) and equality of optionals are handled by the engine
 /// and the core library.
@@ -48,6 +49,14 @@ public enum OptionalsLibrary {
             FunctionDecl(name: "orValue", overloads: [
                 Overload(id: "optional_orValue_value", isInstance: true, params: [.optional(a), a], result: a,
                          isStrict: false, implementation: .binary(orValue)),
+            ]),
+            FunctionDecl(name: "optional.unwrap", overloads: [
+                Overload(id: "optional_unwrap", params: [.list(.optional(v))], result: .list(v),
+                         implementation: .unary { unwrap("optional.unwrap", $0) }),
+            ]),
+            FunctionDecl(name: "unwrapOpt", overloads: [
+                Overload(id: "optional_unwrapOpt", isInstance: true, params: [.list(.optional(v))], result: .list(v),
+                         implementation: .unary { unwrap("unwrapOpt", $0) }),
             ]),
             FunctionDecl(name: Operators.optionalSelect, overloads: [
                 Overload(id: "select_optional_field", params: [.map(.string, v), .string], result: .optional(v),
@@ -107,6 +116,22 @@ public enum OptionalsLibrary {
     @Sendable public static func orValue(_ opt: Value, _ fallback: Value) -> Value {
         guard case .optional(let o) = opt else { return noOverload("orValue", [opt, fallback]) }
         return o.value ?? fallback
+    }
+
+    /// `optional.unwrap(list)` / `list.unwrapOpt()`: the values of the optionals that have
+    /// one, in order; an element that is not an optional is an error.
+    public static func unwrap(_ function: String, _ list: Value) -> Value {
+        guard case .list(let items) = list else { return noOverload(function, [list]) }
+        var out: [Value] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard case .optional(let o) = item else {
+                if item.isError { return item }
+                return .error(CELError("\(function): list element is \(item.runtimeType.runtimeName), not an optional"))
+            }
+            if let value = o.value { out.append(value) }
+        }
+        return .list(out)
     }
 
     /// `operand.?field`: an optional of the map entry, `none` when absent.
