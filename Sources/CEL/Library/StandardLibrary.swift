@@ -11,8 +11,11 @@ public enum StandardLibrary {
     /// could only say `dyn` (see ``Value/conforms(to:)``); type parameters (`A`, `K`, `V`)
     /// stand for any type and tie parameters together for the checker.
     public static func declarations(limits: Limits = .default) -> [FunctionDecl] {
-        merge(libraries(limits: limits))
+        limits == .default ? defaultDeclarations : merge(libraries(limits: limits))
     }
+
+    /// Built once: environments are created per module, and building costs hundreds of µs.
+    private static let defaultDeclarations = merge(libraries(limits: .default))
 
     /// The function name used by the `transformMap` expansion to add an entry to the
     /// accumulated map (also declared as `cel.@mapInsert`, cel-go's name).
@@ -39,19 +42,16 @@ public enum StandardLibrary {
     public static func merge(_ libraries: [[FunctionDecl]]) -> [FunctionDecl] {
         var result: [FunctionDecl] = []
         var position: [String: Int] = [:]
-        var seen: [String: Set<String>] = [:]
         for library in libraries {
             for decl in library {
-                let i: Int
-                if let existing = position[decl.name] {
-                    i = existing
+                if let i = position[decl.name] {
+                    for overload in decl.overloads
+                    where !result[i].overloads.contains(where: { $0.id == overload.id }) {
+                        result[i].overloads.append(overload)
+                    }
                 } else {
-                    i = result.count
-                    position[decl.name] = i
-                    result.append(FunctionDecl(name: decl.name, overloads: []))
-                }
-                for overload in decl.overloads where seen[decl.name, default: []].insert(overload.id).inserted {
-                    result[i].overloads.append(overload)
+                    position[decl.name] = result.count
+                    result.append(decl)
                 }
             }
         }
