@@ -94,6 +94,32 @@ import Testing
         #expect(try await store.export(to: directory, release: r1).manifest.modules.count == 2)
     }
 
+    @Test func headCacheAgreesWithHistory() async throws {
+        let (store, _) = try await freshStore()
+        var seen: [Int64: [ManifestEntry]] = [:]
+        func record(_ result: PushResult) async throws {
+            guard let release = result.release else { return }
+            // At the head, manifest() reads hotload.channel_modules.
+            seen[release] = try await store.manifest(release: release)
+        }
+        try await record(try await store.push([module("a", "1"), module("b", "1"), module("c", "1")]))
+        try await record(try await store.push([module("a", "2"), module("b", "2")], prune: true))
+        try await record(try await store.push([module("c", "1"), module("d", "1")]))
+        try await record(try await store.remove(["a"], options: options()))
+        try await record(try await store.rollback(module: "b", to: 1, options: options()))
+        let first = try #require(seen.keys.min())
+        let restored = try await store.rollback(release: first, options: options())
+        try await record(restored)
+        try await record(try await store.push([module("x", "1")], options(channel: "other")))
+        try await store.push([module("z", "1")])
+        #expect(seen.count == 7)
+        for (release, manifest) in seen {
+            // No longer heads, so now derived from release_changes.
+            #expect(try await store.manifest(release: release) == manifest, "release \(release)")
+        }
+        #expect(seen[first] == seen[try #require(restored.release)])
+    }
+
     @Test func modulesListsTheHead() async throws {
         let (store, _) = try await freshStore()
         #expect(try await store.modules().isEmpty)

@@ -11,7 +11,8 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let exit as ExitCode {
         throw exit
     } catch let validation as ValidationError {
-        throw validation
+        Output.error("error: \(validation.message)")
+        throw ExitCode.validationFailure
     } catch let error as StoreError {
         if case .checkFailed = error {
             Output.error("\(error)")

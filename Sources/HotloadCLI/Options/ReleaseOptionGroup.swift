@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import Foundation
 import HotloadStore
@@ -13,7 +20,7 @@ struct ReleaseOptionGroup: ParsableArguments {
     @Option(help: "Refuse unless the channel's head is this release (0: no release yet).")
     var expect: Int64?
 
-    @Option(help: "Author recorded on the release (default: $HOTLOAD_AUTHOR, else $USER).")
+    @Option(help: "Author recorded on the release (default: $HOTLOAD_AUTHOR, else the login name).")
     var author: String?
 
     @Flag(help: "Check and report what would change; write nothing.")
@@ -27,6 +34,9 @@ struct ReleaseOptionGroup: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         for key in ["HOTLOAD_AUTHOR", "USER", "LOGNAME"] {
             if let value = environment[key], !value.isEmpty { return value }
+        }
+        if let account = getpwuid(getuid()), let name = account.pointee.pw_name {
+            return String(cString: name)
         }
         return "unknown"
     }

@@ -4,14 +4,32 @@ import PQ
 /// The SQL shared by several operations, run on a connection the caller is isolated to
 /// (inside or outside a transaction).
 enum Queries {
-    /// The module set of `channel` as of `release`: for each module, its newest change on
-    /// the channel at or before the release, deletes dropped. One index probe per module
-    /// (`release_changes_channel_module`) and one primary-key lookup, independent of how
-    /// long the history is. (`LIMIT 1` keeps the revision lookup a per-row index probe
-    /// instead of a hash join over all revisions.)
+    /// The module set of `channel` as of `release`. At the channel's head it is read from
+    /// `channel_modules` (kept by a trigger); for older releases it is derived from history:
+    /// for each module its newest change on the channel at or before the release, deletes
+    /// dropped — one index probe per module, independent of how long the history is.
     static func state(_ conn: isolated Connection, channel: String, release: Int64)
         async throws -> [String: ManifestEntry]
     {
+        // One statement, one snapshot: rows only if `release` is the head right now.
+        let cached = try await conn.query("""
+            SELECT m.module, m.version::bigint AS version, m.sha256
+            FROM hotload.channels c
+            LEFT JOIN hotload.channel_modules m ON m.channel = c.name
+            WHERE c.name = $1 AND c.head = $2
+            """, [.text(channel), .int(release)])
+        if !cached.isEmpty {
+            var state: [String: ManifestEntry] = [:]
+            state.reserveCapacity(cached.count)
+            for row in cached {
+                guard let module = try row.decode("module", as: String?.self) else { continue }
+                state[module] = ManifestEntry(module: module, version: try row.decode("version", as: Int.self),
+                                              sha256: try row.decode("sha256", as: String.self))
+            }
+            return state
+        }
+        // `LIMIT 1` keeps the revision lookup a per-row primary-key probe instead of a hash
+        // join over all revisions.
         let rows = try await conn.query("""
             SELECT m.name AS module, c.version::bigint AS version, r.sha256 AS sha256
             FROM hotload.modules m

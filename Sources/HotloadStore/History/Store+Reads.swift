@@ -38,20 +38,16 @@ extension Store {
     /// The modules at the head of a channel, sorted by name (empty for an empty channel).
     public func modules(channel: String = "main") async throws -> [ModuleInfo] {
         try await run(needs: .reader) {
-            guard let head = try await Queries.head(connection, channel: channel) else { return [] }
             let rows = try await connection.query("""
-                SELECT m.name AS module, c.version::bigint AS version, c.release, r.sha256,
+                SELECT m.module, m.version::bigint AS version, m.release, m.sha256,
                        octet_length(r.source)::bigint AS bytes, r.author, r.created_at
-                FROM hotload.modules m
+                FROM hotload.channel_modules m
                 CROSS JOIN LATERAL (
-                    SELECT rc.version, rc.release FROM hotload.release_changes rc
-                    WHERE rc.channel = $1 AND rc.module = m.name AND rc.release <= $2
-                    ORDER BY rc.release DESC LIMIT 1) c
-                CROSS JOIN LATERAL (
-                    SELECT r.sha256, r.source, r.author, r.created_at FROM hotload.revisions r
-                    WHERE r.module = m.name AND r.version = c.version LIMIT 1) r
-                ORDER BY m.name
-                """, [.text(channel), .int(head)])
+                    SELECT r.source, r.author, r.created_at FROM hotload.revisions r
+                    WHERE r.module = m.module AND r.version = m.version LIMIT 1) r
+                WHERE m.channel = $1
+                ORDER BY m.module
+                """, [.text(channel)])
             return try rows.map { row in
                 ModuleInfo(
                     module: try row.decode("module", as: String.self),
