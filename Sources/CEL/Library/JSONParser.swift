@@ -4,7 +4,7 @@ extension Value {
     /// fraction or exponent and fit int64, else `double`. The parser is iterative (no
     /// recursion), so no input can exhaust the stack. Errors carry the byte offset: invalid
     /// UTF-8, unpaired surrogate escapes, control characters in strings, duplicate object
-    /// keys, nesting deeper than `limits.maxJSONDepth` (and never deeper than 10,000), arrays or objects larger than
+    /// keys, nesting deeper than `limits.maxJSONDepth` (and never deeper than 1,000), arrays or objects larger than
     /// `limits.maxCollectionSize`, strings longer than `limits.maxStringBytes`, numbers
     /// beyond the double range, and anything after the document.
     public init(json: [UInt8], limits: Limits = .default) throws(JSONError) {
@@ -41,7 +41,7 @@ struct JSONParser {
 
     /// The deepest nesting accepted whatever the limits say: values nested much deeper
     /// could exhaust the stack when they are compared, printed or deallocated.
-    static let absoluteMaxDepth = 10_000
+    static let absoluteMaxDepth = 1_000
 
     private let maxDepth: Int
 
