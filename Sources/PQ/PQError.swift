@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error from PostgreSQL or from talking to it.
 ///
 /// Carries the server's SQLSTATE, message, detail and hint when there are any. `description`
@@ -91,4 +93,9 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
         if let fix { lines.append("Fix: \(fix)") }
         return lines.joined(separator: "\n")
     }
+}
+
+extension PQError: LocalizedError {
+    /// The same text as `description`, for code that prints `localizedDescription`.
+    public var errorDescription: String? { description }
 }

@@ -48,3 +48,8 @@ public enum HarnessError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension HarnessError: LocalizedError {
+    /// The same text as `description`, for code that prints `localizedDescription`.
+    public var errorDescription: String? { description }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PQ
@@ -92,5 +93,11 @@ struct ErrorRenderingTests {
         let error = PQError(
             kind: .connection, message: "bad option in postgresql://u:topsecret@h/x", detail: "password=topsecret")
         #expect(!error.description.contains("topsecret"))
+    }
+
+    @Test func localizedDescriptionIsTheFullText() {
+        let error = PQError(kind: .closed, message: "gone", target: "postgres@127.0.0.1:1/x")
+        #expect(error.localizedDescription == error.description)
+        #expect(error.description.contains("reconnect"))
     }
 }
