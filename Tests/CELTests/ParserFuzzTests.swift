@@ -26,7 +26,7 @@ struct ParserFuzzTests {
 
     @Test("random token soup never crashes the parser")
     func randomTokens() {
-        var rng = SplitMix64(seed: Self.seed)
+        var rng = ParserFuzzRandom(seed: Self.seed)
         for _ in 0..<Self.iterations {
             var text = ""
             let length = Int(rng.next() % 40)
@@ -40,7 +40,7 @@ struct ParserFuzzTests {
 
     @Test("random Unicode and bytes never crash the lexer or parser")
     func randomCharacters() {
-        var rng = SplitMix64(seed: Self.seed &+ 1)
+        var rng = ParserFuzzRandom(seed: Self.seed &+ 1)
         for _ in 0..<Self.iterations {
             var scalars = String.UnicodeScalarView()
             let length = Int(rng.next() % 30)
@@ -67,7 +67,7 @@ struct ParserFuzzTests {
             }
         }
         #expect(!seeds.isEmpty)
-        var rng = SplitMix64(seed: Self.seed &+ 2)
+        var rng = ParserFuzzRandom(seed: Self.seed &+ 2)
         for _ in 0..<Self.iterations {
             var chars = Array(seeds[Int(rng.next() % UInt64(seeds.count))])
             for _ in 0..<(1 + Int(rng.next() % 4)) {
@@ -107,7 +107,7 @@ struct ParserFuzzTests {
 }
 
 /// A small deterministic generator so failures can be replayed from the seed.
-struct SplitMix64: RandomNumberGenerator {
+private struct ParserFuzzRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -23,7 +23,7 @@ struct ParserTests {
         ("a.b.c(d)[e]", "_[_](a.b.c(d), e)"),
         (".a.b", ".a.b"),
         ("f(a, b)(", "ERROR"),
-        ("a <= b != c >= d", "_!=_(_<=_(a, b), _>=_(c, d))"),
+        ("a <= b != c >= d", "_>=_(_!=_(_<=_(a, b), c), d)"),  // one relation level, left to right
         ("x > 1 && y < 2", "_&&_(_>_(x, 1), _<_(y, 2))"),
     ])
     func precedence(_ input: String, _ expected: String) {

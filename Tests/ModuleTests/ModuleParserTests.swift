@@ -141,6 +141,13 @@ struct ModuleParserTests {
         #expect(errs.map(\.code) == ["E401"])
     }
 
+    @Test("a file full of errors is reported quickly, up to a cap")
+    func manyErrors() {
+        let errs = parse(String(repeating: "let\n", count: 100_000)).1
+        #expect(errs.count == ModuleParser.maxDiagnostics)
+        #expect(errs.first?.code == "E102")
+    }
+
     @Test("deep nesting in a body is E402, not a crash")
     func depthLimit() {
         let text = "fn f() = " + String(repeating: "(", count: 10_000) + "\nlet y = 1"

@@ -12,6 +12,9 @@ import CEL
 /// new declaration. Comments are `//` to the end of the line.
 public enum ModuleParser {
     static let keywords: Set<String> = ["import", "let", "fn"]
+    /// A file with more errors than this gets only the first ones (nobody reads more,
+    /// and a hostile file must not make reporting slow).
+    public static let maxDiagnostics = 100
 
     /// Parses `source`, collecting every error of the file: after a broken declaration
     /// it resumes at the next `import`, `let` or `fn` that starts a line. Returns the
@@ -77,6 +80,13 @@ private struct ParseState {
     var diagnostics: [Diagnostic] = []
     /// End offset of the last consumed token.
     var lastEnd = 0
+    /// What was reported already: one diagnostic per position and code.
+    var reported: Set<ReportKey> = []
+
+    struct ReportKey: Hashable {
+        var offset: Int
+        var code: String
+    }
 
     init(source: ModuleSource, limits: Limits) {
         module = source
@@ -103,7 +113,8 @@ private struct ParseState {
     }
 
     mutating func error(_ code: String, _ message: String, at offset: Int) {
-        if diagnostics.contains(where: { $0.location.offset == offset && $0.code == code }) { return }
+        guard diagnostics.count < ModuleParser.maxDiagnostics,
+              reported.insert(ReportKey(offset: offset, code: code)).inserted else { return }
         diagnostics.append(Diagnostic(code: code, message: message, source: cel, offset: offset))
     }
 
@@ -124,7 +135,7 @@ private struct ParseState {
     }
 
     mutating func run() {
-        while token.kind != .end {
+        while token.kind != .end && diagnostics.count < ModuleParser.maxDiagnostics {
             let start = token.offset
             let ok: Bool
             switch token.identifier {
@@ -258,7 +269,7 @@ private struct ParseState {
             token = lexer.next()
             return expr
         } catch {
-            for d in error.diagnostics where !diagnostics.contains(d) { diagnostics.append(d) }
+            for d in error.diagnostics { self.error(d.code, d.message, at: d.location.offset) }
             lexer = Lexer(source: cel, offset: assign.end)
             return nil
         }
