@@ -316,6 +316,13 @@ struct ParserTests {
         #expect(parsed("1 + // one\n\t2 // two\r\n") == "_+_(1, 2)")
         #expect(parsed("// only a comment").hasPrefix("ERROR"))
         #expect(parsed("a /b") == "_/_(a, b)")
+        #expect(parsed("\u{FEFF}1") == "1")
+        #expect(parseErrors("1 \u{FEFF}").first?.code == "E101")
+    }
+
+    @Test("'=' gets a hint")
+    func assignHint() {
+        #expect(parseErrors("a = 1").first?.message.contains("use '==' to compare") == true)
     }
 
     @Test("ExpressionParser parses consecutive expressions with unique ids")

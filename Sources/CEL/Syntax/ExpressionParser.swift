@@ -133,7 +133,8 @@ public struct ExpressionParser: Sendable {
         } else if tok.kind == .end {
             report(SyntaxErrorCode.unexpectedToken, "unexpected end of input, expected \(expected)", at: tok.offset)
         } else {
-            report(SyntaxErrorCode.unexpectedToken, "unexpected \(tok.kind.display), expected \(expected)", at: tok.offset)
+            let hint = tok.kind == .assign ? " (use '==' to compare)" : ""
+            report(SyntaxErrorCode.unexpectedToken, "unexpected \(tok.kind.display), expected \(expected)\(hint)", at: tok.offset)
         }
     }
 

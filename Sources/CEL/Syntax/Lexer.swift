@@ -1,9 +1,10 @@
 /// Splits CEL source into tokens, on demand, over the source's UTF-8 bytes.
 ///
-/// Whitespace (space, tab, CR, LF, form feed) and `//` comments are skipped. The lexer
-/// never fails: a lexical error is attached to the token as its `problem`, and the
-/// parser reports it when (and only if) it consumes the token. Any Unicode is accepted
-/// inside strings and comments; elsewhere a non-ASCII character is an invalid token.
+/// Whitespace (space, tab, CR, LF, form feed), `//` comments and a leading byte-order
+/// mark are skipped. The lexer never fails: a lexical error is attached to the token as
+/// its `problem`, and the parser reports it when (and only if) it consumes the token.
+/// Any Unicode is accepted inside strings and comments; elsewhere a non-ASCII character
+/// is an invalid token.
 public struct Lexer: Sendable {
     private let bytes: [UInt8]
     /// The byte offset of the next unread byte.
@@ -47,6 +48,10 @@ public struct Lexer: Sendable {
     // MARK: - Trivia
 
     private mutating func skipTrivia() {
+        // A byte-order mark at the very start (editors on some systems add one).
+        if position == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            position = 3
+        }
         while position < bytes.count {
             let b = bytes[position]
             switch b {
