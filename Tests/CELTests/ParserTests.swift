@@ -275,6 +275,21 @@ struct ParserTests {
         #expect(errors.first?.code == "E402")
     }
 
+    @Test("the deepest accepted expressions parse on a 2 MB thread stack (debug builds need under 1 MB)")
+    func stackBudget() async {
+        let inputs = [("(", ")"), ("f(", ")"), ("[", "]"), ("{1: ", "}"), ("a[", "]"), ("x ? y : ", "")].map { open, close in
+            String(repeating: open, count: 126) + "1" + String(repeating: close, count: 126)
+        }
+        let failures: [String] = await withCheckedContinuation { done in
+            let thread = Thread {
+                done.resume(returning: inputs.filter { !parseErrors($0).isEmpty })
+            }
+            thread.stackSize = 2 << 20
+            thread.start()
+        }
+        #expect(failures.isEmpty)
+    }
+
     @Test("long && / || chains are balanced and stay within the limit")
     func balancedChains() throws {
         let text = Array(repeating: "a", count: 10_000).joined(separator: " && ")

@@ -94,6 +94,7 @@ public struct ExpressionParser: Sendable {
 
     // MARK: - Tokens
 
+    @inline(never)
     mutating func advance() {
         if let problem = tok.problem { report(problem.code, problem.message, at: problem.offset) }
         lastEnd = tok.end
@@ -117,6 +118,7 @@ public struct ExpressionParser: Sendable {
 
     // MARK: - Diagnostics
 
+    @inline(never)
     mutating func report(_ code: String, _ message: String, at offset: Int) {
         if halted { return }
         if diagnostics.contains(where: { $0.location.offset == offset }) { return }
@@ -124,6 +126,7 @@ public struct ExpressionParser: Sendable {
         if diagnostics.count >= Self.maxDiagnostics { halt() }
     }
 
+    @inline(never)
     mutating func reportUnexpected(expected: String) {
         if tok.kind == .invalid, let problem = tok.problem {
             report(problem.code, problem.message, at: problem.offset)
@@ -207,26 +210,35 @@ public struct ExpressionParser: Sendable {
     }
 
     /// Creates a node, refusing (with one E402 diagnostic) any that would make the tree
-    /// deeper than the nesting limit.
+    /// deeper than the nesting limit. Helpers like this one are kept out of line so that
+    /// the recursive grammar functions have small stack frames.
+    @inline(never)
     mutating func node(_ offset: Int, _ kind: Expr.Kind) -> Expr {
         let d = childDepth(kind) + 1
         if d > options.limits.maxNestingDepth {
-            if !reportedDepth {
-                reportedDepth = true
-                report(SyntaxErrorCode.nestingTooDeep,
-                       "expression is nested too deeply (the limit is \(options.limits.maxNestingDepth) levels)", at: offset)
-                halt()
-            }
-            return Expr(id: newID(depth: 1), offset: Int32(clamping: offset), kind: .literal(.null))
+            reportTooDeep(at: offset)
+            return errorNode(offset)
         }
         return Expr(id: newID(depth: d), offset: Int32(clamping: offset), kind: kind)
     }
 
+    /// Reports (once) that the nesting limit was exceeded, and stops parsing.
+    @inline(never)
+    mutating func reportTooDeep(at offset: Int) {
+        guard !reportedDepth else { return }
+        reportedDepth = true
+        report(SyntaxErrorCode.nestingTooDeep,
+               "expression is nested too deeply (the limit is \(options.limits.maxNestingDepth) levels)", at: offset)
+        halt()
+    }
+
     /// A placeholder for an expression that could not be parsed (an error was reported).
+    @inline(never)
     mutating func errorNode(_ offset: Int) -> Expr {
         Expr(id: newID(depth: 1), offset: Int32(clamping: offset), kind: .literal(.null))
     }
 
+    @inline(never)
     mutating func call(_ offset: Int, _ function: String, _ args: [Expr]) -> Expr {
         node(offset, .call(target: nil, function: function, args: args))
     }
@@ -238,12 +250,7 @@ public struct ExpressionParser: Sendable {
         recursion += 1
         defer { recursion -= 1 }
         if recursion > options.limits.maxNestingDepth {
-            if !reportedDepth {
-                reportedDepth = true
-                report(SyntaxErrorCode.nestingTooDeep,
-                       "expression is nested too deeply (the limit is \(options.limits.maxNestingDepth) levels)", at: tok.offset)
-                halt()
-            }
+            reportTooDeep(at: tok.offset)
             return errorNode(tok.offset)
         }
         let condition = parseOr()
@@ -281,6 +288,7 @@ public struct ExpressionParser: Sendable {
     }
 
     /// Builds a balanced tree of a chain of `&&` or `||` (depth log2(n), not n).
+    @inline(never)
     mutating func balance(_ terms: [Expr], _ ops: [Int], _ function: String) -> Expr {
         guard terms.count > 1, ops.count == terms.count - 1 else { return terms[0] }
         return balancedTree(terms, ops, function, 0, ops.count - 1)
@@ -379,6 +387,7 @@ public struct ExpressionParser: Sendable {
 
     /// If the current token is an int or double literal, consumes it as a negative
     /// literal starting at the `-` at `minus`.
+    @inline(never)
     private mutating func negativeLiteral(at minus: Int) -> Expr? {
         switch tok.kind {
         case .int(let magnitude):
