@@ -32,7 +32,14 @@ enum RegexMatcher {
         var prev: UInt32?
         var cur: UInt32? = it.next()?.value
         var atStart = true
+        let skipper = program.anchoredStart ? nil : program.firstInsts
         while true {
+            if current.count == 0, let first = skipper {
+                while let c = cur, !first.contains(where: { accepts(program, program.insts[$0], c) }) {
+                    prev = c
+                    cur = it.next()?.value
+                }
+            }
             if atStart || !program.anchoredStart {
                 if threads.add(to: &current, 0, prev, cur) { return true }
             }
@@ -43,19 +50,23 @@ enum RegexMatcher {
             let following = it.next()?.value
             for k in 0..<current.count {
                 let pc = Int(current.dense[k])
-                let hit: Bool
-                switch program.insts[pc] {
-                case .scalar(let x): hit = c == x
-                case .scalarFold(let x): hit = (c < 128 ? CaseFolding.lower(c) : CaseFolding.fold(c)) == x
-                case .set(let s, let ascii): hit = c < 128 ? ascii.contains(c) : program.sets[s].contains(c)
-                default: hit = false
-                }
-                if hit, threads.add(to: &next, pc + 1, c, following) { return true }
+                if accepts(program, program.insts[pc], c), threads.add(to: &next, pc + 1, c, following) { return true }
             }
             swap(&current, &next)
             next.count = 0
             prev = c
             cur = following
+        }
+    }
+
+    /// Whether a consuming instruction accepts the code point `c`.
+    @inline(__always)
+    private static func accepts(_ program: RegexProgram, _ inst: RegexInst, _ c: UInt32) -> Bool {
+        switch inst {
+        case .scalar(let x): return c == x
+        case .scalarFold(let x): return (c < 128 ? CaseFolding.lower(c) : CaseFolding.fold(c)) == x
+        case .set(let s, let ascii): return c < 128 ? ascii.contains(c) : program.sets[s].contains(c)
+        default: return false
         }
     }
 

@@ -35,6 +35,10 @@ struct RegexProgram: Sendable {
     var sets: [CharSet] = []
     /// The pattern can only match at the start of the input (`^...` without `(?m)`).
     var anchoredStart = false
+    /// The consuming instructions a match must start with, when every match starts by
+    /// consuming a code point (no assertion or empty match first): the matcher skips
+    /// input positions none of them accepts.
+    var firstInsts: [Int]?
     /// When the whole pattern is a short case-sensitive literal, its UTF-8 bytes: a
     /// plain substring search answers `matches`.
     var literal: [UInt8]?
@@ -50,6 +54,7 @@ struct RegexProgram: Sendable {
         p.emit(node)
         p.insts.append(.match)
         p.anchoredStart = startsWithBeginText(node)
+        p.firstInsts = p.leadingConsumers()
         p.literal = literalBytes(node)
         return p
     }
@@ -131,6 +136,24 @@ struct RegexProgram: Sendable {
                 insts.append(.split(start, insts.count + 1))
             }
         }
+    }
+
+    /// The consuming instructions reachable from the start without consuming input, or nil
+    /// if an assertion or the match instruction is reachable that way.
+    private func leadingConsumers() -> [Int]? {
+        var seen = Set<Int>()
+        var stack = [0]
+        var out: [Int] = []
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            switch insts[pc] {
+            case .jump(let t): stack.append(t)
+            case .split(let a, let b): stack.append(a); stack.append(b)
+            case .assert, .match: return nil
+            case .scalar, .scalarFold, .set: out.append(pc)
+            }
+        }
+        return out
     }
 
     private static func startsWithBeginText(_ node: RegexNode) -> Bool {
