@@ -39,13 +39,13 @@ public enum DoubleFormatting {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         let sign = value.sign == .minus ? "-" : ""
-        if value == 0 { return sign + "0" }
         let (digits, point) = shortestDigits(value)
+        guard let firstDigit = digits.first else { return sign + "0" }
         let exp = point - 1
         var out = [UInt8]()
         out.reserveCapacity(digits.count + 8)
         if exp < -4 || exp >= 6 {
-            out.append(digits[0])
+            out.append(firstDigit)
             if digits.count > 1 {
                 out.append(UInt8(ascii: "."))
                 out.append(contentsOf: digits[1...])
