@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CEL
 
@@ -104,6 +105,46 @@ struct RegexEngineTests {
             for input in inputs { _ = re.matches(input) }
         }
         #expect(compiled > 100)
+    }
+
+    /// Random patterns checked against NSRegularExpression (ICU). The subset avoids where
+    /// the two differ by design (Unicode `\w`/`\b` in ICU, `$` before a final newline)
+    /// and quantified groups, where ICU's backtracker mishandles some empty iterations.
+    @Test func agreesWithFoundationOnRandomPatterns() throws {
+        var rng = SystemRandomNumberGenerator()
+        func atom(_ depth: Int) -> (text: String, quantifiable: Bool) {
+            let leaves = ["a", "b", ".", "[ab]", "[^a]", "\\d", "\\w", "(?i)a", "x", "^", "$", "\\b", "\\B",
+                          "[0-9]", "\\pL", "(?i)[a1]"]
+            if depth > 1 || Bool.random(using: &rng) {
+                let leaf = leaves.randomElement(using: &rng) ?? "a"
+                return (leaf, !["^", "$", "\\b", "\\B"].contains(leaf))
+            }
+            return ("(" + alternation(depth + 1) + ")", false)
+        }
+        func piece(_ depth: Int) -> String {
+            let (text, quantifiable) = atom(depth)
+            let ops = ["", "", "*", "+", "?", "{1,2}", "{2}", "*?", "+?", "{0,3}"]
+            return quantifiable ? text + (ops.randomElement(using: &rng) ?? "") : text
+        }
+        func alternation(_ depth: Int) -> String {
+            (0..<Int.random(in: 1...3, using: &rng)).map { _ in
+                (0..<Int.random(in: 1...3, using: &rng)).map { _ in piece(depth) }.joined()
+            }.joined(separator: "|")
+        }
+        let alphabet: [Character] = ["a", "b", "1", "A", " ", "x"]
+        var checked = 0
+        for _ in 0..<1_500 {
+            let pattern = alternation(0)
+            let re = try RegexEngine.compileUncached(pattern)
+            guard let ns = try? NSRegularExpression(pattern: pattern) else { continue }
+            for _ in 0..<4 {
+                let input = String((0..<Int.random(in: 0...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
+                let expected = ns.firstMatch(in: input, range: NSRange(input.startIndex..., in: input)) != nil
+                #expect(re.matches(input) == expected, "/\(pattern)/ ~ \"\(input)\"")
+                checked += 1
+            }
+        }
+        #expect(checked > 1_000)
     }
 
     @Test func programSizeIsCapped() {
