@@ -1,6 +1,61 @@
 import ArgumentParser
+import Foundation
+import HotloadNode
 
+/// `hotload status`: which node runs which release.
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every node: channel, applied release, channel head, lag, heartbeat age, last error.")
+
+    @Option(help: "Seconds without heartbeat after which a node is marked stale.")
+    var staleAfter: Double = 15
+
+    @OptionGroup var output: JSONOutputOption
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            guard staleAfter > 0, staleAfter <= 86_400 else {
+                throw ValidationError("--stale-after must be in (0, 86400] seconds")
+            }
+            let store = try await connection.openStore()
+            let rows = try await NodeStatusReader.list(store.connection, staleAfter: .milliseconds(Int64(staleAfter * 1000)))
+            await store.connection.close()
+            if output.json {
+                try Output.json(rows)
+            } else {
+                Output.raw(Self.table(rows))
+            }
+        }
+    }
+
+    /// The human-readable table, one node per line, errors indented below their node.
+    static func table(_ rows: [NodeStatusRow]) -> String {
+        if rows.isEmpty { return "no nodes have registered yet\n" }
+        var lines = [["NODE", "CHANNEL", "RELEASE", "HEAD", "LAG", "HEARTBEAT", "STATE"]]
+        var errors: [Int: String] = [:]
+        for row in rows {
+            var state: [String] = []
+            if row.stopped { state.append("stopped") } else if row.heartbeatStale { state.append("STALE") } else { state.append("up") }
+            if row.servingCache { state.append("cached") }
+            if let error = row.lastError, let release = row.errorRelease {
+                state.append("refused \(release)")
+                errors[lines.count] = "    release \(release): \(error)"
+            }
+            lines.append([row.name, row.channel, row.appliedRelease.map(String.init) ?? "-",
+                          row.head.map(String.init) ?? "-", String(row.lag),
+                          String(format: "%.1fs ago", row.heartbeatAgeSeconds), state.joined(separator: ", ")])
+        }
+        let widths = (0..<lines[0].count).map { column in lines.map { $0[column].count }.max() ?? 0 }
+        var out = ""
+        for (index, line) in lines.enumerated() {
+            let padded = line.enumerated().map { column, cell in
+                column == line.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }
+            out += padded.joined(separator: "  ") + "\n"
+            if let error = errors[index] { out += error + "\n" }
+        }
+        return out
+    }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import HotloadModules
+
+/// A release as the node serves it: immutable, shared by every call that started on it.
+public final class LoadedRelease: Sendable {
+    /// The release id.
+    public let release: Int64
+    /// The channel it came from.
+    public let channel: String
+    /// Module name → revision, for planning the next apply.
+    public let entries: [String: ReleaseEntry]
+    /// The sources, kept for relinking and for the offline cache.
+    public let sources: [String: ModuleSource]
+    /// The linked, callable modules.
+    public let snapshot: Snapshot
+    /// True when loaded from the offline cache rather than from the database.
+    public let stale: Bool
+    /// When this release became current on the node.
+    public let appliedAt: Date
+
+    init(release: Int64, channel: String, entries: [String: ReleaseEntry], sources: [String: ModuleSource],
+         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date()) {
+        self.release = release
+        self.channel = channel
+        self.entries = entries
+        self.sources = sources
+        self.snapshot = snapshot
+        self.stale = stale
+        self.appliedAt = appliedAt
+    }
+
+    /// The same modules under another release id (content-identical release, or the
+    /// database confirming a release first served from the cache).
+    func relabeled(release: Int64, stale: Bool) -> LoadedRelease {
+        LoadedRelease(release: release, channel: channel, entries: entries, sources: sources,
+                      snapshot: snapshot, stale: stale)
+    }
+}

@@ -1,0 +1,50 @@
+import CEL
+import HotloadModules
+
+/// Compiles a release's modules on the node: a full link for the first release, an
+/// incremental relink (changed modules and their dependents) afterwards.
+struct ReleaseCompiler: Sendable {
+    let linker: Linker
+
+    init(host: HostEnvironment, limits: Limits) {
+        linker = Linker(host: host, limits: limits)
+    }
+
+    /// The display path of a module in diagnostics.
+    static func path(of module: String) -> String { module + ".hl" }
+
+    static func source(module: String, text: String) -> ModuleSource {
+        ModuleSource(name: module, path: path(of: module), text: text)
+    }
+
+    /// Links all `sources` from scratch.
+    func link(_ sources: [ModuleSource]) -> Result<Snapshot, CompileFailure> {
+        do {
+            return .success(try linker.link(sources))
+        } catch {
+            return .failure(CompileFailure(error))
+        }
+    }
+
+    /// Relinks `previous` with `changed` sources and without `removed` modules.
+    func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) -> Result<Snapshot, CompileFailure> {
+        do {
+            return .success(try linker.relink(previous, changed: changed, removed: removed))
+        } catch {
+            return .failure(CompileFailure(error))
+        }
+    }
+}
+
+/// Why a release did not compile on the node, as located errors.
+struct CompileFailure: Error, Sendable {
+    var errors: [NodeError]
+
+    init(_ error: CompileError) {
+        errors = error.diagnostics.filter { $0.severity == .error }.map { diagnostic in
+            NodeError(module: diagnostic.file, line: diagnostic.location.line, column: diagnostic.location.column,
+                      code: diagnostic.code, message: diagnostic.message)
+        }
+        if errors.isEmpty { errors = [NodeError(message: "the release failed to compile")] }
+    }
+}

@@ -1,0 +1,71 @@
+import PQ
+
+/// The node's query connection: head reads, release fetches and status writes, one at a
+/// time, reopened on demand after it failed.
+///
+/// Operations are serialised here (FIFO) rather than relying on the connection: an actor
+/// method that suspends can be re-entered, and libpq runs one query at a time.
+actor QueryConnection {
+    private let configuration: ConnectionConfiguration
+    private var connection: Connection?
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(configuration: ConnectionConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Opens the connection now (to fail fast at start).
+    func open() async throws(PQError) {
+        await acquire()
+        defer { release() }
+        if connection == nil {
+            connection = try await Connection.connect(configuration)
+        }
+    }
+
+    /// Runs `body` on the connection, opening it first if needed. A connection-level
+    /// failure drops the connection so that the next operation reconnects.
+    func run<T: Sendable>(_ body: @Sendable (Connection) async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        let conn: Connection
+        if let existing = connection {
+            conn = existing
+        } else {
+            conn = try await Connection.connect(configuration)
+            connection = conn
+        }
+        do {
+            return try await body(conn)
+        } catch let error as PQError where error.kind != .query && error.kind != .decoding {
+            connection = nil
+            await conn.close()
+            throw error
+        }
+    }
+
+    /// Closes the connection; a later operation reopens it.
+    func close() async {
+        if let conn = connection {
+            connection = nil
+            await conn.close()
+        }
+    }
+
+    private func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

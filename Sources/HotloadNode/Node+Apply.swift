@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import HotloadModules
+
+extension Node {
+    /// Re-reads the head and applies it if it moved: fetches only the revisions the node
+    /// does not have, relinks the changed modules and their dependents, and swaps the
+    /// whole release in one step. A release that does not compile is refused and the
+    /// current one kept. Database errors are reported and retried by the next sync.
+    func sync() async {
+        let started = ContinuousClock.now
+        let loaded = current
+        let refused = state.withLock { $0.errorRelease }
+        // A release served from the cache is not "known": the database must confirm it.
+        let known = [loaded.flatMap { $0.stale ? nil : $0.release }, refused].compactMap { $0 }
+        let have = loaded.map { Array($0.entries.values) } ?? []
+        let read: HeadRead
+        do {
+            read = try await queries.run { [channel = configuration.channel] conn in
+                try await ReleaseReader.read(conn, channel: channel, known: known, have: have)
+            }
+            state.withLock { $0.databaseReachable = true }
+        } catch {
+            state.withLock { $0.databaseReachable = false }
+            logger.warning("reading the head failed", metadata: ["error": "\(error)"])
+            broadcaster.yield(.databaseError("\(error)"))
+            return
+        }
+        guard let head = read.head, let manifest = read.manifest,
+              ApplyPlanner.decide(head: head, applied: loaded.flatMap { $0.stale ? nil : $0.release },
+                                  refused: refused) != .nothing
+        else { return }
+        apply(release: head, manifest: manifest, sources: read.sources, over: loaded, started: started)
+    }
+
+    /// Compiles and swaps in `release`, or refuses it.
+    func apply(release: Int64, manifest: [ReleaseEntry], sources fetched: [String: String],
+               over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false) {
+        let plan = ApplyPlanner.plan(current: loaded?.entries ?? [:], target: manifest)
+        var sources = loaded?.sources ?? [:]
+        for name in plan.removed { sources.removeValue(forKey: name) }
+        var changed: [ModuleSource] = []
+        for entry in plan.changed {
+            guard let text = fetched[entry.module] else {
+                // The read and the manifest come from one statement: this cannot happen
+                // unless the database misbehaves; refuse rather than serve half a release.
+                refuse(release: release, kept: loaded?.release,
+                       errors: [NodeError(module: ReleaseCompiler.path(of: entry.module),
+                                          message: "the source of version \(entry.version) was not returned by the database")])
+                return
+            }
+            let source = ReleaseCompiler.source(module: entry.module, text: text)
+            sources[entry.module] = source
+            changed.append(source)
+        }
+        let entries = Dictionary(manifest.map { ($0.module, $0) }, uniquingKeysWith: { first, _ in first })
+
+        let result: Result<Snapshot, CompileFailure>
+        let recompiled: Int
+        if let loaded, plan.isContentUnchanged {
+            result = .success(loaded.snapshot)
+            recompiled = 0
+        } else if let loaded {
+            result = compiler.relink(loaded.snapshot, changed: changed, removed: plan.removed)
+            recompiled = plan.affected(dependents: { loaded.snapshot.dependents(of: $0) }).count
+        } else {
+            result = compiler.link(sources.values.sorted { $0.name < $1.name })
+            recompiled = sources.count
+        }
+        switch result {
+        case .failure(let failure):
+            refuse(release: release, kept: loaded?.release, errors: failure.errors)
+        case .success(let snapshot):
+            let next = LoadedRelease(release: release, channel: configuration.channel, entries: entries,
+                                     sources: sources, snapshot: snapshot, stale: stale)
+            holder.store(next)
+            let duration = ContinuousClock.now - started
+            state.withLock { state in
+                state.applies += 1
+                state.errorRelease = nil
+                state.lastError = nil
+            }
+            logger.info("applied release \(release)", metadata: [
+                "changed": "\(plan.changed.count)", "removed": "\(plan.removed.count)",
+                "recompiled": "\(recompiled)", "stale": "\(stale)",
+            ])
+            broadcaster.yield(.applied(release: release, previous: loaded?.release,
+                                       changed: plan.changed.map(\.module), removed: plan.removed,
+                                       recompiled: recompiled, duration: duration, stale: stale,
+                                       at: ContinuousClock.now))
+            if !stale { saveToCache(next) }
+        }
+    }
+
+    private func refuse(release: Int64, kept: Int64?, errors: [NodeError]) {
+        state.withLock { state in
+            state.failures += 1
+            state.errorRelease = release
+            state.lastError = errors.first
+        }
+        logger.error("release \(release) refused: keeping \(kept.map(String.init) ?? "nothing")",
+                     metadata: ["errors": "\(errors.map(\.description).joined(separator: "; "))"])
+        broadcaster.yield(.refused(release: release, kept: kept, errors: errors))
+    }
+
+    private func saveToCache(_ release: LoadedRelease) {
+        guard let directory = configuration.cacheDirectory else { return }
+        do {
+            try ReleaseCache(directory: directory).save(release)
+        } catch {
+            logger.warning("could not write the release cache", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Serves the cached release (marked stale); false when there is none usable.
+    func loadFromCache() -> Bool {
+        guard let directory = configuration.cacheDirectory else { return false }
+        let contents: ReleaseCache.Contents
+        do {
+            guard let cached = try ReleaseCache(directory: directory).load(channel: configuration.channel) else {
+                return false
+            }
+            contents = cached
+        } catch {
+            logger.warning("the release cache is unreadable", metadata: ["error": "\(error)"])
+            return false
+        }
+        let manifest = contents.modules.map { ReleaseEntry(module: $0.module, version: $0.version, sha256: $0.sha256) }
+        let sources = Dictionary(contents.modules.map { ($0.module, $0.source) }, uniquingKeysWith: { first, _ in first })
+        apply(release: contents.release, manifest: manifest, sources: sources, over: nil,
+              started: ContinuousClock.now, stale: true)
+        return current != nil
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import PQ
+import ServiceLifecycle
+
+/// Why a node could not start.
+public enum NodeStartError: Error, Sendable, CustomStringConvertible {
+    /// The configuration was refused before connecting.
+    case configuration(NodeConfigurationError)
+    /// The database could not be reached at start and there is no cached release.
+    case database(target: String, underlying: String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let error):
+            return error.description
+        case .database(let target, let underlying):
+            return "node cannot start: cannot reach the database at \(target): \(underlying)"
+        }
+    }
+}
+
+/// Everything the driver loop reacts to: state machine events plus their payloads.
+enum DriverEvent: Sendable {
+    case machine(WatcherStateMachine.Event)
+    case connected(generation: Int, Connection)
+    case lost(generation: Int, String)
+}
+
+extension Node {
+    /// Starts the node and runs until graceful shutdown or cancellation.
+    ///
+    /// Fails fast (throws) on an invalid configuration, and when the database cannot be
+    /// reached at start unless a cached release can be served instead.
+    public func run() async throws {
+        do {
+            try configuration.validate()
+        } catch {
+            throw NodeStartError.configuration(error)
+        }
+        let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
+        do {
+            try await queries.open()
+            state.withLock { $0.databaseReachable = true }
+            try await queries.run { [configuration, instance] conn in
+                try await StatusWriter.register(conn, name: configuration.name, instance: instance,
+                                                channel: configuration.channel,
+                                                report: StatusReport(appliedRelease: nil, stale: false))
+            }
+        } catch {
+            guard loadFromCache() else {
+                throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: "\(error)")
+            }
+            logger.warning("database unreachable at start; serving the cached release", metadata: ["error": "\(error)"])
+        }
+        state.withLock { $0.startedAt = Date() }
+
+        let (events, input) = AsyncStream<DriverEvent>.makeStream()
+        let (beats, beat) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.pollLoop(input) }
+                group.addTask { await self.heartbeatLoop(beats, beat) }
+                await self.driverLoop(events, input, beat, listenConfig, &group)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            input.yield(.machine(.shutdown))
+        }
+        await markStopped()
+        broadcaster.finish()
+    }
+
+    /// Owns the state machine and performs its actions.
+    private func driverLoop(_ events: AsyncStream<DriverEvent>, _ input: AsyncStream<DriverEvent>.Continuation,
+                            _ beat: AsyncStream<Void>.Continuation, _ listenConfig: ConnectionConfiguration,
+                            _ group: inout DiscardingTaskGroup) async {
+        var machine = WatcherStateMachine(backoff: Backoff(initial: configuration.backoffInitial, cap: configuration.backoffCap))
+        var connections: [Int: Connection] = [:]
+        var listeners: [Int: Task<Void, Never>] = [:]
+        input.yield(.machine(.start))
+        await withTaskCancellationHandler {
+            for await event in events {
+                let machineEvent: WatcherStateMachine.Event
+                switch event {
+                case .machine(let e):
+                    machineEvent = e
+                case .connected(let generation, let connection):
+                    connections[generation] = connection
+                    machineEvent = .connected(generation: generation)
+                case .lost(let generation, let message):
+                    if connections[generation] != nil || listeners[generation] != nil {
+                        state.withLock { $0.listening = false }
+                        broadcaster.yield(.disconnected(message))
+                        logger.warning("listener connection lost", metadata: ["error": "\(message)"])
+                    }
+                    machineEvent = .connectionLost(generation: generation)
+                }
+                if case .subscribed = machineEvent {
+                    state.withLock { $0.listening = true }
+                    broadcaster.yield(.listening)
+                }
+                for action in machine.handle(machineEvent, unitRandom: Double.random(in: 0...1)) {
+                    switch action {
+                    case .connect(let generation):
+                        group.addTask {
+                            do {
+                                input.yield(.connected(generation: generation, try await Connection.connect(listenConfig)))
+                            } catch {
+                                input.yield(.lost(generation: generation, "\(error)"))
+                            }
+                        }
+                    case .listen(let generation):
+                        guard let connection = connections[generation] else { continue }
+                        listeners[generation] = Task { await self.listenLoop(connection, generation, input) }
+                    case .ping:
+                        // The listen loop pings on its own connection when idle.
+                        continue
+                    case .close(let generation):
+                        listeners.removeValue(forKey: generation)?.cancel()
+                        if let connection = connections.removeValue(forKey: generation) {
+                            group.addTask { await connection.close() }
+                        }
+                    case .scheduleReconnect(let generation, let delay):
+                        group.addTask {
+                            try? await Task.sleep(for: delay)
+                            input.yield(.machine(.reconnectTimerFired(generation: generation)))
+                        }
+                    case .sync:
+                        group.addTask {
+                            await self.sync()
+                            beat.yield()
+                            input.yield(.machine(.syncFinished))
+                        }
+                    }
+                }
+                if machine.listener == .stopped { break }
+            }
+        } onCancel: {
+            input.yield(.machine(.shutdown))
+        }
+        for task in listeners.values { task.cancel() }
+        for connection in connections.values { await connection.close() }
+        input.finish()
+    }
+
+    /// LISTEN, then wait for notifications; when idle for a ping interval, check the
+    /// connection with a trivial query. Any failure reports the connection lost.
+    private func listenLoop(_ connection: Connection, _ generation: Int, _ input: AsyncStream<DriverEvent>.Continuation) async {
+        do {
+            try await connection.listen(Node.notificationChannel)
+            input.yield(.machine(.subscribed(generation: generation)))
+            while !Task.isCancelled {
+                let notifications = try await connection.waitForNotifications(timeout: configuration.pingInterval)
+                if notifications.isEmpty {
+                    _ = try await connection.query("SELECT 1")
+                } else if notifications.contains(where: { isForThisChannel($0.payload) }) {
+                    input.yield(.machine(.notification))
+                }
+            }
+        } catch {
+            if !Task.isCancelled { input.yield(.lost(generation: generation, "\(error)")) }
+        }
+    }
+
+    /// The payload is `{"channel":"main","release":42}`; anything unexpected counts as a
+    /// hint for every channel (the sync re-reads the truth anyway).
+    func isForThisChannel(_ payload: String) -> Bool {
+        struct Payload: Decodable { var channel: String }
+        guard let decoded = try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)) else { return true }
+        return decoded.channel == configuration.channel
+    }
+
+    private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.pollInterval)
+            } catch {
+                return
+            }
+            input.yield(.machine(.pollTick))
+        }
+    }
+
+    /// Writes the status row on a timer and right after every sync.
+    private func heartbeatLoop(_ beats: AsyncStream<Void>, _ beat: AsyncStream<Void>.Continuation) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { [configuration] in
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: configuration.heartbeatInterval) } catch { return }
+                    beat.yield()
+                }
+            }
+            for await _ in beats {
+                if Task.isCancelled { break }
+                await writeStatus(stopped: false)
+            }
+            group.cancelAll()
+        }
+    }
+
+    func statusReport() -> StatusReport {
+        let loaded = current
+        return state.withLock { state in
+            StatusReport(appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
+                         errorRelease: state.errorRelease, error: state.lastError)
+        }
+    }
+
+    /// Writes the status row; re-registers when the row is missing (e.g. the node started
+    /// offline). Failures are logged: status is best effort, serving is not affected.
+    func writeStatus(stopped: Bool) async {
+        let report = statusReport()
+        do {
+            try await queries.run { [configuration, instance] conn in
+                let updated = try await StatusWriter.heartbeat(conn, name: configuration.name, instance: instance,
+                                                               report: report, stopped: stopped)
+                if !updated && !stopped {
+                    try await StatusWriter.register(conn, name: configuration.name, instance: instance,
+                                                    channel: configuration.channel, report: report)
+                }
+            }
+        } catch {
+            logger.debug("status heartbeat failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records the clean stop. Runs in its own task so that it completes even when the
+    /// node's task was cancelled (cancellation would abort the statement).
+    private func markStopped() async {
+        state.withLock { $0.stopped = true; $0.listening = false }
+        await Task {
+            await writeStatus(stopped: true)
+            await queries.close()
+        }.value
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import PQ
+import ServiceLifecycle
+import Synchronization
+
+/// A node that follows a channel of the Hotload store: it loads the head release,
+/// compiles and links it, watches for new releases and swaps them in atomically.
+///
+/// Embed it in a service group (it is a swift-service-lifecycle `Service`) and call
+/// modules through `current`:
+/// ```swift
+/// let node = Node(configuration: NodeConfiguration(database: url, channel: "main"))
+/// // in a ServiceGroup, or: try await node.run()
+/// if let release = node.current {
+///     let price = try release.snapshot.call(module: "billing/pricing", function: "final_price", args: [order])
+/// }
+/// ```
+/// Reading `current` takes no lock; a call keeps the snapshot it started with even
+/// when a new release is swapped in meanwhile.
+public final class Node: Service, Sendable {
+    /// The channel every push notifies on; the payload names the channel and release.
+    public static let notificationChannel = "hotload_release"
+
+    public let configuration: NodeConfiguration
+    let logger: Logger
+    let holder = SnapshotHolder<LoadedRelease>()
+    let broadcaster = EventBroadcaster<ApplyEvent>()
+    let compiler: ReleaseCompiler
+    let queries: QueryConnection
+    let instance = UUID()
+    let state = Mutex(NodeState())
+
+    /// Creates a node; nothing happens until `run()`.
+    public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "node"] = "\(configuration.name)"
+        self.logger = logger
+        self.compiler = ReleaseCompiler(host: configuration.host, limits: configuration.limits)
+        self.queries = QueryConnection(configuration: ConnectionSettings.configuration(configuration, role: "query"))
+    }
+
+    /// The release being served, nil until one is loaded. Lock-free.
+    public var current: LoadedRelease? { holder.load() }
+
+    /// Apply events from now on (each call returns a new subscription).
+    public var events: AsyncStream<ApplyEvent> { broadcaster.subscribe() }
+
+    /// The node's state as reported by `/v1/status`.
+    public var status: NodeStatus {
+        let loaded = current
+        return state.withLock { state in
+            NodeStatus(name: configuration.name, channel: configuration.channel,
+                       appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
+                       modules: loaded.map { $0.entries.count } ?? 0,
+                       listening: state.listening, databaseReachable: state.databaseReachable,
+                       errorRelease: state.errorRelease, lastError: state.lastError,
+                       applies: state.applies, failures: state.failures, startedAt: state.startedAt)
+        }
+    }
+}
+
+/// Mutable bookkeeping of a node (not on the call path).
+struct NodeState: Sendable {
+    var listening = false
+    var databaseReachable = false
+    /// The last release refused here, and why.
+    var errorRelease: Int64?
+    var lastError: NodeError?
+    var applies = 0
+    var failures = 0
+    var startedAt = Date()
+    var stopped = false
+}
+
+/// A node's state for people and monitoring.
+public struct NodeStatus: Sendable, Codable, Hashable {
+    public var name: String
+    public var channel: String
+    public var appliedRelease: Int64?
+    /// True while serving a release from the offline cache.
+    public var stale: Bool
+    public var modules: Int
+    /// True while the listener connection has LISTEN in place.
+    public var listening: Bool
+    public var databaseReachable: Bool
+    /// The last release that failed to apply here and its first error.
+    public var errorRelease: Int64?
+    public var lastError: NodeError?
+    /// Releases applied and refused since start.
+    public var applies: Int
+    public var failures: Int
+    public var startedAt: Date
+}

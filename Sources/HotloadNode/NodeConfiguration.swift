@@ -1,0 +1,100 @@
+import Foundation
+import CEL
+import HotloadModules
+
+/// How a `Node` connects, what it follows and how it behaves when things fail.
+public struct NodeConfiguration: Sendable {
+    /// A `postgresql://` URL or a libpq conninfo string; nil or empty uses libpq's
+    /// environment defaults (`PGHOST`, `PGDATABASE`, ...).
+    public var database: String?
+    /// The channel whose head release the node runs.
+    public var channel: String
+    /// The node's name in the status table; unique per running node.
+    public var name: String
+    /// How often the head is re-read even without a notification (the safety net).
+    public var pollInterval: Swift.Duration
+    /// The first reconnect delay (doubled per failure, jittered).
+    public var backoffInitial: Swift.Duration
+    /// The longest reconnect delay.
+    public var backoffCap: Swift.Duration
+    /// After this long without traffic the listener sends a ping to detect a dead peer.
+    public var pingInterval: Swift.Duration
+    /// How often the status row is refreshed.
+    public var heartbeatInterval: Swift.Duration
+    /// Host functions and variables the modules may use.
+    public var host: HostEnvironment
+    /// Evaluation limits for the modules.
+    public var limits: Limits
+    /// When set, the last good release's sources are cached here, and a node that cannot
+    /// reach the database at start serves them (marked stale) while it keeps trying.
+    public var cacheDirectory: String?
+    /// How long to wait for a connection.
+    public var connectTimeout: Swift.Duration
+
+    public init(database: String? = nil, channel: String = "main", name: String? = nil,
+                pollInterval: Swift.Duration = .seconds(5), backoffInitial: Swift.Duration = .milliseconds(50),
+                backoffCap: Swift.Duration = .seconds(5), pingInterval: Swift.Duration = .seconds(10),
+                heartbeatInterval: Swift.Duration = .seconds(5), host: HostEnvironment = HostEnvironment(),
+                limits: Limits = .default, cacheDirectory: String? = nil,
+                connectTimeout: Swift.Duration = .seconds(10)) {
+        self.database = database
+        self.channel = channel
+        self.name = name ?? NodeConfiguration.defaultName()
+        self.pollInterval = pollInterval
+        self.backoffInitial = backoffInitial
+        self.backoffCap = backoffCap
+        self.pingInterval = pingInterval
+        self.heartbeatInterval = heartbeatInterval
+        self.host = host
+        self.limits = limits
+        self.cacheDirectory = cacheDirectory
+        self.connectTimeout = connectTimeout
+    }
+
+    /// `host-pid`: unique among the processes of one machine.
+    public static func defaultName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Checks everything that can be checked without the database.
+    public func validate() throws(NodeConfigurationError) {
+        if !Self.isValidChannel(channel) {
+            throw .invalid("channel '\(channel)' is not a valid channel name (lowercase letters, digits, '_' and '-', starting with a letter, at most 63 characters)")
+        }
+        if name.isEmpty || name.utf8.count > 200 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw .invalid("node name must be 1 to 200 printable characters")
+        }
+        for (label, value) in [("poll interval", pollInterval), ("initial backoff", backoffInitial),
+                               ("backoff cap", backoffCap), ("ping interval", pingInterval),
+                               ("heartbeat interval", heartbeatInterval), ("connect timeout", connectTimeout)]
+        where value <= .zero {
+            throw .invalid("\(label) must be positive")
+        }
+        if backoffCap < backoffInitial {
+            throw .invalid("backoff cap must not be smaller than the initial backoff")
+        }
+    }
+
+    /// Same rule as the `hotload.channels` table.
+    static func isValidChannel(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 63, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") else {
+            return false
+        }
+        return bytes.allSatisfy { b in
+            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+        }
+    }
+}
+
+/// A configuration the node refuses before touching the network.
+public enum NodeConfigurationError: Error, Sendable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return "invalid node configuration: \(message)"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import CEL
+import Foundation
+import HotloadModules
+import HotloadNode
+import HotloadStore
+import PostgresHarness
+import PQ
+
+/// `CEL.Duration` (the CEL value type) would otherwise shadow the standard one here.
+typealias Duration = Swift.Duration
+
+/// A fresh, migrated database with helpers to push releases and run nodes.
+struct NodeFixture {
+    let url: String
+    let store: Store
+
+    static func make(url: String? = nil) async throws -> NodeFixture {
+        let target: String
+        if let url { target = url } else { target = try await TestDatabase.freshAsync() }
+        let store = try await Store.connect(ConnectionConfiguration(target))
+        _ = try await store.migrate()
+        return NodeFixture(url: target, store: store)
+    }
+
+    /// Pushes `modules` (name → source) as one release; returns its id.
+    @discardableResult
+    func push(_ modules: [String: String], skipCheck: Bool = false, message: String = "test") async throws -> Int64 {
+        let files = modules.sorted { $0.key < $1.key }.map { ModuleFile(name: $0.key, path: $0.key + ".hl", text: $0.value) }
+        let options = ReleaseOptions(author: "tests", message: message, skipCheck: skipCheck, checker: { files in
+            do throws(CompileError) {
+                _ = try Linker().link(files.map { ModuleSource(name: $0.name, path: $0.path, text: $0.text) })
+                return []
+            } catch {
+                return error.diagnostics
+            }
+        })
+        let result = try await store.push(PushRequest(modules: files, options: options))
+        guard let release = result.release else { throw FixtureError("push created no release") }
+        return release
+    }
+
+    func configuration(name: String, poll: Duration = .seconds(60), cache: String? = nil) -> NodeConfiguration {
+        NodeConfiguration(database: url, name: name, pollInterval: poll, backoffInitial: .milliseconds(20),
+                          backoffCap: .milliseconds(500), pingInterval: .seconds(2),
+                          heartbeatInterval: .milliseconds(200), cacheDirectory: cache,
+                          connectTimeout: .seconds(3))
+    }
+
+    func close() async {
+        await store.connection.close()
+    }
+}
+
+/// A node running in a task, stopped by `stop()`.
+struct RunningNode {
+    let node: Node
+    let task: Task<Void, any Error>
+
+    static func start(_ configuration: NodeConfiguration) -> RunningNode {
+        let node = Node(configuration: configuration)
+        return RunningNode(node: node, task: Task { try await node.run() })
+    }
+
+    /// Waits until the node serves `release` (or a later one).
+    func waitFor(release: Int64, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let current = node.current?.release, current >= release, node.current?.stale == false { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw FixtureError("node \(node.configuration.name) did not apply release \(release) within \(timeout); it serves \(node.current?.release.description ?? "nothing")")
+    }
+
+    /// Waits until `condition` holds.
+    func waitUntil(timeout: Duration = .seconds(10), _ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw FixtureError("timed out waiting for \(what)")
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Calls `module.function()` on the node's current release.
+func callInt(_ node: Node, _ module: String, _ function: String, _ args: [Value] = []) throws -> Int64? {
+    guard let loaded = node.current else { return nil }
+    if case .int(let n) = try loaded.snapshot.call(module: module, function: function, args: args) { return n }
+    return nil
+}
