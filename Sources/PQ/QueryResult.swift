@@ -27,6 +27,16 @@ public struct QueryResult: Sendable, RandomAccessCollection {
     public subscript(position: Int) -> Row {
         Row(storage: storage, index: position)
     }
+
+    /// Decodes one column of every row, in row order.
+    public func values<T: PQDecodable>(_ column: String, as type: T.Type = T.self) throws(PQError) -> [T] {
+        var decoded: [T] = []
+        decoded.reserveCapacity(count)
+        for row in self {
+            decoded.append(try row.decode(column, as: type))
+        }
+        return decoded
+    }
 }
 
 /// One row of a `QueryResult`.

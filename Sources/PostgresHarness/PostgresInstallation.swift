@@ -14,17 +14,22 @@ struct PostgresInstallation: Sendable {
     /// `/usr/lib/postgresql/*/bin` (Debian, Ubuntu), then `PATH` and common prefixes, then
     /// `pg_config --bindir`.
     static func find() throws(HarnessError) -> PostgresInstallation {
+        try find(in: candidates(), askingPgConfig: true)
+    }
+
+    /// Finds the first of `candidates` that holds `initdb` and `pg_ctl`.
+    static func find(in candidates: [String], askingPgConfig: Bool) throws(HarnessError) -> PostgresInstallation {
         var searched: [String] = []
         func usable(_ candidate: String) -> Bool {
             searched.append(candidate)
             return FileManager.default.isExecutableFile(atPath: candidate + "/initdb")
                 && FileManager.default.isExecutableFile(atPath: candidate + "/pg_ctl")
         }
-        if let found = candidates().first(where: usable) {
+        if let found = candidates.first(where: usable) {
             return PostgresInstallation(binDirectory: found)
         }
         // Only ask pg_config (a subprocess) when the usual places came up empty.
-        if let configured = pgConfigBinDirectory(), usable(configured) {
+        if askingPgConfig, let configured = pgConfigBinDirectory(), usable(configured) {
             return PostgresInstallation(binDirectory: configured)
         }
         throw .notInstalled(searched: searched)

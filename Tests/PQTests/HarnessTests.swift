@@ -1,5 +1,5 @@
 import Foundation
-import PostgresHarness
+@testable import PostgresHarness
 import Testing
 
 @Suite("PostgresHarness")
@@ -11,6 +11,14 @@ struct HarnessTests {
         let second = try await TestDatabase.freshAsync()
         #expect(first != second)
         #expect(try await TestDatabase.sharedAsync() == shared)
+    }
+
+    @Test func missingPostgreSQLSaysHowToInstallIt() {
+        let error = #expect(throws: HarnessError.self) {
+            try PostgresInstallation.find(in: ["/nonexistent/bin"], askingPgConfig: false)
+        }
+        #expect(error?.description.contains("apt-get install postgresql") == true)
+        #expect(error?.description.contains("/nonexistent/bin") == true)
     }
 
     @Test func databaseNameReplacement() {

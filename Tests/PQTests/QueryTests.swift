@@ -140,7 +140,7 @@ struct QueryTests {
             }
         }
         let rows = try await observer.query("SELECT v FROM t ORDER BY v")
-        #expect(try rows.map { try $0.decode("v", as: String.self) } == ["committed", "outer"])
+        #expect(try rows.values("v", as: String.self) == ["committed", "outer"])
     }
 
     @Test func transactionHoldsTheConnectionAgainstOtherCallers() async throws {
