@@ -56,8 +56,8 @@ private func randomValue(_ rng: inout SplitMix64, depth: Int = 0, uints: Bool = 
     case 4: return .double(Double(bitPattern: rng.next()))
     case 5: return .string(String(decoding: (0..<Int.random(in: 0...8, using: &rng)).map { _ in interesting.randomElement(using: &rng) ?? 0 }, as: UTF8.self))
     case 6: return .bytes((0..<Int.random(in: 0...8, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
-    case 7: return .timestamp(Timestamp(seconds: Int64.random(in: -62_135_596_800...253_402_300_799, using: &rng), nanos: Int32.random(in: 0..<1_000_000_000, using: &rng)))
-    case 8: return .duration(Duration(seconds: Int64.random(in: 0...315_576_000_000, using: &rng), nanos: Int32.random(in: 0..<1_000_000_000, using: &rng)))
+    case 7: return .timestamp(CELTimestamp(seconds: Int64.random(in: -62_135_596_800...253_402_300_799, using: &rng), nanos: Int32.random(in: 0..<1_000_000_000, using: &rng)))
+    case 8: return .duration(CELDuration(seconds: Int64.random(in: 0...315_576_000_000, using: &rng), nanos: Int32.random(in: 0..<1_000_000_000, using: &rng)))
     case 9: return .list((0..<Int.random(in: 0...4, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1, uints: uints) })
     default:
         var m = CELMap()

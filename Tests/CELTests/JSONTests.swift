@@ -137,8 +137,8 @@ struct JSONTests {
         m.insert(key: .string("n"), value: .list([.int(-1), .uint(2), .double(1), .double(0.1), .double(1e20), .double(-0.0)]))
         m.insert(key: .string("x"), value: .list([.double(.nan), .double(.infinity), .double(-.infinity)]))
         m.insert(key: .string("b"), value: .bytes([0xFF, 0x00, 0x41, 0x42]))
-        m.insert(key: .string("t"), value: .timestamp(Timestamp(seconds: 1_234_567_890, nanos: 120_000_000)))
-        m.insert(key: .string("d"), value: .duration(Duration(seconds: 1, nanos: 500_000_000)))
+        m.insert(key: .string("t"), value: .timestamp(CELTimestamp(seconds: 1_234_567_890, nanos: 120_000_000)))
+        m.insert(key: .string("d"), value: .duration(CELDuration(seconds: 1, nanos: 500_000_000)))
         m.insert(key: .string("o"), value: .list([.optional(OptionalValue(.int(1))), .optional(.none), .null, .type(.int)]))
         let text = try Value.map(m).json()
         #expect(text == #"{"s":"a\"\\\n\u0001é","n":[-1,2,1.0,0.1,1e+20,-0.0],"x":["NaN","Infinity","-Infinity"],"b":"/wBBQg==","t":"2009-02-13T23:31:30.120Z","d":"1.5s","o":[1,null,null,"int"]}"#)
@@ -169,11 +169,11 @@ struct JSONTests {
     }
 
     @Test func timestampAndDurationText() throws {
-        #expect(try Value.timestamp(Timestamp(seconds: -62_135_596_800, nanos: 0)).json() == #""0001-01-01T00:00:00Z""#)
-        #expect(try Value.timestamp(Timestamp(seconds: 253_402_300_799, nanos: 999_999_999)).json() == #""9999-12-31T23:59:59.999999999Z""#)
-        #expect(try Value.timestamp(Timestamp(seconds: 951_782_400, nanos: 1_000)).json() == #""2000-02-29T00:00:00.000001Z""#)
-        #expect(try Value.duration(Duration(seconds: 0, nanos: -1)).json() == #""-0.000000001s""#)
-        #expect(try Value.duration(Duration(seconds: 0, nanos: 0)).json() == #""0s""#)
+        #expect(try Value.timestamp(CELTimestamp(seconds: -62_135_596_800, nanos: 0)).json() == #""0001-01-01T00:00:00Z""#)
+        #expect(try Value.timestamp(CELTimestamp(seconds: 253_402_300_799, nanos: 999_999_999)).json() == #""9999-12-31T23:59:59.999999999Z""#)
+        #expect(try Value.timestamp(CELTimestamp(seconds: 951_782_400, nanos: 1_000)).json() == #""2000-02-29T00:00:00.000001Z""#)
+        #expect(try Value.duration(CELDuration(seconds: 0, nanos: -1)).json() == #""-0.000000001s""#)
+        #expect(try Value.duration(CELDuration(seconds: 0, nanos: 0)).json() == #""0s""#)
     }
 
     @Test func roundTrips() throws {

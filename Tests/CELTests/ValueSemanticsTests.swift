@@ -47,7 +47,7 @@ struct ValueSemanticsTests {
         #expect(Value.optional(OptionalValue(.int(1))).celEquals(.optional(OptionalValue(.double(1)))))
         #expect(!Value.optional(OptionalValue(.int(1))).celEquals(.optional(.none)))
         #expect(Value.bytes([1, 2]).celEquals(.bytes([1, 2])))
-        #expect(Value.timestamp(Timestamp(seconds: 5, nanos: 1)).celEquals(.timestamp(Timestamp(seconds: 5, nanos: 1))))
+        #expect(Value.timestamp(CELTimestamp(seconds: 5, nanos: 1)).celEquals(.timestamp(CELTimestamp(seconds: 5, nanos: 1))))
         #expect(!Value.error(CELError("x")).celEquals(.error(CELError("x"))))
     }
 
@@ -73,7 +73,7 @@ struct ValueSemanticsTests {
         #expect(Value.bool(false).compare(.bool(true)) == .less)
         #expect(Value.bytes([0xC3, 0xA1]).compare(.bytes([0x62])) == .greater)
         #expect(Value.bytes([1]).compare(.bytes([1, 0])) == .less)
-        #expect(Value.duration(Duration(seconds: -1, nanos: 0)).compare(.duration(Duration(seconds: 0, nanos: -5))) == .less)
+        #expect(Value.duration(CELDuration(seconds: -1, nanos: 0)).compare(.duration(CELDuration(seconds: 0, nanos: -5))) == .less)
     }
 
     @Test func runtimeTypes() {
@@ -81,8 +81,8 @@ struct ValueSemanticsTests {
         #expect(Value.list([.int(1)]).runtimeType.runtimeName == "list")
         #expect(Value.null.runtimeType.runtimeName == "null_type")
         #expect(Value.type(.int).runtimeType.runtimeName == "type")
-        #expect(Value.timestamp(Timestamp(seconds: 0, nanos: 0)).runtimeType.runtimeName == "google.protobuf.Timestamp")
-        #expect(Value.duration(Duration(seconds: 0, nanos: 0)).runtimeType.runtimeName == "google.protobuf.Duration")
+        #expect(Value.timestamp(CELTimestamp(seconds: 0, nanos: 0)).runtimeType.runtimeName == "google.protobuf.Timestamp")
+        #expect(Value.duration(CELDuration(seconds: 0, nanos: 0)).runtimeType.runtimeName == "google.protobuf.Duration")
         #expect(Value.optional(.none).runtimeType.runtimeName == "optional_type")
         #expect(CELType.map(.string, .dyn).description == "map(string, dyn)")
         #expect(CELType.standardType(named: "google.protobuf.Duration") == .duration)
@@ -97,9 +97,9 @@ struct ValueSemanticsTests {
         #expect(Value.string("a\"\n").description == "\"a\\\"\\n\"")
         #expect(Value.bytes([0, 0x41]).description == "b\"\\x00A\"")
         #expect(Value.list([.int(1), .null]).description == "[1, null]")
-        #expect(Value.timestamp(Timestamp(seconds: 1_234_567_890, nanos: 500_000_000)).description
+        #expect(Value.timestamp(CELTimestamp(seconds: 1_234_567_890, nanos: 500_000_000)).description
             == "timestamp(\"2009-02-13T23:31:30.500Z\")")
-        #expect(Value.duration(Duration(seconds: -1, nanos: -500_000_000)).description == "duration(\"-1.5s\")")
+        #expect(Value.duration(CELDuration(seconds: -1, nanos: -500_000_000)).description == "duration(\"-1.5s\")")
         #expect(Value.optional(OptionalValue(.int(1))).description == "optional.of(1)")
     }
 

@@ -17,8 +17,7 @@ enum Core {
 
     /// The error for arguments no overload of `function` accepts.
     static func noOverload(_ function: String, _ args: Value...) -> Value {
-        let types = args.map { $0.runtimeType.runtimeName }.joined(separator: ", ")
-        return .error(CELError("no such overload: \(function)(\(types))"))
+        .error(.noSuchOverload(function, arguments: args))
     }
 
     /// An error naming an exceeded size limit.

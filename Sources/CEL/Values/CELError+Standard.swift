@@ -14,7 +14,12 @@ extension CELError {
 
     /// No overload of `function` accepts arguments of these runtime types.
     public static func noSuchOverload(_ function: String, _ args: Value...) -> CELError {
-        let types = args.map { $0.runtimeType.runtimeName }.joined(separator: ", ")
+        noSuchOverload(function, arguments: args)
+    }
+
+    /// No overload of `function` accepts arguments of these runtime types.
+    public static func noSuchOverload(_ function: String, arguments: [Value]) -> CELError {
+        let types = arguments.map { $0.runtimeType.runtimeName }.joined(separator: ", ")
         return CELError("no such overload: \(function)(\(types))")
     }
 

@@ -2,7 +2,7 @@
 enum ValueText {
     /// RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits: "2009-02-13T23:31:30Z",
     /// "2009-02-13T23:31:30.500Z" (the protobuf JSON convention).
-    static func rfc3339(_ t: Timestamp) -> String {
+    static func rfc3339(_ t: CELTimestamp) -> String {
         let (days, secondOfDay) = floorDivide(t.seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)
         var out = [UInt8]()
@@ -25,7 +25,7 @@ enum ValueText {
     }
 
     /// Seconds with the shortest exact fraction and an "s": "1.5s", "-0.000000001s", "0s".
-    static func duration(_ d: Duration) -> String {
+    static func duration(_ d: CELDuration) -> String {
         var out = [UInt8]()
         if d.seconds < 0 || d.nanos < 0 { out.append(UInt8(ascii: "-")) }
         out.append(contentsOf: String(d.seconds.magnitude).utf8)
