@@ -244,6 +244,10 @@ public actor Connection {
         guard closedReason == nil else { return }
         closedReason = reason
         if let currentWait {
+            // A statement on the wire: ask the server to stop it rather than run on unseen.
+            if !waitingForNotifications, let pointer = handle?.pointer {
+                ServerCancel.send(for: pointer)
+            }
             currentWait.interrupt()
         } else {
             handle?.finish()

@@ -1,17 +1,18 @@
 internal import CLibPQ
-import Dispatch
+import Foundation
 
 /// Asks the server to stop the statement a connection is running (`PQcancel`), so abandoning
 /// a connection does not leave its backend busy. `PQcancel` blocks while it opens its own short
-/// connection, so it runs on a Dispatch thread, not on the caller's.
+/// connection, so it runs on a thread of its own: not the caller's, and not a Dispatch worker
+/// (those also run Swift concurrency and the socket waits' handlers).
 enum ServerCancel {
     /// Sends a cancel request for the statement running on `connection`; fire and forget.
     static func send(for connection: OpaquePointer) {
         guard let cancel = PQgetCancel(connection) else { return }
         let request = Request(cancel)
-        DispatchQueue.global().async {
-            request.send()
-        }
+        let thread = Thread { request.send() }
+        thread.name = "PQ cancel request"
+        thread.start()
     }
 
     /// Owns a `PGcancel`, which libpq documents as safe to use from another thread.

@@ -1,23 +1,28 @@
-import Dispatch
+import Foundation
 
-/// Runs the harness's blocking work (it starts programs and waits for them) on a Dispatch
-/// thread, so async tests do not tie up Swift concurrency's few cooperative threads.
+/// Runs the harness's blocking work (it starts programs and waits for them) on a thread of its
+/// own, so async tests do not tie up Swift concurrency's few cooperative threads.
+///
+/// Not on a Dispatch queue: Swift concurrency and Dispatch sources share libdispatch's worker
+/// threads on Linux, and workers blocked in `waitpid` delay everyone's timers and socket events.
 ///
 /// A blocked cooperative thread stalls every other task, which makes unrelated timeouts fire:
 /// from async code prefer `TestDatabase.freshAsync()` and `Harness.offload { try server.restart() }`.
 public enum Harness {
-    /// Runs `work` on a global Dispatch queue and returns its result.
+    /// Runs `work` on a new thread and returns its result.
     public static func offload<T: Sendable>(
         _ work: @escaping @Sendable () throws(HarnessError) -> T
     ) async throws(HarnessError) -> T {
         let result: Result<T, HarnessError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 do throws(HarnessError) {
                     continuation.resume(returning: .success(try work()))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
             }
+            thread.name = "PostgresHarness"
+            thread.start()
         }
         return try result.get()
     }

@@ -81,4 +81,57 @@ struct CancellationTests {
         #expect(ConnectionConfiguration("host=h connect_timeout=3").connectTimeout == .seconds(3))
         #expect(ConnectionConfiguration("postgresql://h/db").connectTimeout == .seconds(10))
     }
+
+    /// Timeouts, cancellations and readiness racing each other: every wait must end exactly
+    /// once (a double resume would crash the test process).
+    @Test func racingWaitEndsAreHandledOnce() async throws {
+        let url = try await TestServer.freshDatabase()
+        let listener = try await TestServer.connect(url)
+        let sender = try await TestServer.connect(url)
+        try await listener.listen("race")
+        var received = 0
+        for round in 0..<200 {
+            if round % 3 == 0 { try await sender.notify("race", payload: "\(round)") }
+            let waiter = Task { () async throws(PQError) -> [PQNotification] in
+                try await listener.waitForNotifications(timeout: .milliseconds(Int64(round % 4)))
+            }
+            if round % 2 == 0 { waiter.cancel() }
+            received += try await waiter.value.count
+        }
+        received += try await listener.waitForNotifications(timeout: .milliseconds(500)).count
+        #expect(received == 67)
+        await listener.close()
+        await sender.close()
+    }
+
+    @Test func closingFailsEveryQueuedCaller() async throws {
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
+        let results = await withTaskGroup(of: PQError.Kind?.self) { group in
+            group.addTask {
+                do throws(PQError) {
+                    _ = try await connection.query("SELECT pg_sleep(5)")
+                    return nil
+                } catch {
+                    return error.kind
+                }
+            }
+            for _ in 0..<10 {
+                group.addTask {
+                    do throws(PQError) {
+                        _ = try await connection.query("SELECT 1")
+                        return nil
+                    } catch {
+                        return error.kind
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+            await connection.close()
+            var kinds: [PQError.Kind?] = []
+            for await kind in group { kinds.append(kind) }
+            return kinds
+        }
+        #expect(results.count == 11)
+        #expect(results.allSatisfy { $0 == .closed })
+    }
 }
