@@ -29,13 +29,13 @@ struct OptionalsLibraryTests {
         #expect(LibraryCall.same(payload(call("optional_of", .null)) ?? .int(0), .null))
         #expect(isNone(call("optional_none")))
         let zeros: [Value] = [.null, .bool(false), .int(0), .uint(0), .double(0), .double(-0.0), .string(""), .bytes([]),
-                              .list([]), Self.map([]), .duration(Duration(seconds: 0, nanos: 0)),
-                              .timestamp(Timestamp(seconds: 0, nanos: 0))]
+                              .list([]), Self.map([]), .duration(CELDuration(seconds: 0, nanos: 0)),
+                              .timestamp(CELTimestamp(seconds: 0, nanos: 0))]
         for z in zeros {
             #expect(isNone(call("optional_ofNonZeroValue", z)), "\(z)")
         }
         let nonZeros: [Value] = [.bool(true), .int(42), .uint(1), .double(.nan), .string("a"), .bytes([0]), .list([.null]),
-                                 Self.map([(.string("k"), .null)]), .duration(Duration(seconds: 0, nanos: 1)),
+                                 Self.map([(.string("k"), .null)]), .duration(CELDuration(seconds: 0, nanos: 1)),
                                  .type(.int), Self.none]
         for v in nonZeros {
             #expect(!isNone(call("optional_ofNonZeroValue", v)), "\(v)")

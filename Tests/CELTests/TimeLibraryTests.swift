@@ -83,7 +83,7 @@ struct TimeLibraryTests {
                 Issue.record("\(text) did not parse")
                 continue
             }
-            #expect(t == Timestamp(seconds: seconds, nanos: nanos), "\(text)")
+            #expect(t == CELTimestamp(seconds: seconds, nanos: nanos), "\(text)")
         }
     }
 
@@ -213,7 +213,7 @@ struct TimeLibraryTests {
             ("subtract_timestamp_timestamp", ts("0001-01-01T00:00:00Z"), ts("9999-12-31T23:59:59Z")),
             ("add_duration_duration", dur("9000000000s"), dur("9000000000s")),
             ("subtract_duration_duration", dur("-9000000000s"), dur("9000000000s")),
-            ("add_duration_duration", .duration(Duration(seconds: Int64.max, nanos: 0)), dur("1s")),
+            ("add_duration_duration", .duration(CELDuration(seconds: Int64.max, nanos: 0)), dur("1s")),
         ]
         for (id, a, b) in cases {
             guard case .error(let e) = call(id, a, b) else { Issue.record("\(id)(\(a), \(b)) succeeded"); continue }
@@ -314,8 +314,8 @@ struct TimeLibraryTests {
     }
 
     @Test func hostValuesOutOfRangeAreErrors() {
-        let huge = Value.timestamp(Timestamp(seconds: Int64.max, nanos: 0))
-        let hugeDuration = Value.duration(Duration(seconds: Int64.max, nanos: 999_999_999))
+        let huge = Value.timestamp(CELTimestamp(seconds: Int64.max, nanos: 0))
+        let hugeDuration = Value.duration(CELDuration(seconds: Int64.max, nanos: 999_999_999))
         #expect(call("timestamp_to_year", huge).isError)
         #expect(call("timestamp_to_year_with_tz", huge, .string("UTC")).isError)
         #expect(call("timestamp_to_string", huge).isError)
@@ -401,7 +401,7 @@ struct TimeLibraryTests {
                 && parts.day.map(Int64.init) == c.day && parts.hour.map(Int64.init) == c.hour
                 && parts.minute.map(Int64.init) == c.minute && parts.second.map(Int64.init) == c.second,
                 "\(seconds)")
-            let weekday = call("timestamp_to_day_of_week", .timestamp(Timestamp(seconds: seconds, nanos: 0)))
+            let weekday = call("timestamp_to_day_of_week", .timestamp(CELTimestamp(seconds: seconds, nanos: 0)))
             #expect(LibraryCall.same(weekday, .int(Int64((parts.weekday ?? 0) - 1))))
         }
     }
@@ -409,7 +409,7 @@ struct TimeLibraryTests {
     @Test func roundTripsFormatAndParse() {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {
-            let t = Timestamp(seconds: Int64.random(in: TimeCalendar.minTimestampSeconds...TimeCalendar.maxTimestampSeconds,
+            let t = CELTimestamp(seconds: Int64.random(in: TimeCalendar.minTimestampSeconds...TimeCalendar.maxTimestampSeconds,
                                                     using: &rng),
                               nanos: Int32.random(in: 0..<1_000_000_000, using: &rng))
             #expect(LibraryCall.same(ts(TimeLibrary.format(t)), .timestamp(t)))

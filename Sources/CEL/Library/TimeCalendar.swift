@@ -73,7 +73,7 @@ enum TimeCalendar {
                      second: secondOfDay % 60, epochDay: days)
     }
 
-    static func isValid(_ ts: Timestamp) -> Bool {
+    static func isValid(_ ts: CELTimestamp) -> Bool {
         ts.seconds >= minTimestampSeconds && ts.seconds <= maxTimestampSeconds
             && ts.nanos >= 0 && Int64(ts.nanos) < nanosPerSecond
     }
@@ -91,7 +91,7 @@ enum TimeCalendar {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (1 to 9 fraction digits).
-    static func parseTimestamp(_ text: String) throws(ParseError) -> Timestamp {
+    static func parseTimestamp(_ text: String) throws(ParseError) -> CELTimestamp {
         let b = Array(text.utf8)
         var i = 0
         func fail() -> ParseError { .syntax("timestamp \"\(text)\" is not RFC 3339 (YYYY-MM-DDTHH:MM:SS[.fff]Z)") }
@@ -161,7 +161,7 @@ enum TimeCalendar {
         guard day <= daysInMonth(year: year, month: month) else { throw fail() }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        let ts = Timestamp(seconds: seconds, nanos: Int32(nanos))
+        let ts = CELTimestamp(seconds: seconds, nanos: Int32(nanos))
         guard isValid(ts) else { throw .range("timestamp \"\(text)\" is out of range (years 0001-9999)") }
         return ts
     }
@@ -169,19 +169,19 @@ enum TimeCalendar {
     // MARK: - Durations
 
     /// CEL durations are limited to a single int64 count of nanoseconds (about ±292 years).
-    static func duration(nanos: Int64) -> Duration {
-        Duration(seconds: nanos / nanosPerSecond, nanos: Int32(nanos % nanosPerSecond))
+    static func duration(nanos: Int64) -> CELDuration {
+        CELDuration(seconds: nanos / nanosPerSecond, nanos: Int32(nanos % nanosPerSecond))
     }
 
     /// The total nanoseconds of a duration, or nil when it does not fit in an int64.
-    static func totalNanos(_ d: Duration) -> Int64? {
+    static func totalNanos(_ d: CELDuration) -> Int64? {
         let (m, o1) = d.seconds.multipliedReportingOverflow(by: nanosPerSecond)
         let (t, o2) = m.addingReportingOverflow(Int64(d.nanos))
         return o1 || o2 ? nil : t
     }
 
     /// Parses Go-style durations: `[-+]?(\d*(\.\d*)?(h|m|s|ms|us|µs|μs|ns))+` or `0`.
-    static func parseDuration(_ text: String) throws(ParseError) -> Duration {
+    static func parseDuration(_ text: String) throws(ParseError) -> CELDuration {
         let scalars = Array(text.unicodeScalars)
         func fail() -> ParseError { .syntax("invalid duration \"\(text)\"") }
         func range() -> ParseError { .range("duration \"\(text)\" is out of range (about ±292 years)") }
@@ -191,7 +191,7 @@ enum TimeCalendar {
             negative = scalars[i] == "-"
             i += 1
         }
-        if i < scalars.count, scalars[i] == "0", i + 1 == scalars.count { return Duration(seconds: 0, nanos: 0) }
+        if i < scalars.count, scalars[i] == "0", i + 1 == scalars.count { return CELDuration(seconds: 0, nanos: 0) }
         guard i < scalars.count else { throw fail() }
         let limit: UInt64 = 1 << 63
         var total: UInt64 = 0

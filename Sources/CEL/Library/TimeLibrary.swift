@@ -23,10 +23,10 @@ public enum TimeLibrary {
     }
 
     /// `string(timestamp)`: RFC 3339 in UTC with `Z` and 0, 3, 6 or 9 fraction digits.
-    public static func format(_ ts: Timestamp) -> String { ValueText.rfc3339(ts) }
+    public static func format(_ ts: CELTimestamp) -> String { ValueText.rfc3339(ts) }
 
     /// `string(duration)`: seconds with the shortest exact fraction, e.g. `1.5s`.
-    public static func format(_ d: Duration) -> String { ValueText.duration(d) }
+    public static func format(_ d: CELDuration) -> String { ValueText.duration(d) }
 
     // MARK: - Declarations
 
@@ -39,7 +39,7 @@ public enum TimeLibrary {
                 }),
                 Overload(id: "int64_to_timestamp", params: [.int], result: .timestamp, implementation: .unary { v in
                     guard case .int(let s) = v else { return noOverload("timestamp", v) }
-                    return checkedTimestamp(Timestamp(seconds: s, nanos: 0))
+                    return checkedTimestamp(CELTimestamp(seconds: s, nanos: 0))
                 }),
                 Overload(id: "timestamp_to_timestamp", params: [.timestamp], result: .timestamp, implementation: .unary { v in
                     guard case .timestamp = v else { return noOverload("timestamp", v) }
@@ -179,13 +179,13 @@ public enum TimeLibrary {
 
     // MARK: - Arithmetic with range checks
 
-    private static func checkedTimestamp(_ ts: Timestamp) -> Value {
+    private static func checkedTimestamp(_ ts: CELTimestamp) -> Value {
         TimeCalendar.isValid(ts) ? .timestamp(ts) : rangeError("timestamp")
     }
 
     /// Values built by a host may be out of range; every operation checks its inputs
     /// so that no arithmetic below can overflow.
-    private static func add(_ t: Timestamp, _ d: Duration, sign: Int64) -> Value {
+    private static func add(_ t: CELTimestamp, _ d: CELDuration, sign: Int64) -> Value {
         guard TimeCalendar.isValid(t) else { return rangeError("timestamp") }
         guard let delta = TimeCalendar.totalNanos(d) else { return rangeError("duration") }
         // |delta| < 2^63 ns ≈ 9.3e9 s and valid timestamps are within ±2.6e11 s.
@@ -199,10 +199,10 @@ public enum TimeLibrary {
             nanos += TimeCalendar.nanosPerSecond
             seconds -= 1
         }
-        return checkedTimestamp(Timestamp(seconds: seconds, nanos: Int32(nanos)))
+        return checkedTimestamp(CELTimestamp(seconds: seconds, nanos: Int32(nanos)))
     }
 
-    private static func difference(_ a: Timestamp, _ b: Timestamp) -> Value {
+    private static func difference(_ a: CELTimestamp, _ b: CELTimestamp) -> Value {
         guard TimeCalendar.isValid(a), TimeCalendar.isValid(b) else { return rangeError("timestamp") }
         let seconds = a.seconds - b.seconds
         let nanos = Int64(a.nanos) - Int64(b.nanos)
@@ -212,7 +212,7 @@ public enum TimeLibrary {
         return .duration(TimeCalendar.duration(nanos: total))
     }
 
-    private static func combine(_ a: Duration, _ b: Duration, negateSecond: Bool) -> Value {
+    private static func combine(_ a: CELDuration, _ b: CELDuration, negateSecond: Bool) -> Value {
         guard let x = TimeCalendar.totalNanos(a), let y = TimeCalendar.totalNanos(b) else { return rangeError("duration") }
         let (r, overflow) = negateSecond ? x.subtractingReportingOverflow(y) : x.addingReportingOverflow(y)
         if overflow { return rangeError("duration") }

@@ -11,8 +11,8 @@ public enum Value: Sendable {
     case list([Value])
     case map(CELMap)
     case type(CELType)
-    case timestamp(Timestamp)
-    case duration(Duration)
+    case timestamp(CELTimestamp)
+    case duration(CELDuration)
     /// `optional.of(x)` is `.optional(OptionalValue(x))`; `optional.none()` holds nil.
     case optional(OptionalValue)
     case error(CELError)
@@ -44,28 +44,28 @@ public struct OptionalValue: Sendable {
 
 /// A point in time: seconds since the Unix epoch (UTC) and nanoseconds in [0, 1e9).
 /// CEL restricts timestamps to years 0001 through 9999.
-public struct Timestamp: Sendable, Hashable, Comparable {
+public struct CELTimestamp: Sendable, Hashable, Comparable {
     public var seconds: Int64
     public var nanos: Int32
     public init(seconds: Int64, nanos: Int32) {
         self.seconds = seconds
         self.nanos = nanos
     }
-    public static func < (a: Timestamp, b: Timestamp) -> Bool {
+    public static func < (a: CELTimestamp, b: CELTimestamp) -> Bool {
         (a.seconds, a.nanos) < (b.seconds, b.nanos)
     }
 }
 
 /// A signed span of time. Seconds and nanos have the same sign; |nanos| < 1e9.
 /// CEL restricts durations to about ±10000 years.
-public struct Duration: Sendable, Hashable, Comparable {
+public struct CELDuration: Sendable, Hashable, Comparable {
     public var seconds: Int64
     public var nanos: Int32
     public init(seconds: Int64, nanos: Int32) {
         self.seconds = seconds
         self.nanos = nanos
     }
-    public static func < (a: Duration, b: Duration) -> Bool {
+    public static func < (a: CELDuration, b: CELDuration) -> Bool {
         (a.seconds, a.nanos) < (b.seconds, b.nanos)
     }
 }
