@@ -1,0 +1,43 @@
+import CEL
+
+/// The result of compiling and linking module files offline (`hotload check`,
+/// `hotload-check` and the build plugin).
+public struct CheckReport: Sendable {
+    /// Files that could not be read, or whose names are not valid module names.
+    public var fileErrors: [ModuleFilesError]
+    public var diagnostics: [Diagnostic]
+    public var moduleCount: Int
+
+    public var isSuccess: Bool { fileErrors.isEmpty && diagnostics.isEmpty }
+
+    /// Loads and links the modules under `paths`.
+    public static func run(paths: [String], root: String? = nil, linker: Linker = Linker()) -> CheckReport {
+        let sources: [ModuleSource]
+        do {
+            sources = try ModuleFiles.load(paths, root: root)
+        } catch {
+            return CheckReport(fileErrors: [error], diagnostics: [], moduleCount: 0)
+        }
+        do {
+            _ = try linker.link(sources)
+            return CheckReport(fileErrors: [], diagnostics: [], moduleCount: sources.count)
+        } catch {
+            return CheckReport(fileErrors: [], diagnostics: error.diagnostics, moduleCount: sources.count)
+        }
+    }
+
+    /// Diagnostics with the source line and a caret, for people.
+    public var humanFormat: String {
+        (fileErrors.map { "\($0.path): error: \($0.message)" } + diagnostics.map(\.description))
+            .joined(separator: "\n")
+    }
+
+    /// One `file:line:col: error: message [CODE]` line per problem, as compilers print them.
+    public var compilerFormat: String {
+        (fileErrors.map { "\($0.path):1:1: error: \($0.message)" }
+            + diagnostics.map { d in
+                "\(d.file):\(d.location.line):\(d.location.column): \(d.severity.rawValue): \(d.message) [\(d.code)]"
+            })
+            .joined(separator: "\n")
+    }
+}

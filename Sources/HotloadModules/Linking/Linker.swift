@@ -1,0 +1,127 @@
+import CEL
+
+/// Compiles and links module sources into a `Snapshot`.
+///
+/// Linking checks everything that can be known before a call: imports exist and form a
+/// DAG, imported names exist and are public, every name and overload in every body
+/// resolves, functions do not recurse (directly, mutually or across modules), and every
+/// `let` evaluates without error. All problems of all files are reported at once.
+public struct Linker: Sendable {
+    public var host: HostEnvironment
+    public var limits: Limits
+
+    public init(host: HostEnvironment = .init(), limits: Limits = .default) {
+        self.host = host
+        self.limits = limits
+    }
+
+    /// Compiles and links a complete set of modules.
+    public func link(_ sources: [ModuleSource]) throws(CompileError) -> Snapshot {
+        try build(sources: sources, previous: nil, dirty: nil)
+    }
+
+    /// Links `previous` with some modules changed or added and some removed, recompiling
+    /// only the changed modules and the modules that import them (directly or not).
+    public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) throws(CompileError) -> Snapshot {
+        var sources: [String: ModuleSource] = [:]
+        for (name, module) in previous.modules { sources[name] = module.source }
+        for name in removed { sources[name] = nil }
+        for source in changed { sources[source.name] = source }
+        let dirty = Set(changed.map(\.name)).union(removed)
+        return try build(sources: sources.values.sorted { $0.name < $1.name }, previous: previous, dirty: dirty)
+    }
+
+    /// Links `sources`; when `previous` is given, modules outside `dirty` and its
+    /// dependents are taken from it as they are.
+    private func build(sources: [ModuleSource], previous: Snapshot?, dirty: Set<String>?) throws(CompileError) -> Snapshot {
+        var diagnostics: [Diagnostic] = []
+        var parsed: [String: ModuleSyntax] = [:]
+        var graph = DependencyGraph()
+        var seen = Set<String>()
+        var sourcesByName: [String: ModuleSource] = [:]
+        var attempted = Set<String>()
+
+        // Parse what must be compiled; reused modules keep their import lists.
+        for source in sources {
+            guard seen.insert(source.name).inserted else {
+                diagnostics.append(Diagnostic(code: "E304", message: "module '\(source.name)' is given twice",
+                                              source: Source(name: source.path, text: source.text), offset: 0))
+                continue
+            }
+            graph.addNode(source.name)
+            sourcesByName[source.name] = source
+            if let dirty, !dirty.contains(source.name), let reused = previous?.modules[source.name] {
+                for imported in reused.imports { graph.addEdge(from: source.name, to: imported) }
+                continue
+            }
+            attempted.insert(source.name)
+            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            diagnostics += problems
+            if let syntax {
+                parsed[source.name] = syntax
+                for imported in syntax.imports { graph.addEdge(from: source.name, to: imported.path) }
+            }
+        }
+
+        var order: [String]
+        switch graph.topologicalOrder() {
+        case .success(let sorted):
+            order = sorted.filter { seen.contains($0) }
+        case .failure(let cycle):
+            for name in Set(cycle.path) {
+                guard let syntax = parsed[name] else { continue }
+                for imported in syntax.imports where cycle.path.contains(imported.path) {
+                    diagnostics.append(Diagnostic(code: "E302", message: "import cycle: \(cycle.description)",
+                                                  source: syntax.source, offset: Int(imported.offset)))
+                }
+            }
+            throw CompileError(sorted(diagnostics))
+        }
+
+        let recompile: Set<String> = {
+            guard let dirty else { return Set(order) }
+            return graph.dependents(of: dirty)
+        }()
+        // Dependents of changed modules were taken from `previous` above; parse them now.
+        for source in sources where recompile.contains(source.name) && !attempted.contains(source.name) {
+            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            diagnostics += problems
+            parsed[source.name] = syntax
+        }
+
+        // Imports must name given modules.
+        for name in order {
+            guard recompile.contains(name), let syntax = parsed[name] else { continue }
+            for imported in syntax.imports where !seen.contains(imported.path) {
+                diagnostics.append(Diagnostic(code: "E301", message: "unknown module '\(imported.path)' imported",
+                                              source: syntax.source, offset: Int(imported.offset)))
+            }
+        }
+
+        var linked: [String: LinkedModule] = [:]
+        var failed = Set<String>()
+        var recompiled: [String] = []
+        for name in order {
+            if !recompile.contains(name), let reused = previous?.modules[name] {
+                linked[name] = reused
+                continue
+            }
+            guard let syntax = parsed[name] else { failed.insert(name); continue }
+            recompiled.append(name)
+            var moduleDiagnostics: [Diagnostic] = []
+            guard let moduleSource = sourcesByName[name] else { failed.insert(name); continue }
+            let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, host: host, limits: limits,
+                                        imports: linked).compile(into: &moduleDiagnostics)
+            diagnostics += moduleDiagnostics
+            if let module, moduleDiagnostics.isEmpty { linked[name] = module } else { failed.insert(name) }
+        }
+
+        guard diagnostics.isEmpty else { throw CompileError(sorted(diagnostics)) }
+        return Snapshot(modules: linked, recompiled: recompiled, host: host, limits: limits)
+    }
+
+    /// Diagnostics by file, then position, so that each file's problems read top to bottom.
+    private func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.sorted { ($0.file, $0.location.offset) < ($1.file, $1.location.offset) }
+    }
+}

@@ -1,0 +1,149 @@
+import CEL
+
+/// Compiles one module whose imports are already linked: declares imported names,
+/// orders lets and functions by their references (refusing cycles: recursion), then
+/// compiles functions and evaluates lets in that order.
+struct ModuleCompiler {
+    let syntax: ModuleSyntax
+    let moduleSource: ModuleSource
+    let host: HostEnvironment
+    let limits: Limits
+    /// Linked modules by name; contains every module `syntax` imports.
+    let imports: [String: LinkedModule]
+
+    /// The linked module, or nil with the reasons appended to `diagnostics`.
+    func compile(into diagnostics: inout [Diagnostic]) -> LinkedModule? {
+        var env = host.makeEnvironment(limits: limits)
+        var aliases: [String: LinkedModule] = [:]
+        // Imports that failed to link: declarations using them are skipped silently,
+        // since the imported module's own diagnostics explain the problem.
+        var failedAliases = Set<String>()
+        for decl in syntax.imports {
+            guard let module = imports[decl.path] else {
+                failedAliases.insert(decl.alias)
+                continue
+            }
+            aliases[decl.alias] = module
+            for (fnName, function) in module.functions where !isPrivateName(fnName) {
+                env.declare(function: "\(decl.alias).\(fnName)", compiled: function)
+            }
+            for (letName, value) in module.lets where !isPrivateName(letName) {
+                env.declare(constant: "\(decl.alias).\(letName)", value: value)
+            }
+        }
+
+        let letsByName = Dictionary(syntax.lets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let fnsByName = Dictionary(syntax.functions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let localNames = Set(letsByName.keys).union(fnsByName.keys)
+        let aliasNames = Set(aliases.keys).union(failedAliases)
+
+        // References of every declaration: the local ones order the work, the imported
+        // ones are checked here so that the message can say what is wrong with them.
+        var graph = DependencyGraph()
+        var broken = Set<String>()
+        func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
+            graph.addNode(declName)
+            let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
+            for local in refs.local { graph.addEdge(from: declName, to: local) }
+            for use in refs.imported {
+                guard let module = aliases[use.alias] else {
+                    broken.insert(declName)
+                    continue
+                }
+                if let problem = problem(with: use, in: module) {
+                    diagnostics.append(Diagnostic(code: problem.code, message: problem.message,
+                                                  source: syntax.source, offset: Int(use.offset)))
+                    broken.insert(declName)
+                }
+            }
+        }
+        for decl in syntax.lets { collect(decl.name, decl.expr, parameters: []) }
+        for decl in syntax.functions { collect(decl.name, decl.body, parameters: Set(decl.params.map(\.name))) }
+
+        // Each cycle is reported once; its members are left out and the rest is compiled.
+        var failed = broken
+        var acyclic = graph
+        var order: [String] = []
+        while true {
+            switch acyclic.topologicalOrder() {
+            case .success(let sorted):
+                order = sorted
+            case .failure(let cycle):
+                let first = cycle.path.first ?? ""
+                let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
+                let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
+                diagnostics.append(Diagnostic(
+                    code: "E307",
+                    message: "recursion is not allowed: \(what) (every call must terminate)",
+                    source: syntax.source, offset: offset))
+                failed.formUnion(cycle.path)
+                acyclic = acyclic.removing(Set(cycle.path))
+                continue
+            }
+            break
+        }
+
+        var functions: [String: CompiledFunction] = [:]
+        var lets: [String: Value] = [:]
+        for declName in order {
+            // Declarations that use a failed one would only repeat its error.
+            if failed.contains(declName) { continue }
+            if (graph.edges[declName] ?? []).contains(where: { failed.contains($0) }) {
+                failed.insert(declName)
+                continue
+            }
+            if let decl = fnsByName[declName] {
+                do {
+                    let function = try env.compileFunction(name: "\(name).\(decl.name)", parameters: decl.params.map(\.name),
+                                                           body: decl.body, in: syntax.source)
+                    env.declare(function: decl.name, compiled: function)
+                    functions[decl.name] = function
+                } catch {
+                    diagnostics += error.diagnostics
+                    failed.insert(declName)
+                }
+            } else if let decl = letsByName[declName] {
+                do {
+                    let program = try env.compile(decl.expr, in: syntax.source)
+                    let value = program.evaluate([:])
+                    if case .error(let error) = value {
+                        diagnostics.append(Diagnostic(code: "E308", message: "let '\(decl.name)' failed: \(error.message)",
+                                                      source: syntax.source, offset: Int(error.offset ?? decl.offset)))
+                        failed.insert(declName)
+                    } else {
+                        env.declare(constant: decl.name, value: value)
+                        lets[decl.name] = value
+                    }
+                } catch {
+                    diagnostics += error.diagnostics
+                    failed.insert(declName)
+                }
+            }
+        }
+        guard failed.isEmpty, failedAliases.isEmpty else { return nil }
+        return LinkedModule(name: name, source: moduleSource, imports: syntax.imports.map(\.path),
+                            functions: functions, lets: lets)
+    }
+
+    /// Why an imported name cannot be used, if it cannot.
+    private var name: String { moduleSource.name }
+
+    private func problem(with use: References.Imported, in module: LinkedModule) -> (code: String, message: String)? {
+        let kind = use.isCall ? "function" : "value"
+        if isPrivateName(use.name), module.functions[use.name] != nil || module.lets[use.name] != nil {
+            return ("E306", "'\(use.name)' is private to module '\(module.name)'")
+        }
+        if use.isCall {
+            if module.functions[use.name] != nil { return nil }
+            if module.lets[use.name] != nil {
+                return ("E305", "'\(use.alias).\(use.name)' is a value, not a function, in module '\(module.name)'")
+            }
+        } else {
+            if module.lets[use.name] != nil { return nil }
+            if module.functions[use.name] != nil {
+                return ("E305", "function '\(use.alias).\(use.name)' must be called")
+            }
+        }
+        return ("E305", "module '\(module.name)' has no \(kind) '\(use.name)'")
+    }
+}
