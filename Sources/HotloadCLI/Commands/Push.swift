@@ -29,6 +29,10 @@ struct Push: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let collected = try ModuleCollector.collect(paths: paths, root: root)
+            guard !collected.modules.isEmpty else {
+                throw StoreError.invalidRequest(
+                    "no .hl files under \(paths.joined(separator: ", ")); nothing to push (use `hotload rm` to delete modules)")
+            }
             if prune, !collected.onlyDirectories {
                 throw ValidationError("--prune needs directories, not single files (it deletes what they lack)")
             }

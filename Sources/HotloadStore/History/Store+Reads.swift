@@ -25,16 +25,6 @@ extension Store {
         }
     }
 
-    /// The channels and their heads, sorted by name.
-    public func channels() async throws -> [(name: String, head: Int64?)] {
-        try await run(needs: .reader) {
-            let rows = try await connection.query("SELECT name, head FROM hotload.channels ORDER BY name")
-            return try rows.map { row in
-                (name: try row.decode("name", as: String.self), head: try row.decode("head", as: Int64?.self))
-            }
-        }
-    }
-
     /// The modules at the head of a channel, sorted by name (empty for an empty channel).
     public func modules(channel: String = "main") async throws -> [ModuleInfo] {
         try await run(needs: .reader) {
