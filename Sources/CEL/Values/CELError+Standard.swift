@@ -9,8 +9,6 @@ extension CELError {
     public static let divisionByZero = CELError("division by zero")
     /// Integer modulus by zero.
     public static let modulusByZero = CELError("modulus by zero")
-    /// A list index outside `0..<size`.
-    public static let indexOutOfBounds = CELError("index out of bounds")
 
     /// No overload of `function` accepts arguments of these runtime types.
     public static func noSuchOverload(_ function: String, _ args: Value...) -> CELError {
