@@ -137,7 +137,14 @@ public actor Connection {
     public func waitForNotifications(timeout: Duration) async throws(PQError) -> [PQNotification] {
         if Task.isCancelled { return [] }
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        let lock = try await enter()
+        let lock: HeldLock
+        do {
+            lock = try await enter()
+        } catch {
+            // Cancelled while waiting for its turn: nothing to report, as documented.
+            if error.kind == .cancelled { return [] }
+            throw error
+        }
         defer { leave(lock) }
         return try await receiveNotifications(until: deadline)
     }
@@ -175,6 +182,11 @@ public actor Connection {
         guard !isClosed else {
             release(kind)
             throw closedError()
+        }
+        // Cancelled while waiting for its turn: give the turn back before sending anything.
+        guard !Task.isCancelled else {
+            release(kind)
+            throw PQError(kind: .cancelled, message: "the task was cancelled before the statement was sent", target: target)
         }
         return kind
     }

@@ -134,4 +134,25 @@ struct CancellationTests {
         #expect(results.count == 11)
         #expect(results.allSatisfy { $0 == .closed })
     }
+
+    @Test func callerCancelledWhileQueuedSendsNothingAndKeepsTheConnection() async throws {
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
+        async let busy = connection.query("SELECT pg_sleep(0.3)")
+        try await Task.sleep(for: .milliseconds(50))
+        let queued = Task { () async throws(PQError) -> QueryResult in
+            try await connection.query("SELECT 1")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        queued.cancel()
+        let result = await queued.result
+        _ = try await busy
+        guard case .failure(let error) = result else {
+            Issue.record("expected .cancelled, got \(result)")
+            return
+        }
+        #expect((error as? PQError)?.kind == .cancelled)
+        #expect(await !connection.isClosed)
+        #expect(try await connection.query("SELECT 1 AS one").count == 1)
+        await connection.close()
+    }
 }
