@@ -44,4 +44,13 @@ CREATE TRIGGER release_changes_track_channel_modules AFTER INSERT ON hotload.rel
     REFERENCING NEW TABLE AS new_changes
     FOR EACH STATEMENT EXECUTE FUNCTION hotload.track_channel_modules();
 
+-- Channels that already have releases start with their current head.
+INSERT INTO hotload.channel_modules (channel, module, version, sha256, release)
+SELECT l.channel, l.module, l.version, r.sha256, l.release
+FROM (
+    SELECT DISTINCT ON (channel, module) channel, module, version, release
+    FROM hotload.release_changes ORDER BY channel, module, release DESC) l
+JOIN hotload.revisions r ON r.module = l.module AND r.version = l.version
+WHERE l.version IS NOT NULL;
+
 GRANT SELECT ON hotload.channel_modules TO hotload_reader, hotload_node, hotload_pusher;
