@@ -28,7 +28,7 @@ struct ConnectTests {
             try await TestServer.connect("host=127.0.0.1 port=\(listener.port) sslmode=disable", timeout: .milliseconds(500))
         }
         #expect(error?.kind == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func missingDatabaseAndUnknownRoleAreExplained() async throws {
@@ -38,7 +38,7 @@ struct ConnectTests {
         #expect(database?.sqlState == "3D000")
         #expect(database?.description.contains("does not exist") == true)
         let role = await #expect(throws: PQError.self) {
-            try await TestServer.connect(base.replacingOccurrences(of: "postgres@", with: "nobody_at_all@"))
+            try await TestServer.connect(base + (base.contains("?") ? "&" : "?") + "user=nobody_at_all")
         }
         #expect(role?.kind == .authentication)
     }
