@@ -7,7 +7,9 @@ extension Node {
     /// does not have, relinks the changed modules and their dependents, and swaps the
     /// whole release in one step. A release that does not compile is refused and the
     /// current one kept. Database errors are reported and retried by the next sync.
-    func sync() async {
+    /// - Returns: true when a release was applied or refused (the status row should change).
+    @discardableResult
+    func sync() async -> Bool {
         let started = ContinuousClock.now
         let loaded = current
         let refused = state.withLock { $0.errorRelease }
@@ -24,13 +26,14 @@ extension Node {
             state.withLock { $0.databaseReachable = false }
             logger.warning("reading the head failed", metadata: ["error": "\(error)"])
             broadcaster.yield(.databaseError("\(error)"))
-            return
+            return false
         }
         guard let head = read.head, let manifest = read.manifest,
               ApplyPlanner.decide(head: head, applied: loaded.flatMap { $0.stale ? nil : $0.release },
                                   refused: refused) != .nothing
-        else { return }
+        else { return false }
         apply(release: head, manifest: manifest, sources: read.sources, over: loaded, started: started)
+        return true
     }
 
     /// Compiles and swaps in `release`, or refuses it.
@@ -74,7 +77,8 @@ extension Node {
             let next = LoadedRelease(release: release, channel: configuration.channel, entries: entries,
                                      sources: sources, snapshot: snapshot, stale: stale)
             holder.store(next)
-            let duration = ContinuousClock.now - started
+            let swappedAt = ContinuousClock.now
+            let duration = swappedAt - started
             state.withLock { state in
                 state.applies += 1
                 state.errorRelease = nil
@@ -87,7 +91,7 @@ extension Node {
             broadcaster.yield(.applied(release: release, previous: loaded?.release,
                                        changed: plan.changed.map(\.module), removed: plan.removed,
                                        recompiled: recompiled, duration: duration, stale: stale,
-                                       at: ContinuousClock.now))
+                                       at: swappedAt))
             if !stale { saveToCache(next) }
         }
     }

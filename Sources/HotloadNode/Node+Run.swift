@@ -128,8 +128,7 @@ extension Node {
                         }
                     case .sync:
                         group.addTask {
-                            await self.sync()
-                            beat.yield()
+                            if await self.sync() { beat.yield() }
                             input.yield(.machine(.syncFinished))
                         }
                     }
@@ -182,7 +181,7 @@ extension Node {
         }
     }
 
-    /// Writes the status row on a timer and right after every sync.
+    /// Writes the status row on a timer and right after every apply or refusal.
     private func heartbeatLoop(_ beats: AsyncStream<Void>, _ beat: AsyncStream<Void>.Continuation) async {
         await withDiscardingTaskGroup { group in
             group.addTask { [configuration] in

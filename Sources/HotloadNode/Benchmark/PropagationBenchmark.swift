@@ -1,0 +1,225 @@
+import Foundation
+import HotloadStore
+import Logging
+import PQ
+import Synchronization
+
+/// Measures how fast a release reaches a fleet of nodes: from the commit of a release to
+/// its swap on every node, next to the raw LISTEN/NOTIFY round trip on the same server
+/// (the physical floor). Used by `hotload bench --propagation`.
+public enum PropagationBenchmark {
+    /// What a run measured.
+    public struct Result: Sendable {
+        public var nodes: Int
+        public var releases: Int
+        /// Commit → swap over every (node, release), in milliseconds.
+        public var p50: Double
+        public var p99: Double
+        public var max: Double
+        /// Raw NOTIFY → listener wake-up, in milliseconds.
+        public var notifyP50: Double
+        /// Database connections each node holds (measured in `pg_stat_activity`).
+        public var connectionsPerNode: Double
+
+        /// `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`: the line tools parse.
+        public var line: String {
+            "propagation nodes=\(nodes) p50_ms=\(Self.format(p50)) p99_ms=\(Self.format(p99)) notify_p50_ms=\(Self.format(notifyP50))"
+        }
+
+        static func format(_ ms: Double) -> String { String(format: "%.2f", ms) }
+    }
+
+    /// Why the benchmark could not run.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the benchmark on `database` (which it migrates), on a channel of its own.
+    ///
+    /// The release is committed by the benchmark itself with the store's tables and the
+    /// store's NOTIFY payload, so that the commit instant is known exactly: the clock
+    /// starts just before `COMMIT` is sent, as it does for the raw NOTIFY measurement.
+    /// - Parameters:
+    ///   - nodes: how many nodes to start in this process (each with its own two connections).
+    ///   - releases: how many releases to commit, one after the other.
+    ///   - progress: called with a line of progress now and then.
+    public static func run(database: String?, nodes: Int, releases: Int,
+                           progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
+        guard (1...2000).contains(nodes) else { throw Failure(description: "--nodes must be between 1 and 2000") }
+        guard (1...10_000).contains(releases) else { throw Failure(description: "--releases must be between 1 and 10000") }
+        let config = ConnectionConfiguration(database)
+        let store = try await Store.connect(config)
+        defer { Task { await store.connection.close() } }
+        _ = try await store.migrate()
+        let maxConnections = try await store.connection.query("SELECT current_setting('max_connections')::int AS n")[0]
+            .decode("n", as: Int.self)
+        if nodes * 2 + 10 > maxConnections {
+            throw Failure(description: "\(nodes) nodes need \(nodes * 2 + 10) connections but the server allows \(maxConnections) (max_connections)")
+        }
+
+        let channel = "bench-\(UInt32.random(in: 0...UInt32.max))"
+        let module = "bench/propagation"
+        var head = try await commit(store.connection, channel: channel, module: module, version: 1, parent: nil).release
+
+        var logger = Logger(label: "hotload.bench")
+        logger.logLevel = .warning
+        let recorder = Recorder()
+        var fleet: [(Node, Task<Void, any Error>)] = []
+        progress("starting \(nodes) nodes")
+        for index in 0..<nodes {
+            let node = Node(configuration: NodeConfiguration(
+                database: database, channel: channel, name: "\(channel)-\(index)",
+                pollInterval: .seconds(600), heartbeatInterval: .seconds(600)), logger: logger)
+            let events = node.events
+            let task = Task {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask {
+                        for await event in events {
+                            if case .applied(let release, _, _, _, _, _, _, let at) = event {
+                                recorder.record(release: release, at: at)
+                            }
+                        }
+                    }
+                    try await node.run()
+                    throw CancellationError()
+                }
+            }
+            fleet.append((node, task))
+        }
+        defer { for (_, task) in fleet { task.cancel() } }
+        try await recorder.waitFor(release: head, count: nodes, timeout: .seconds(120))
+        try await waitListening(fleet.map(\.0), timeout: .seconds(60))
+        let connections = try await store.connection.query(
+            "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name LIKE 'hotload-node%' AND datname = current_database()")[0]
+            .decode("n", as: Int.self)
+
+        progress("committing \(releases) releases")
+        var samples: [Double] = []
+        samples.reserveCapacity(nodes * releases)
+        for version in 2...(releases + 1) {
+            let (release, committedAt) = try await commit(store.connection, channel: channel, module: module,
+                                                          version: version, parent: head)
+            head = release
+            let swaps = try await recorder.waitFor(release: release, count: nodes, timeout: .seconds(60))
+            samples.append(contentsOf: swaps.map { milliseconds($0 - committedAt) })
+            // Let the fleet's status writes settle, as between real pushes.
+            try await Task.sleep(for: .milliseconds(20))
+        }
+
+        progress("measuring the raw NOTIFY round trip")
+        let notify = try await notifyRoundTrips(config, count: max(50, releases))
+        for (_, task) in fleet { task.cancel() }
+        for (_, task) in fleet { _ = await task.result }
+        samples.sort()
+        return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
+                      max: samples.last ?? 0, notifyP50: percentile(notify.sorted(), 0.50),
+                      connectionsPerNode: Double(connections) / Double(nodes))
+    }
+
+    /// Commits a release changing `module` to version `version`, with the store's NOTIFY.
+    private static func commit(_ conn: Connection, channel: String, module: String, version: Int, parent: Int64?)
+        async throws -> (release: Int64, committedAt: ContinuousClock.Instant)
+    {
+        let source = "fn version() = \(version)"
+        try await conn.execute("BEGIN")
+        do {
+            try await conn.execute("INSERT INTO hotload.channels (name) VALUES ($1) ON CONFLICT DO NOTHING", [.text(channel)])
+            try await conn.execute("INSERT INTO hotload.modules (name) VALUES ($1) ON CONFLICT DO NOTHING", [.text(module)])
+            let rows = try await conn.query("""
+                WITH v AS (UPDATE hotload.modules SET latest_version = latest_version + 1 WHERE name = $1 RETURNING latest_version)
+                INSERT INTO hotload.revisions (module, version, source, sha256, author, message)
+                SELECT $1, v.latest_version, $2, encode(sha256(convert_to($2, 'UTF8')), 'hex'), 'bench', 'propagation'
+                FROM v RETURNING version
+                """, [.text(module), .text(source)])
+            let revision = try rows[0].decode("version", as: Int64.self)
+            let release = try await conn.query("""
+                INSERT INTO hotload.releases (channel, parent, author, message) VALUES ($1, $2, 'bench', 'propagation')
+                RETURNING id
+                """, [.text(channel), parent.map { .int($0) } ?? .null])[0].decode("id", as: Int64.self)
+            try await conn.execute("""
+                INSERT INTO hotload.release_changes (release, channel, module, version, action)
+                VALUES ($1, $2, $3, $4, $5)
+                """, [.int(release), .text(channel), .text(module), .int(revision), .text(version == 1 ? "add" : "modify")])
+            try await conn.execute("UPDATE hotload.channels SET head = $1 WHERE name = $2", [.int(release), .text(channel)])
+            _ = try await conn.query("SELECT pg_notify('hotload_release', $1)",
+                                     [.text("{\"channel\":\"\(channel)\",\"release\":\(release)}")])
+            let committedAt = ContinuousClock.now
+            try await conn.execute("COMMIT")
+            return (release, committedAt)
+        } catch {
+            _ = try? await conn.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Raw LISTEN/NOTIFY: send → listener wake-up, `count` times, in milliseconds.
+    private static func notifyRoundTrips(_ config: ConnectionConfiguration, count: Int) async throws -> [Double] {
+        let listener = try await Connection.connect(config)
+        let sender = try await Connection.connect(config)
+        defer {
+            Task {
+                await listener.close()
+                await sender.close()
+            }
+        }
+        try await listener.listen("hotload_bench_probe")
+        var results: [Double] = []
+        for i in 0..<count {
+            async let arrived: ContinuousClock.Instant? = {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    let notes = try await listener.waitForNotifications(timeout: .seconds(10))
+                    if notes.contains(where: { $0.payload == "\(i)" }) { return ContinuousClock.now }
+                }
+                return nil
+            }()
+            // Give the listener task time to enter its wait before sending.
+            try await Task.sleep(for: .milliseconds(2))
+            let sent = ContinuousClock.now
+            try await sender.execute("SELECT pg_notify('hotload_bench_probe', $1)", [.text("\(i)")])
+            guard let at = try await arrived else { throw Failure(description: "a NOTIFY did not arrive within 10 s") }
+            results.append(milliseconds(at - sent))
+        }
+        return results
+    }
+
+    private static func waitListening(_ nodes: [Node], timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if nodes.allSatisfy({ $0.status.listening }) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw Failure(description: "not every node had LISTEN in place within \(timeout)")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let index = Int((Double(sorted.count - 1) * p).rounded())
+        return sorted[min(max(index, 0), sorted.count - 1)]
+    }
+
+    /// Swap instants per release, filled from the nodes' apply events.
+    final class Recorder: Sendable {
+        private let swaps = Mutex<[Int64: [ContinuousClock.Instant]]>([:])
+
+        func record(release: Int64, at: ContinuousClock.Instant) {
+            swaps.withLock { $0[release, default: []].append(at) }
+        }
+
+        @discardableResult
+        func waitFor(release: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let seen = swaps.withLock { $0[release] ?? [] }
+                if seen.count >= count { return seen }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            let seen = swaps.withLock { $0[release]?.count ?? 0 }
+            throw Failure(description: "only \(seen) of \(count) nodes applied release \(release) within \(timeout)")
+        }
+    }
+}
