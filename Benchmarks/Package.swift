@@ -1,5 +1,9 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder, which is whatever the clone is called.
+let hotload = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Benchmarks of the expression language, side by side with Lua 5.4 and hand-written
 // Swift closures (see README.md). Separate from the main package so that its tests and
@@ -13,7 +17,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
-        .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: "Hotload")]),
+        .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: hotload)]),
         .executableTarget(name: "bench-compare", dependencies: ["BenchKit"]),
         .executableTarget(
             name: "ExpressionBenchmarks",

@@ -67,13 +67,13 @@ public final class LuaBaseline {
         let L = state
         guard clua_getglobal(L, "cases") == LUA_TTABLE else { throw BenchError("lua: no cases table") }
         guard lua_getfield(L, -1, name) == LUA_TFUNCTION else { throw BenchError("lua: no case \(name)") }
-        let ref = luaL_ref(L, LUA_REGISTRYINDEX)
+        let ref = luaL_ref(L, clua_registryindex())
         clua_pop(L, 1)
         _ = clua_getglobal(L, "input")
-        let inputRef = luaL_ref(L, LUA_REGISTRYINDEX)
+        let inputRef = luaL_ref(L, clua_registryindex())
         return {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, lua_Integer(ref))
-            lua_rawgeti(L, LUA_REGISTRYINDEX, lua_Integer(inputRef))
+            lua_rawgeti(L, clua_registryindex(), lua_Integer(ref))
+            lua_rawgeti(L, clua_registryindex(), lua_Integer(inputRef))
             _ = clua_pcall(L, 1, 1)
             clua_pop(L, 1)
         }

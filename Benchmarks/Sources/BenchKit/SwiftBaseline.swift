@@ -19,27 +19,30 @@ public struct BaselineInput: Decodable, Sendable {
 public enum SwiftBaseline {
     public static let set20: Set<Int> = Set(1...20)
 
-    /// Returns a closure per case name; each returns its result so it cannot be optimised away.
-    public static func closures() -> [String: @Sendable (BaselineInput) -> Any] {
+    /// Returns a closure per case name; each sinks its (concretely typed) result so the
+    /// optimiser cannot drop the work, and nothing is boxed.
+    public static func closures() -> [String: @Sendable (BaselineInput) -> Void] {
         [
-            "trivial": { _ in 1 },
-            "int_arith": { v in (v.a + v.b) * v.c - v.a / 3 + v.b % 7 },
-            "dbl_arith": { v in (v.x * 1.5 + v.y) / (v.x - 0.5) * 2.0 },
-            "str_concat": { v in v.s + "-" + v.t + "-suffix" },
-            "str_pred": { v in v.s.contains("test") && v.s.hasPrefix("hello") },
-            "str_size": { v in v.s.unicodeScalars.count },
-            "field_eq": { v in v.order.customer.tier == "gold" },
+            "trivial": { _ in blackHole(1) },
+            "int_arith": { v in blackHole((v.a + v.b) * v.c - v.a / 3 + v.b % 7) },
+            "dbl_arith": { v in blackHole((v.x * 1.5 + v.y) / (v.x - 0.5) * 2.0) },
+            "str_concat": { v in blackHole(v.s + "-" + v.t + "-suffix") },
+            "str_pred": { v in blackHole(v.s.contains("test") && v.s.hasPrefix("hello")) },
+            "str_size": { v in blackHole(v.s.unicodeScalars.count) },
+            "field_eq": { v in blackHole(v.order.customer.tier == "gold") },
             "ternary_rule": { v in
                 let tier = v.order.customer.tier, total = v.order.total
-                if tier == "platinum" { return total * 0.7 }
-                if tier == "gold" { return total > 1000.0 ? total * 0.8 : total * 0.9 }
-                if tier == "silver" { return total * 0.95 }
-                return total > 500.0 ? total - 10.0 : total
+                let price: Double
+                if tier == "platinum" { price = total * 0.7 }
+                else if tier == "gold" { price = total > 1000.0 ? total * 0.8 : total * 0.9 }
+                else if tier == "silver" { price = total * 0.95 }
+                else { price = total > 500.0 ? total - 10.0 : total }
+                blackHole(price)
             },
-            "in_list20": { v in set20.contains(v.n) },
-            "all_100": { v in v.items.allSatisfy { $0.price > 0 } },
-            "map_100": { v in v.items.map { $0.qty * $0.price }.count },
-            "filter_100": { v in v.items.filter { $0.qty > 5 }.count },
+            "in_list20": { v in blackHole(set20.contains(v.n)) },
+            "all_100": { v in blackHole(v.items.allSatisfy { $0.price > 0 }) },
+            "map_100": { v in blackHole(v.items.map { $0.qty * $0.price }.count) },
+            "filter_100": { v in blackHole(v.items.filter { $0.qty > 5 }.count) },
         ]
     }
 }

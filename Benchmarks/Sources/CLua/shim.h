@@ -9,3 +9,4 @@ static inline int clua_dostring(lua_State *L, const char *s) { return luaL_dostr
 static inline const char *clua_tostring(lua_State *L, int i) { return lua_tostring(L, i); }
 static inline void clua_newtable(lua_State *L) { lua_newtable(L); }
 static inline int clua_getglobal(lua_State *L, const char *name) { return lua_getglobal(L, name); }
+static inline int clua_registryindex(void) { return LUA_REGISTRYINDEX; }
