@@ -7,8 +7,8 @@ struct Diff: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Unified diff between two versions of a module or two releases.",
         discussion: """
-        MODULE alone: its last change on the channel. MODULE FROM: version FROM against the
-        head. MODULE FROM TO: two versions. --release A B: every module that differs.
+        MODULE alone: its last change on the channel. MODULE FROM: version FROM against the \
+        head. MODULE FROM TO: two versions. --release A B: every module that differs. \
         Coloured when stdout is a terminal (NO_COLOR disables it).
         """)
 

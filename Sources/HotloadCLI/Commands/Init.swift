@@ -7,8 +7,8 @@ struct Init: AsyncParsableCommand {
         commandName: "init",
         abstract: "Create or upgrade the hotload schema (applies pending migrations; safe to rerun).",
         discussion: """
-        Each migration runs once, in its own transaction, serialised by an advisory lock,
-        so concurrent inits are safe. Creates the NOLOGIN group roles hotload_pusher,
+        Each migration runs once, in its own transaction, serialised by an advisory lock, \
+        so concurrent inits are safe. Creates the NOLOGIN group roles hotload_pusher, \
         hotload_node and hotload_reader when missing; grant them to login roles.
         """)
 

@@ -7,10 +7,10 @@ struct Push: AsyncParsableCommand {
         commandName: "push",
         abstract: "Check the changed modules and push them as one release.",
         discussion: """
-        A directory pushes every .hl file below it, named by its path relative to that
-        directory (rules/billing/pricing.hl → billing/pricing). A single file is named
-        relative to --root (default: the current directory). Every changed module and every
-        module importing one is compiled against the would-be state of the channel; any
+        A directory pushes every .hl file below it, named by its path relative to that \
+        directory (rules/billing/pricing.hl → billing/pricing). A single file is named \
+        relative to --root (default: the current directory). Every changed module and every \
+        module importing one is compiled against the would-be state of the channel; any \
         error refuses the whole push and nothing is written. Unchanged modules are skipped.
         """)
 
