@@ -19,11 +19,11 @@ enum Access {
     /// maps and the result are copied). nil when a step is not a map holding the field:
     /// the caller then takes `selectPath` for the precise error.
     @inline(__always)
-    static func followPath(_ p: UnsafePointer<Value>, _ fields: [String]) -> Value? {
-        guard case .map(let m) = p.pointee, var v = m[string: fields[0]] else { return nil }
+    static func followPath(_ p: UnsafePointer<Value>, _ fields: [FieldName]) -> Value? {
+        guard case .map(let m) = p.pointee, var v = fields[0].lookup(in: m) else { return nil }
         var i = 1
         while i < fields.count {
-            guard case .map(let inner) = v, let next = inner[string: fields[i]] else { return nil }
+            guard case .map(let inner) = v, let next = fields[i].lookup(in: inner) else { return nil }
             v = next
             i += 1
         }
@@ -31,10 +31,10 @@ enum Access {
     }
 
     /// Selects `fields` in turn from `value`; an error carries the offset of the failing step.
-    static func selectPath(_ value: Value, _ fields: [String], _ offsets: [Int32]) -> Value {
+    static func selectPath(_ value: Value, _ fields: [FieldName], _ offsets: [Int32]) -> Value {
         var v = value
         for i in 0..<fields.count {
-            v = select(v, fields[i])
+            v = select(v, fields[i].name)
             if case .error(let e) = v, e.offset == nil {
                 return .error(CELError(e.message, offset: offsets[i]))
             }
@@ -158,5 +158,49 @@ enum Access {
         default:
             return .error(.noSuchOverload("_[?_]", operand, index))
         }
+    }
+}
+
+/// A field name interned at plan time for fast lookups in small maps: keys whose string
+/// representation is bit-for-bit the same as the name's (always the case for equal
+/// strings of up to 15 UTF-8 bytes, which Swift stores inline) match without reading any
+/// bytes; other keys of the same length are compared by code points.
+struct FieldName: Sendable {
+    let name: String
+    let length: Int
+    /// The raw representation of `name` (two machine words on 64-bit platforms).
+    private let bits: (UInt64, UInt64)
+    private let hasBits: Bool
+
+    init(_ name: String) {
+        self.name = name
+        self.length = name.utf8.count
+        if MemoryLayout<String>.size == 16 {
+            self.bits = unsafeBitCast(name, to: (UInt64, UInt64).self)
+            self.hasBits = true
+        } else {
+            self.bits = (0, 0)
+            self.hasBits = false
+        }
+    }
+
+    @inline(__always)
+    func matches(_ key: String) -> Bool {
+        if hasBits {
+            let k = unsafeBitCast(key, to: (UInt64, UInt64).self)
+            if k.0 == bits.0 && k.1 == bits.1 { return true }
+        }
+        return key.utf8.count == length && Value.utf8Equal(key, name)
+    }
+
+    /// The value under this name in `map`.
+    @inline(__always)
+    func lookup(in map: CELMap) -> Value? {
+        guard map.count <= CELMap.linearLimit else { return map[string: name] }
+        let keys = map.keys
+        for i in 0..<keys.count {
+            if case .string(let k) = keys[i], matches(k) { return map.values[i] }
+        }
+        return nil
     }
 }

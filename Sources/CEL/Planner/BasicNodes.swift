@@ -34,22 +34,22 @@ final class LocalNode: Node, @unchecked Sendable {
 /// `a.b.c...` on a value: one or more field selections in a row (interned names).
 final class SelectNode: Node, @unchecked Sendable {
     let operand: Node
-    let fields: [String]
+    let fields: [FieldName]
     let offsets: [Int32]
     init(operand: Node, fields: [String], offsets: [Int32]) {
         self.operand = operand
-        self.fields = fields
+        self.fields = fields.map(FieldName.init)
         self.offsets = offsets
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
         var v = operand.eval(&frame)
         for i in 0..<fields.count {
-            if case .map(let m) = v, let next = Access.field(m, fields[i]) {
+            if case .map(let m) = v, let next = fields[i].lookup(in: m) {
                 v = next
                 continue
             }
-            v = Access.select(v, fields[i])
+            v = Access.select(v, fields[i].name)
             if case .error(let e) = v, e.offset == nil {
                 return .error(CELError(e.message, offset: offsets[i]))
             }
@@ -63,12 +63,12 @@ final class SelectNode: Node, @unchecked Sendable {
 final class SlotSelectNode: Node, @unchecked Sendable {
     let slot: Int
     let local: Bool
-    let fields: [String]
+    let fields: [FieldName]
     let offsets: [Int32]
     init(slot: Int, local: Bool, fields: [String], offsets: [Int32]) {
         self.slot = slot
         self.local = local
-        self.fields = fields
+        self.fields = fields.map(FieldName.init)
         self.offsets = offsets
         super.init(offset: offsets.last ?? 0)
     }

@@ -2,39 +2,30 @@
 /// that make `map`/`filter`/`transformList` append and `transformMap` insert without
 /// copying the accumulator on every iteration.
 
-final class ComprehensionNode: Node, @unchecked Sendable {
+/// The iteration shared by every comprehension node: binds the element cursor (and the
+/// index or key slot of two-variable forms), counts iterations and cost against the limits.
+class LoopNode: Node, @unchecked Sendable {
     let range: Node
     /// Two-variable form: the slot of the index (lists) or key (maps).
     let indexSlot: Int?
     /// The cursor of the element (lists), key (maps, one variable) or value (maps, two).
     let elementCursor: Int
-    let accuSlot: Int
-    let accuInit: Node
-    /// nil when the loop condition is the constant `true`.
-    let condition: Node?
-    let step: Node
-    let result: Node
-    /// Cost charged per iteration: the nodes of the condition and the step.
+    /// Cost charged per iteration: the nodes of the loop body.
     let iterationCost: Int
 
-    init(range: Node, indexSlot: Int?, elementCursor: Int, accuSlot: Int, accuInit: Node,
-         condition: Node?, step: Node, result: Node, iterationCost: Int, offset: Int32) {
+    init(range: Node, indexSlot: Int?, elementCursor: Int, iterationCost: Int, offset: Int32) {
         self.range = range
         self.indexSlot = indexSlot
         self.elementCursor = elementCursor
-        self.accuSlot = accuSlot
-        self.accuInit = accuInit
-        self.condition = condition
-        self.step = step
-        self.result = result
         self.iterationCost = iterationCost
         super.init(offset: offset)
     }
 
-    override func eval(_ frame: inout Frame) -> Value {
-        // `rangeValue` keeps the storage the cursors point into alive until the loop ends.
-        let rangeValue = range.eval(&frame)
-        frame.locals[accuSlot] = accuInit.eval(&frame)
+    /// Runs `body` once per element of `rangeValue` until it returns false. Returns the
+    /// error that stopped the loop (a limit, or a range that is not a list or map).
+    /// `rangeValue` keeps the storage the cursor points into alive for the whole loop.
+    @inline(__always)
+    final func loop(over rangeValue: Value, _ frame: inout Frame, _ body: (inout Frame) -> Bool) -> Value? {
         var stop: Value?
         switch rangeValue {
         case .list(let items):
@@ -44,7 +35,7 @@ final class ComprehensionNode: Node, @unchecked Sendable {
                     if let s = startIteration(&frame) { stop = s; return }
                     if let slot = indexSlot { frame.locals[slot] = .int(Int64(i)) }
                     frame.cursors[elementCursor] = base + i
-                    if !iterate(&frame) { return }
+                    if !body(&frame) { return }
                 }
             }
         case .map(let map):
@@ -60,25 +51,17 @@ final class ComprehensionNode: Node, @unchecked Sendable {
                         } else {
                             frame.cursors[elementCursor] = keyBase + i
                         }
-                        if !iterate(&frame) { return }
+                        if !body(&frame) { return }
                     }
                 }
             }
         case .error(let e):
-            frame.locals[accuSlot] = .null
             return .error(e)
         default:
-            frame.locals[accuSlot] = .null
             return fail(CELError("expression of type '\(rangeValue.runtimeType.runtimeName)' cannot be the range of a comprehension"))
         }
         frame.cursors[elementCursor] = nil
-        if let stop {
-            frame.locals[accuSlot] = .null
-            return stop
-        }
-        let value = result.eval(&frame)
-        frame.locals[accuSlot] = .null
-        return value
+        return stop
     }
 
     /// Counts one iteration against the limits; returns the error that stops the loop.
@@ -93,16 +76,141 @@ final class ComprehensionNode: Node, @unchecked Sendable {
         }
         return nil
     }
+}
 
-    /// Runs the condition and the step; false when the condition stops the loop.
-    @inline(__always)
-    private func iterate(_ frame: inout Frame) -> Bool {
-        if let condition {
-            guard case .bool(true) = condition.eval(&frame) else { return false }
+/// The general comprehension: accumulator, loop condition, step and result.
+final class ComprehensionNode: LoopNode, @unchecked Sendable {
+    let accuSlot: Int
+    let accuInit: Node
+    /// nil when the loop condition is the constant `true`.
+    let condition: Node?
+    let step: Node
+    let result: Node
+
+    init(range: Node, indexSlot: Int?, elementCursor: Int, accuSlot: Int, accuInit: Node,
+         condition: Node?, step: Node, result: Node, iterationCost: Int, offset: Int32) {
+        self.accuSlot = accuSlot
+        self.accuInit = accuInit
+        self.condition = condition
+        self.step = step
+        self.result = result
+        super.init(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
+                   iterationCost: iterationCost, offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        frame.locals[accuSlot] = accuInit.eval(&frame)
+        let stop = loop(over: rangeValue, &frame) { frame in
+            if let condition {
+                guard case .bool(true) = condition.eval(&frame) else { return false }
+            }
+            let next = step.eval(&frame)
+            frame.locals[accuSlot] = next
+            return true
         }
-        let next = step.eval(&frame)
-        frame.locals[accuSlot] = next
-        return true
+        if let stop {
+            frame.locals[accuSlot] = .null
+            return stop
+        }
+        let value = result.eval(&frame)
+        frame.locals[accuSlot] = .null
+        return value
+    }
+}
+
+/// `all` (`isAll`) and `exists`: stops at the first deciding predicate value; otherwise an
+/// error from any element is the result (CEL's commutative `&&`/`||` over the elements).
+final class QuantifierNode: LoopNode, @unchecked Sendable {
+    let predicate: Node
+    let isAll: Bool
+
+    init(range: Node, indexSlot: Int?, elementCursor: Int, predicate: Node, isAll: Bool,
+         iterationCost: Int, offset: Int32) {
+        self.predicate = predicate
+        self.isAll = isAll
+        super.init(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
+                   iterationCost: iterationCost, offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        var decided = false
+        var firstError: Value?
+        let isAll = self.isAll
+        let stop = loop(over: rangeValue, &frame) { frame in
+            switch predicate.eval(&frame) {
+            case .bool(let b):
+                if b != isAll {
+                    decided = true
+                    return false
+                }
+            case .error(let e):
+                if firstError == nil { firstError = .error(e) }
+            case let other:
+                if firstError == nil { firstError = fail(.noSuchOverload(isAll ? "_&&_" : "_||_", other)) }
+            }
+            return true
+        }
+        if decided { return .bool(!isAll) }
+        if let stop { return stop }
+        return firstError ?? .bool(isAll)
+    }
+}
+
+/// `map`, `filter` and `transformList`: collects `element` for every item (that passes
+/// `filter`) into a list built in place.
+final class CollectNode: LoopNode, @unchecked Sendable {
+    let filter: Node?
+    let element: Node
+    let maxCount: Int
+
+    init(range: Node, indexSlot: Int?, elementCursor: Int, filter: Node?, element: Node, maxCount: Int,
+         iterationCost: Int, offset: Int32) {
+        self.filter = filter
+        self.element = element
+        self.maxCount = maxCount
+        super.init(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
+                   iterationCost: iterationCost, offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        var out: [Value] = []
+        switch rangeValue {
+        case .list(let items): out.reserveCapacity(filter == nil ? items.count : min(items.count, 16))
+        case .map(let map): out.reserveCapacity(filter == nil ? map.count : min(map.count, 16))
+        default: break
+        }
+        var failure: Value?
+        let stop = loop(over: rangeValue, &frame) { frame in
+            if let filter {
+                switch filter.eval(&frame) {
+                case .bool(true): break
+                case .bool(false): return true
+                case .error(let e):
+                    failure = .error(e)
+                    return false
+                case let other:
+                    failure = fail(.noSuchOverload("_?_:_", other))
+                    return false
+                }
+            }
+            let v = element.eval(&frame)
+            if case .error = v {
+                failure = v
+                return false
+            }
+            guard out.count < maxCount else {
+                failure = fail(CELError("list exceeds the size limit (Limits.maxCollectionSize)"))
+                return false
+            }
+            out.append(v)
+            return true
+        }
+        if let failure { return failure }
+        if let stop { return stop }
+        return .list(out)
     }
 }
 
@@ -124,11 +232,11 @@ final class CursorNode: Node, @unchecked Sendable {
 /// `x.a.b...` where `x` is a comprehension element variable: no copy of the element.
 final class CursorSelectNode: Node, @unchecked Sendable {
     let cursor: Int
-    let fields: [String]
+    let fields: [FieldName]
     let offsets: [Int32]
     init(cursor: Int, fields: [String], offsets: [Int32]) {
         self.cursor = cursor
-        self.fields = fields
+        self.fields = fields.map(FieldName.init)
         self.offsets = offsets
         super.init(offset: offsets.last ?? 0)
     }

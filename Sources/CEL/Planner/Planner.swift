@@ -279,6 +279,11 @@ struct Planner {
             iterScope[c.iterVar] = .cursor(elementCursor)
         }
         scopes.append(iterScope)
+        if let special = planMacroLoop(e, c, range: range, indexSlot: indexSlot, elementCursor: elementCursor) {
+            scopes.removeLast()
+            scopes.removeLast()
+            return special
+        }
         let before = nodeCount
         let conditionNode = plan(c.loopCondition)
         let condition: Node? = if case .bool(true)? = conditionNode.constantValue { nil } else { conditionNode }
@@ -290,6 +295,57 @@ struct Planner {
         return ComprehensionNode(range: range, indexSlot: indexSlot, elementCursor: elementCursor, accuSlot: accuSlot,
                                  accuInit: accuInit, condition: condition, step: step, result: result,
                                  iterationCost: iterationCost, offset: e.offset)
+    }
+
+    /// Recognises the expansions of `all`, `exists`, `map`, `filter` and `transformList`
+    /// and plans them as dedicated loops (no accumulator slot, no per-iteration condition).
+    private mutating func planMacroLoop(_ e: Expr, _ c: Comprehension, range: Node, indexSlot: Int?,
+                                        elementCursor: Int) -> Node? {
+        let accu = c.accuVar
+        func isAccu(_ x: Expr) -> Bool {
+            if case .ident(let n) = x.kind { return n == accu }
+            return false
+        }
+        func isLiteral(_ x: Expr, _ value: Bool) -> Bool {
+            if case .literal(.bool(let b)) = x.kind { return b == value }
+            return false
+        }
+        guard accu == accumulatorName, isAccu(c.result) else { return nil }
+        let before = nodeCount
+        switch (c.accuInit.kind, c.loopCondition.kind, c.loopStep.kind) {
+        case (.literal(.bool(let initial)), .call(nil, Operators.notStrictlyFalse, let condArgs),
+              .call(nil, let op, let stepArgs))
+            where condArgs.count == 1 && stepArgs.count == 2 && isAccu(stepArgs[0])
+                && ((initial && op == Operators.logicalAnd && isAccu(condArgs[0]))
+                    || (!initial && op == Operators.logicalOr && isNegatedAccu(condArgs[0], accu))):
+            let predicate = plan(stepArgs[1])
+            return QuantifierNode(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
+                                  predicate: predicate, isAll: initial, iterationCost: 3 + nodeCount - before,
+                                  offset: e.offset)
+        case (.list(let initElements, _), _, _) where initElements.isEmpty && isLiteral(c.loopCondition, true):
+            var filterExpr: Expr?
+            var append = c.loopStep
+            if case .call(nil, Operators.conditional, let args) = c.loopStep.kind, args.count == 3, isAccu(args[2]) {
+                filterExpr = args[0]
+                append = args[1]
+            }
+            guard case .call(nil, Operators.add, let addArgs) = append.kind, addArgs.count == 2, isAccu(addArgs[0]),
+                  case .list(let elements, let optionalIndices) = addArgs[1].kind,
+                  elements.count == 1, optionalIndices.isEmpty else { return nil }
+            let filter = filterExpr.map { plan($0) }
+            let element = plan(elements[0])
+            return CollectNode(range: range, indexSlot: indexSlot, elementCursor: elementCursor, filter: filter,
+                               element: element, maxCount: limits.maxCollectionSize,
+                               iterationCost: 3 + nodeCount - before, offset: e.offset)
+        default:
+            return nil
+        }
+    }
+
+    private func isNegatedAccu(_ x: Expr, _ accu: String) -> Bool {
+        guard case .call(nil, Operators.logicalNot, let args) = x.kind, args.count == 1,
+              case .ident(let n) = args[0].kind else { return false }
+        return n == accu
     }
 
     /// Recognises the accumulating steps that can update the accumulator in place:
