@@ -1,6 +1,225 @@
 import ArgumentParser
+import CEL
+import Foundation
+import HotloadNode
+import HotloadStore
+import Logging
+import PostgresHarness
+import PQ
 
+/// `hotload demo`: the whole story on a private PostgreSQL, start to finish.
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "(not implemented yet)")
-    func run() async throws { throw ExitCode.failure }
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back.",
+        discussion: """
+        Starts a throwaway PostgreSQL (removed at the end), creates the schema, pushes the
+        example modules of Examples/demo, starts two nodes in this process and calls them,
+        pushes a change and shows both nodes switching with the measured delay, shows a
+        broken push refused with diagnostics and a --skip-check broken release that the
+        nodes refuse while keeping their last good release, rolls back, and prints the log
+        and the node status. Needs PostgreSQL's server binaries (initdb, pg_ctl).
+        """)
+
+    /// The example modules (the same files as Examples/demo/rules, carried by the binary).
+    static let modules: [(path: String, text: String)] = [
+        ("billing/tax.hl", """
+            // billing/tax.hl: VAT rates by country.
+            let rates = {"FR": 0.20, "DE": 0.19, "US": 0.0}
+
+            fn rate(country) = country in rates ? rates[country] : 0.0
+
+            """),
+        ("billing/pricing.hl", """
+            // billing/pricing.hl: the price an order pays.
+            import billing/tax
+
+            let vip_threshold = 1000.0
+
+            fn discount(order) =
+              order.total >= vip_threshold ? 0.10 : order.items.size() > 10 ? 0.05 : 0.0
+
+            fn final_price(order) =
+              order.total * (1.0 - discount(order)) * (1.0 + tax.rate(order.country))
+
+            """),
+        ("greetings/hello.hl", """
+            // greetings/hello.hl
+            fn greet(name) = "Hello, " + name + "!"
+
+            """),
+    ]
+
+    func run() async throws {
+        try await reportingErrors {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .critical
+                return handler
+            }
+            let workspace = FileManager.default.temporaryDirectory
+                .appendingPathComponent("hotload-demo-\(UInt32.random(in: 0...UInt32.max))").path
+            try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: workspace) }
+
+            step("1. A private PostgreSQL")
+            let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
+            defer { try? server.remove() }
+            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("hotload_demo") }
+            Output.line("started in \(server.directory) on port \(server.port)")
+            try await story(url: url, workspace: workspace)
+            step("Done")
+            Output.line("the private server is removed; run `hotload dev up` for one that stays.")
+        }
+    }
+
+    private func story(url: String, workspace: String) async throws {
+        let store = try await Store.connect(ConnectionConfiguration(url))
+        defer { Task { await store.connection.close() } }
+
+        step("2. hotload init")
+        let applied = try await store.migrate()
+        Output.line("applied \(applied.joined(separator: ", "))")
+
+        step("3. hotload push rules/")
+        // Work inside the workspace so that diagnostics name `rules/...` like a real checkout.
+        guard FileManager.default.changeCurrentDirectoryPath(workspace) else {
+            throw ValidationError("cannot enter the demo workspace \(workspace)")
+        }
+        let rules = "rules"
+        for module in Self.modules { try write(module.text, to: rules + "/" + module.path) }
+        let first = try await push(store, rules, message: "first release")
+
+        step("4. Two nodes follow channel main")
+        let nodes = (1...2).map { Node(configuration: NodeConfiguration(
+            database: url, name: "demo-node-\($0)", pollInterval: .seconds(2), heartbeatInterval: .milliseconds(500))) }
+        let tasks = nodes.map { node in Task { try await node.run() } }
+        defer { for task in tasks { task.cancel() } }
+        for node in nodes { try await waitUntil { node.current?.release == first } }
+        let order = try Value(json: #"{"total": 1000.0, "items": [], "country": "FR"}"#)
+        Output.line("order: {\"total\": 1000.0, \"items\": [], \"country\": \"FR\"}")
+        for node in nodes { try call(node, order) }
+        for node in nodes { try greet(node) }
+
+        step("5. Change the French VAT rate and push: both nodes switch")
+        let events = nodes.map { $0.events }
+        try write(Self.modules[0].text.replacingOccurrences(of: "\"FR\": 0.20", with: "\"FR\": 0.055"),
+                  to: rules + "/billing/tax.hl")
+        let pushStart = ContinuousClock.now
+        let second = try await push(store, rules, message: "FR: reduced VAT rate")
+        let pushDone = ContinuousClock.now
+        for (node, stream) in zip(nodes, events) {
+            for await event in stream {
+                if case .applied(let release, let previous, let changed, _, let recompiled, _, _, let at) = event,
+                   release == second {
+                    Output.line("\(node.configuration.name): release \(previous.map(String.init) ?? "-") → \(release) "
+                        + "(\(changed.joined(separator: ", ")) fetched, \(recompiled) module\(recompiled == 1 ? "" : "s") recompiled) "
+                        + "\(ms(at - pushStart)) after the push started (the push itself took \(ms(pushDone - pushStart)))")
+                    break
+                }
+            }
+        }
+        for node in nodes { try call(node, order) }
+
+        step("6. A broken push is refused before it reaches the database")
+        let pricing = rules + "/billing/pricing.hl"
+        let broken = Self.modules[1].text.replacingOccurrences(of: ">= vip_threshold", with: ">= vip_treshold")
+        try write(broken, to: pricing)
+        do {
+            _ = try await push(store, rules, message: "typo", quiet: true)
+            Output.line("unexpected: the broken push was accepted")
+        } catch let error as StoreError {
+            Output.line("$ hotload push rules/")
+            Output.line("\(error)")
+        }
+
+        step("7. The same change with --skip-check: the nodes refuse it and keep release \(second)")
+        let skipped = try await push(store, rules, message: "typo, pushed without check", skipCheck: true)
+        for node in nodes {
+            try await waitUntil { node.status.errorRelease == skipped }
+            let error = node.status.lastError.map { "\($0)" } ?? "?"
+            Output.line("\(node.configuration.name): refused release \(skipped): \(error); still serving release \(node.current?.release ?? 0)")
+        }
+        for node in nodes { try call(node, order) }
+
+        step("8. hotload rollback --release \(second)")
+        try write(Self.modules[1].text, to: pricing)
+        let rollback = try await store.rollback(release: second, options: options(message: "back to release \(second)"))
+        PushReport.print(rollback)
+        let restored = rollback.release ?? second
+        for node in nodes {
+            try await waitUntil { node.current?.release == restored }
+            Output.line("\(node.configuration.name): serving release \(restored)")
+        }
+
+        step("9. hotload log")
+        for record in try await store.log(channel: "main", limit: 10) {
+            let flags = record.skippedCheck ? "  [check skipped]" : ""
+            Output.line("release \(record.release)  \(record.author)  \(record.message)\(flags)")
+            for change in record.changes {
+                Output.line("    \(change.action.rawValue.padding(8)) \(change.module)\(change.version.map { " v\($0)" } ?? "")")
+            }
+        }
+
+        step("10. hotload status")
+        // Let a heartbeat carry the latest state.
+        try await Task.sleep(for: .milliseconds(700))
+        Output.raw(Status.table(try await NodeStatusReader.list(store.connection)))
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = await task.result }
+    }
+
+    private func options(message: String, skipCheck: Bool = false) -> ReleaseOptions {
+        ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck,
+                       checker: ModuleCheck.checker())
+    }
+
+    private func push(_ store: Store, _ directory: String, message: String, skipCheck: Bool = false,
+                      quiet: Bool = false) async throws -> Int64 {
+        let collected = try ModuleCollector.collect(paths: [directory])
+        let result = try await store.push(PushRequest(modules: collected.modules,
+                                                      options: options(message: message, skipCheck: skipCheck)))
+        if !quiet {
+            Output.line("$ hotload push rules/ -m \"\(message)\"\(skipCheck ? " --skip-check" : "")")
+            PushReport.print(result)
+        }
+        guard let release = result.release else { throw ValidationError("the push created no release") }
+        return release
+    }
+
+    private func call(_ node: Node, _ order: Value) throws {
+        guard let loaded = node.current else { return }
+        let price = try loaded.snapshot.call(module: "billing/pricing", function: "final_price", args: [order])
+        Output.line("\(node.configuration.name) (release \(loaded.release)): billing/pricing.final_price(order) = \(try price.json())")
+    }
+
+    private func greet(_ node: Node) throws {
+        guard let loaded = node.current else { return }
+        let text = try loaded.snapshot.call(module: "greetings/hello", function: "greet", args: [.string("Hotload")])
+        Output.line("\(node.configuration.name) (release \(loaded.release)): greetings/hello.greet(\"Hotload\") = \(try text.json())")
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    private func waitUntil(timeout: Swift.Duration = .seconds(15), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            if ContinuousClock.now > deadline { throw ValidationError("the demo timed out waiting for the nodes") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    private func step(_ title: String) {
+        Output.line()
+        Output.line(Output.stdoutIsTerminal ? "\u{1B}[1m== \(title)\u{1B}[0m" : "== \(title)")
+    }
+
+    private func ms(_ duration: Swift.Duration) -> String {
+        let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return String(format: "%.1f ms", value)
+    }
 }
