@@ -143,6 +143,27 @@ final class EqualsNode: Node, @unchecked Sendable {
     }
 }
 
+/// `x == 'constant'` (or `!=`): compares against an interned string.
+final class StringConstantEqualsNode: Node, @unchecked Sendable {
+    let operand: Node
+    let constant: FieldName
+    let negated: Bool
+    init(_ operand: Node, _ constant: String, negated: Bool, offset: Int32) {
+        self.operand = operand
+        self.constant = FieldName(constant)
+        self.negated = negated
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        switch operand.eval(&frame) {
+        case .string(let s): return .bool(constant.matches(s) != negated)
+        case .error(let e): return .error(e)
+        default: return .bool(negated)
+        }
+    }
+}
+
 /// `a + b + c + ...` where the checker knows every operand is a string: one allocation.
 final class ConcatNode: Node, @unchecked Sendable {
     let parts: [Node]
@@ -154,22 +175,43 @@ final class ConcatNode: Node, @unchecked Sendable {
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        var result = ""
-        result.reserveCapacity(32)
-        for node in parts {
-            switch node.eval(&frame) {
-            case .string(let s):
-                if result.utf8.count + s.utf8.count > maxBytes {
-                    return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
+        let count = parts.count
+        return withUnsafeTemporaryAllocation(of: String.self, capacity: count) { strings -> Value in
+            guard let base = strings.baseAddress else { return .string("") }
+            var initialized = 0
+            defer { base.deinitialize(count: initialized) }
+            var total = 0
+            for node in parts {
+                switch node.eval(&frame) {
+                case .string(let s):
+                    (base + initialized).initialize(to: s)
+                    initialized += 1
+                    total += s.utf8.count
+                case .error(let e):
+                    return .error(e)
+                case let v:
+                    return fail(.noSuchOverload("_+_", .string(""), v))
                 }
-                result += s
-            case .error(let e):
-                return .error(e)
-            case let v:
-                return fail(.noSuchOverload("_+_", .string(result), v))
             }
+            guard total <= maxBytes else {
+                return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
+            }
+            // One allocation for the result, filled with each part's UTF-8 bytes.
+            let result = String(unsafeUninitializedCapacity: total) { out in
+                var position = 0
+                for i in 0..<initialized {
+                    var part = base[i]
+                    part.withUTF8 { bytes in
+                        guard let src = bytes.baseAddress, let dst = out.baseAddress,
+                              position + bytes.count <= out.count else { return }
+                        (dst + position).update(from: src, count: bytes.count)
+                        position += bytes.count
+                    }
+                }
+                return position
+            }
+            return .string(result)
         }
-        return .string(result)
     }
 }
 

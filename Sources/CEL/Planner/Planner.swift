@@ -162,10 +162,15 @@ struct Planner {
             node = ComparisonNode(.greater, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
         case (Operators.greaterEquals, 2):
             node = ComparisonNode(.greaterEquals, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
-        case (Operators.equals, 2):
-            node = EqualsNode(nodes[0], nodes[1], negated: false, offset: e.offset)
-        case (Operators.notEquals, 2):
-            node = EqualsNode(nodes[0], nodes[1], negated: true, offset: e.offset)
+        case (Operators.equals, 2), (Operators.notEquals, 2):
+            let negated = name == Operators.notEquals
+            if case .string(let c)? = nodes[1].constantValue, nodes[0].constantValue == nil {
+                node = StringConstantEqualsNode(nodes[0], c, negated: negated, offset: e.offset)
+            } else if case .string(let c)? = nodes[0].constantValue, nodes[1].constantValue == nil {
+                node = StringConstantEqualsNode(nodes[1], c, negated: negated, offset: e.offset)
+            } else {
+                node = EqualsNode(nodes[0], nodes[1], negated: negated, offset: e.offset)
+            }
         case (Operators.logicalNot, 1):
             node = NotNode(nodes[0], offset: e.offset)
         case (Operators.in, 2):
