@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "HotloadNode", targets: ["HotloadNode"]),
         .executable(name: "hotload", targets: ["HotloadCLI"]),
         .executable(name: "hotload-conformance", targets: ["HotloadConformance"]),
-        .executable(name: "hotload-check", targets: ["HotloadCheck"]),
+        .executable(name: "hotload-check", targets: ["hotload-check"]),
         .plugin(name: "HotloadCheckPlugin", targets: ["HotloadCheckPlugin"]),
     ],
     dependencies: [
@@ -66,11 +66,19 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "HotloadConformance", dependencies: ["CEL"]),
-        .executableTarget(name: "HotloadCheck", dependencies: ["HotloadModules"]),
+        .executableTarget(name: "hotload-check", dependencies: ["HotloadModules"]),
         .plugin(
             name: "HotloadCheckPlugin",
             capability: .buildTool(),
-            dependencies: ["HotloadCheck"]
+            dependencies: ["hotload-check"]
+        ),
+        // An application embedding the module layer; its rules/ are checked by the plugin.
+        .executableTarget(
+            name: "EmbeddedHostExample",
+            dependencies: ["CEL", "HotloadModules"],
+            path: "Examples/EmbeddedHost",
+            resources: [.copy("rules")],
+            plugins: ["HotloadCheckPlugin"]
         ),
         .testTarget(name: "CELTests", dependencies: ["CEL"], resources: [.copy("Data")]),
         .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL"], resources: [.copy("Data")]),

@@ -3,6 +3,8 @@
 //
 //   hotload-check [--root DIR] [--format human|compiler] [--stamp FILE] PATH...
 //
+// --stamp writes a comment-only Swift file on success (the build plugin's output).
+//
 // Exit status: 0 when every module links, 1 on diagnostics, 2 on bad usage.
 import Foundation
 import HotloadModules
@@ -42,7 +44,8 @@ func run() -> Int32 {
     let text = format == "compiler" ? report.compilerFormat : report.humanFormat
     if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
     if report.isSuccess, let stamp {
-        FileManager.default.createFile(atPath: stamp, contents: Data("\(report.moduleCount) modules ok\n".utf8))
+        let note = "// hotload-check: \(report.moduleCount) module(s) checked and linked.\n"
+        _ = FileManager.default.createFile(atPath: stamp, contents: Data(note.utf8))
     }
     return report.isSuccess ? 0 : 1
 }
