@@ -23,10 +23,45 @@ struct Status: AsyncParsableCommand {
             let rows = try await NodeStatusReader.list(store.connection, staleAfter: .milliseconds(Int64(staleAfter * 1000)))
             await store.connection.close()
             if output.json {
-                try Output.json(rows)
+                try Output.json(rows.map(NodeJSON.init))
             } else {
                 Output.raw(Self.table(rows))
             }
+        }
+    }
+
+    /// One node in `--json` output (times as RFC 3339 strings).
+    struct NodeJSON: Encodable {
+        var name: String
+        var host: String
+        var pid: Int
+        var channel: String
+        var appliedRelease: Int64?
+        var head: Int64?
+        var lag: Int
+        var heartbeatAgeSeconds: Double
+        var heartbeatStale: Bool
+        var servingCache: Bool
+        var stopped: Bool
+        var errorRelease: Int64?
+        var lastError: NodeError?
+        var startedAt: String
+
+        init(_ row: NodeStatusRow) {
+            name = row.name
+            host = row.host
+            pid = row.pid
+            channel = row.channel
+            appliedRelease = row.appliedRelease
+            head = row.head
+            lag = row.lag
+            heartbeatAgeSeconds = row.heartbeatAgeSeconds
+            heartbeatStale = row.heartbeatStale
+            servingCache = row.servingCache
+            stopped = row.stopped
+            errorRelease = row.errorRelease
+            lastError = row.lastError
+            startedAt = Output.timestamp(row.startedAt)
         }
     }
 
