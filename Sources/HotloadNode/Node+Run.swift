@@ -163,11 +163,12 @@ extension Node {
     }
 
     /// The payload is `{"channel":"main","release":42}`; anything unexpected counts as a
-    /// hint for every channel (the sync re-reads the truth anyway).
+    /// hint for every channel (the sync re-reads the truth anyway). Channel names are
+    /// `[a-z][a-z0-9_-]*`, so a substring test is exact and cheaper than a JSON decode —
+    /// it runs on every node for every release.
     func isForThisChannel(_ payload: String) -> Bool {
-        struct Payload: Decodable { var channel: String }
-        guard let decoded = try? JSONDecoder().decode(Payload.self, from: Data(payload.utf8)) else { return true }
-        return decoded.channel == configuration.channel
+        guard payload.contains("\"channel\":\"") else { return true }
+        return payload.contains("\"channel\":\"\(configuration.channel)\"")
     }
 
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {

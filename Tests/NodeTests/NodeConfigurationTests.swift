@@ -1,0 +1,32 @@
+import Testing
+@testable import HotloadNode
+
+@Suite struct NodeConfigurationTests {
+    @Test func notificationsForOtherChannelsAreIgnored() {
+        let node = Node(configuration: NodeConfiguration(channel: "main", name: "n"))
+        #expect(node.isForThisChannel(#"{"channel":"main","release":42}"#))
+        #expect(!node.isForThisChannel(#"{"channel":"canary","release":43}"#))
+        #expect(!node.isForThisChannel(#"{"channel":"main-2","release":43}"#))
+        // Anything else is a hint for everybody.
+        #expect(node.isForThisChannel(""))
+        #expect(node.isForThisChannel("wake up"))
+    }
+
+    @Test func invalidConfigurationsAreRefusedWithAReason() {
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(channel: "Main").validate() }
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(name: "").validate() }
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(pollInterval: .zero).validate() }
+        #expect(throws: NodeConfigurationError.self) {
+            try NodeConfiguration(backoffInitial: .seconds(10), backoffCap: .seconds(1)).validate()
+        }
+        #expect(throws: Never.self) { try NodeConfiguration(channel: "canary_2-b", name: "node 1").validate() }
+    }
+
+    @Test func keepalivesAreAddedUnlessChosen() {
+        #expect(ConnectionSettings.withKeepalives("postgresql://h/db").hasPrefix("postgresql://h/db?keepalives=1&keepalives_idle=5"))
+        #expect(ConnectionSettings.withKeepalives("postgresql://h/db?sslmode=disable").contains("sslmode=disable&keepalives=1"))
+        #expect(ConnectionSettings.withKeepalives("host=h dbname=d").hasPrefix("host=h dbname=d keepalives=1 "))
+        #expect(ConnectionSettings.withKeepalives(nil).hasPrefix("keepalives=1 "))
+        #expect(!ConnectionSettings.withKeepalives("host=h keepalives_idle=60").contains("keepalives_idle=5"))
+    }
+}
