@@ -135,6 +135,28 @@ import Testing
         #expect(e.offset == 14)
     }
 
+    @Test func fieldPathsOverLongKeysAndLargeMaps() throws {
+        let json = """
+        {"a_rather_long_field_name": {"another_long_field_name_here": 7},
+         "big": {"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, "k8": 8, "k9": 9},
+         "list": [{"a_rather_long_field_name": 1}, {"a_rather_long_field_name": 2}]}
+        """
+        guard case .map(let root) = try Value(json: json) else {
+            Issue.record("bad JSON")
+            return
+        }
+        var bindings: [String: Value] = [:]
+        for i in 0..<root.count {
+            if case .string(let k) = root.keys[i] { bindings[k] = root.values[i] }
+        }
+        expectInt(try eval("a_rather_long_field_name.another_long_field_name_here", bindings), 7)
+        expectInt(try eval("big.k9 + big.k0", bindings), 9)
+        expectInt(try eval("list.map(x, x.a_rather_long_field_name)[1]", bindings), 2)
+        #expect(try eval("big.k10", bindings).isError)
+        #expect(try eval("list.all(x, x.missing == 1)", bindings).isError)
+        expectBool(try eval("'prefix_' + 'a_rather_long' + '_field_name' == 'prefix_a_rather_long_field_name'"), true)
+    }
+
     @Test func comprehensionsBuildResultsInPlace() throws {
         let items = Value.list((0..<20_000).map { .int(Int64($0)) })
         let clock = ContinuousClock()

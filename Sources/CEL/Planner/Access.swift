@@ -15,19 +15,47 @@ enum Access {
         return map[string: name]
     }
 
-    /// Follows `fields` from the value at `p`, borrowing the outermost map (only inner
-    /// maps and the result are copied). nil when a step is not a map holding the field:
-    /// the caller then takes `selectPath` for the precise error.
+    /// Follows one to three `fields` from the value at `p`, matching keys by representation
+    /// (`KeyBits`: no byte comparison) in small maps. nil when that fast path does not
+    /// apply (a longer path, a large map, a key not found this way, a non-map): the caller
+    /// then takes `selectPath`, which handles every case and reports errors.
     @inline(__always)
-    static func followPath(_ p: UnsafePointer<Value>, _ fields: [FieldName]) -> Value? {
-        guard case .map(let m) = p.pointee, var v = fields[0].lookup(in: m) else { return nil }
-        var i = 1
-        while i < fields.count {
-            guard case .map(let inner) = v, let next = fields[i].lookup(in: inner) else { return nil }
-            v = next
+    static func followPath(_ p: UnsafePointer<Value>, _ fields: [KeyBits]) -> Value? {
+        switch fields.count {
+        case 1:
+            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
+            return m0.values[i]
+        case 2:
+            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
+            return m0.values.withUnsafeBufferPointer { v0 -> Value? in
+                guard case .map(let m1) = v0[i], let j = fastPosition(m1, fields[1]) else { return nil }
+                return m1.values[j]
+            }
+        case 3:
+            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
+            return m0.values.withUnsafeBufferPointer { v0 -> Value? in
+                guard case .map(let m1) = v0[i], let j = fastPosition(m1, fields[1]) else { return nil }
+                return m1.values.withUnsafeBufferPointer { v1 -> Value? in
+                    guard case .map(let m2) = v1[j], let k = fastPosition(m2, fields[2]) else { return nil }
+                    return m2.values[k]
+                }
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The position of a key with the field's exact representation in a small map.
+    @inline(__always)
+    static func fastPosition(_ map: borrowing CELMap, _ field: KeyBits) -> Int? {
+        let n = map.keys.count
+        guard n <= CELMap.linearLimit else { return nil }
+        var i = 0
+        while i < n {
+            if case .string(let k) = map.keys[i], field.same(k) { return i }
             i += 1
         }
-        return v
+        return nil
     }
 
     /// Selects `fields` in turn from `value`; an error carries the offset of the failing step.
@@ -170,7 +198,8 @@ struct FieldName: Sendable {
     let length: Int
     /// The raw representation of `name` (two machine words on 64-bit platforms).
     private let bits: (UInt64, UInt64)
-    private let hasBits: Bool
+    /// Whether representations can be compared (64-bit platforms).
+    let hasBits: Bool
 
     init(_ name: String) {
         self.name = name
@@ -183,6 +212,9 @@ struct FieldName: Sendable {
             self.hasBits = false
         }
     }
+
+    /// The representation for `Access.followPath`, or nil where it cannot be taken.
+    var keyBits: KeyBits? { hasBits ? KeyBits(bits.0, bits.1) : nil }
 
     @inline(__always)
     func matches(_ key: String) -> Bool {
@@ -202,5 +234,21 @@ struct FieldName: Sendable {
             if case .string(let k) = keys[i], matches(k) { return map.values[i] }
         }
         return nil
+    }
+}
+
+/// The raw representation of a field name: equal representations mean equal strings.
+struct KeyBits: Sendable {
+    let low: UInt64
+    let high: UInt64
+    init(_ low: UInt64, _ high: UInt64) {
+        self.low = low
+        self.high = high
+    }
+
+    @inline(__always)
+    func same(_ key: String) -> Bool {
+        let k = unsafeBitCast(key, to: (UInt64, UInt64).self)
+        return k.0 == low && k.1 == high
     }
 }

@@ -36,10 +36,14 @@ final class SelectNode: Node, @unchecked Sendable {
     let operand: Node
     let fields: [FieldName]
     let offsets: [Int32]
+    /// The fields' representations for the copy-free path (empty when unavailable).
+    let keyBits: [KeyBits]
     init(operand: Node, fields: [String], offsets: [Int32]) {
         self.operand = operand
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
+        let bits = self.fields.compactMap(\.keyBits)
+        self.keyBits = bits.count == fields.count ? bits : []
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -65,11 +69,15 @@ final class SlotSelectNode: Node, @unchecked Sendable {
     let local: Bool
     let fields: [FieldName]
     let offsets: [Int32]
+    /// The fields' representations for the copy-free path (empty when unavailable).
+    let keyBits: [KeyBits]
     init(slot: Int, local: Bool, fields: [String], offsets: [Int32]) {
         self.slot = slot
         self.local = local
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
+        let bits = self.fields.compactMap(\.keyBits)
+        self.keyBits = bits.count == fields.count ? bits : []
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -79,7 +87,7 @@ final class SlotSelectNode: Node, @unchecked Sendable {
         } else {
             base = frame.variables.baseAddress.map { $0 + slot }
         }
-        if let base, let v = Access.followPath(base, fields) { return v }
+        if let base, let v = Access.followPath(base, keyBits) { return v }
         return Access.selectPath(local ? frame.locals[slot] : frame.variables[slot], fields, offsets)
     }
 }

@@ -234,17 +234,21 @@ final class CursorSelectNode: Node, @unchecked Sendable {
     let cursor: Int
     let fields: [FieldName]
     let offsets: [Int32]
+    /// The fields' representations for the copy-free path (empty when unavailable).
+    let keyBits: [KeyBits]
     init(cursor: Int, fields: [String], offsets: [Int32]) {
         self.cursor = cursor
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
+        let bits = self.fields.compactMap(\.keyBits)
+        self.keyBits = bits.count == fields.count ? bits : []
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
         guard let p = frame.cursors[cursor] else {
             return fail(CELError("internal error: comprehension variable read outside its loop"))
         }
-        if let v = Access.followPath(p, fields) { return v }
+        if let v = Access.followPath(p, keyBits) { return v }
         return Access.selectPath(p.pointee, fields, offsets)
     }
 }
