@@ -20,11 +20,15 @@ struct Check: AsyncParsableCommand {
     @Option(help: "The directory module names are relative to (default: each directory given, or the current directory for files).")
     var root: String?
 
+    @Option(help: "Host function signatures and constants to check against (JSON; default: $HOTLOAD_HOST_DECLARATIONS).")
+    var host: String?
+
     @Flag(help: "Print diagnostics as JSON.")
     var json = false
 
     func run() async throws {
-        let report = CheckReport.run(paths: paths, root: root)
+        let linker = Linker(host: try ModuleCheck.hostEnvironment(path: host))
+        let report = CheckReport.run(paths: paths, root: root, linker: linker)
         if json {
             struct Item: Encodable {
                 var file: String, line: Int, column: Int, code: String, severity: String, message: String

@@ -38,7 +38,7 @@ struct Push: AsyncParsableCommand {
             }
             let store = try await connection.openStore()
             let result = try await store.push(
-                PushRequest(modules: collected.modules, prune: prune, options: release.releaseOptions()))
+                PushRequest(modules: collected.modules, prune: prune, options: try release.releaseOptions()))
             PushReport.print(result)
             await store.connection.close()
         }

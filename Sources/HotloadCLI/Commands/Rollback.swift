@@ -33,9 +33,9 @@ struct Rollback: AsyncParsableCommand {
             let result: PushResult
             if let module, let to {
                 result = try await store.rollback(module: module, to: try ModuleReference.version(to),
-                                                  options: options.releaseOptions())
+                                                  options: try options.releaseOptions())
             } else if let release {
-                result = try await store.rollback(release: release, options: options.releaseOptions())
+                result = try await store.rollback(release: release, options: try options.releaseOptions())
             } else {
                 throw ValidationError("nothing to roll back")
             }

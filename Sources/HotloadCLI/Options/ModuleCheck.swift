@@ -1,19 +1,31 @@
 import CEL
+import Foundation
 import HotloadModules
 import HotloadStore
 
 /// The compile check of push, rm and rollback: links the would-be module set with the
 /// module layer's linker and returns every diagnostic.
 enum ModuleCheck {
-    static func checker() -> PushChecker {
+    static func checker(host: HostEnvironment = HostEnvironment()) -> PushChecker {
         { modules in
             let sources = modules.map { ModuleSource(name: $0.name, path: $0.path, text: $0.text) }
             do throws(CompileError) {
-                _ = try Linker().link(sources)
+                _ = try Linker(host: host).link(sources)
                 return []
             } catch {
                 return error.diagnostics
             }
         }
+    }
+
+    /// Host declarations from `--host FILE`, else `$HOTLOAD_HOST_DECLARATIONS`, else none.
+    static func hostEnvironment(path: String?) throws -> HostEnvironment {
+        guard let file = path ?? ProcessInfo.processInfo.environment["HOTLOAD_HOST_DECLARATIONS"], !file.isEmpty else {
+            return HostEnvironment()
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw HostDeclarationsError(file: file, message: "cannot read file")
+        }
+        return try HostEnvironment(declarationsJSON: [UInt8](data), file: file)
     }
 }

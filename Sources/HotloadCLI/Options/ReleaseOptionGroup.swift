@@ -29,6 +29,11 @@ struct ReleaseOptionGroup: ParsableArguments {
     @Flag(help: "Do not compile the modules (emergencies only); recorded on the release.")
     var skipCheck = false
 
+    @Option(help: ArgumentHelp(
+        "Host function signatures and constants to check against (JSON; default: $HOTLOAD_HOST_DECLARATIONS).",
+        discussion: "Needed when modules call functions that the nodes' host application provides."))
+    var host: String?
+
     var resolvedAuthor: String {
         if let author, !author.isEmpty { return author }
         let environment = ProcessInfo.processInfo.environment
@@ -41,8 +46,9 @@ struct ReleaseOptionGroup: ParsableArguments {
         return "unknown"
     }
 
-    func releaseOptions() -> ReleaseOptions {
+    func releaseOptions() throws -> ReleaseOptions {
         ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
-                       dryRun: dryRun, skipCheck: skipCheck, checker: ModuleCheck.checker())
+                       dryRun: dryRun, skipCheck: skipCheck,
+                       checker: ModuleCheck.checker(host: try ModuleCheck.hostEnvironment(path: host)))
     }
 }
