@@ -16,6 +16,9 @@ public enum PropagationBenchmark {
         public var p50: Double
         public var p99: Double
         public var max: Double
+        /// Median time a node spends from starting its sync (the wake-up reached it) to the
+        /// swap: the head read, the fetch and the compile, in milliseconds.
+        public var syncP50: Double
         /// Raw NOTIFY → listener wake-up, in milliseconds.
         public var notifyP50: Double
         /// Database connections each node holds (measured in `pg_stat_activity`).
@@ -75,8 +78,8 @@ public enum PropagationBenchmark {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
                         for await event in events {
-                            if case .applied(let release, _, _, _, _, _, _, let at) = event {
-                                recorder.record(release: release, at: at)
+                            if case .applied(let release, _, _, _, _, let duration, _, let at) = event {
+                                recorder.record(release: release, at: at, sync: duration)
                             }
                         }
                     }
@@ -112,7 +115,7 @@ public enum PropagationBenchmark {
         for (_, task) in fleet { _ = await task.result }
         samples.sort()
         return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
-                      max: samples.last ?? 0, notifyP50: percentile(notify.sorted(), 0.50),
+                      max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50), notifyP50: percentile(notify.sorted(), 0.50),
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
@@ -205,10 +208,15 @@ public enum PropagationBenchmark {
     /// Swap instants per release, filled from the nodes' apply events.
     final class Recorder: Sendable {
         private let swaps = Mutex<[Int64: [ContinuousClock.Instant]]>([:])
+        private let syncs = Mutex<[Double]>([])
 
-        func record(release: Int64, at: ContinuousClock.Instant) {
+        func record(release: Int64, at: ContinuousClock.Instant, sync: Duration) {
             swaps.withLock { $0[release, default: []].append(at) }
+            syncs.withLock { $0.append(PropagationBenchmark.milliseconds(sync)) }
         }
+
+        /// Every sync duration recorded, in milliseconds, sorted.
+        var syncDurations: [Double] { syncs.withLock { $0 }.sorted() }
 
         @discardableResult
         func waitFor(release: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
