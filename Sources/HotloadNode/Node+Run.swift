@@ -192,7 +192,10 @@ extension Node {
                 }
             }
             for await _ in beats {
-                if Task.isCancelled { break }
+                // A short random delay keeps a fleet's status writes off the critical path:
+                // right after a release every node writes its row, and those writes would
+                // otherwise queue in front of slower nodes' sync reads.
+                do { try await Task.sleep(for: .milliseconds(Int.random(in: 50...250))) } catch { break }
                 await writeStatus(stopped: false)
             }
             group.cancelAll()
