@@ -113,9 +113,6 @@ extension Node {
                     case .listen(let generation):
                         guard let connection = connections[generation] else { continue }
                         listeners[generation] = Task { await self.listenLoop(connection, generation, input) }
-                    case .ping:
-                        // The listen loop pings on its own connection when idle.
-                        continue
                     case .close(let generation):
                         listeners.removeValue(forKey: generation)?.cancel()
                         if let connection = connections.removeValue(forKey: generation) {
@@ -231,7 +228,7 @@ extension Node {
     /// Records the clean stop. Runs in its own task so that it completes even when the
     /// node's task was cancelled (cancellation would abort the statement).
     private func markStopped() async {
-        state.withLock { $0.stopped = true; $0.listening = false }
+        state.withLock { $0.listening = false }
         await Task {
             await writeStatus(stopped: true)
             await queries.close()

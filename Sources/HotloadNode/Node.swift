@@ -71,7 +71,6 @@ struct NodeState: Sendable {
     var applies = 0
     var failures = 0
     var startedAt = Date()
-    var stopped = false
 }
 
 /// A node's state for people and monitoring.

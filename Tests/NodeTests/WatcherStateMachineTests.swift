@@ -76,12 +76,6 @@ import Testing
         #expect(machine.listener == .connecting(generation: 2))
     }
 
-    @Test func idleTickPingsOnlyTheLiveConnection() {
-        var machine = listening()
-        #expect(machine.handle(.idleTick(generation: 1)) == [.ping(generation: 1)])
-        #expect(machine.handle(.idleTick(generation: 7)) == [])
-    }
-
     @Test func shutdownClosesAndIgnoresEverythingAfter() {
         var machine = listening()
         #expect(machine.handle(.shutdown) == [.close(generation: 1)])

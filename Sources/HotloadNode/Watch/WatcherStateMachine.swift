@@ -12,7 +12,9 @@
 ///   so a burst of releases costs at most two head reads, and none is missed.
 ///
 /// Listener events carry the connection's generation so that a late event from a
-/// connection that was already given up cannot disturb the current one.
+/// connection that was already given up cannot disturb the current one. Dead-peer
+/// detection (TCP keepalives, an idle ping on the listener connection) surfaces here as
+/// `connectionLost`.
 public struct WatcherStateMachine: Sendable {
     /// Where the listener connection is.
     public enum ListenerState: Sendable, Hashable {
@@ -51,8 +53,6 @@ public struct WatcherStateMachine: Sendable {
         case notification
         /// The poll timer fired (the safety net when a NOTIFY was missed).
         case pollTick
-        /// The listener was idle for a ping interval: check that the connection is alive.
-        case idleTick(generation: Int)
         /// The reconnect timer fired.
         case reconnectTimerFired(generation: Int)
         /// A sync finished (applied, unchanged, or failed — the next request will retry).
@@ -67,8 +67,6 @@ public struct WatcherStateMachine: Sendable {
         case connect(generation: Int)
         /// Issue LISTEN on connection `generation`.
         case listen(generation: Int)
-        /// Send a cheap query on connection `generation` to detect a dead peer.
-        case ping(generation: Int)
         /// Close connection `generation` (it failed or was superseded).
         case close(generation: Int)
         /// Start the reconnect timer for `generation` after `delay`.
@@ -123,10 +121,6 @@ public struct WatcherStateMachine: Sendable {
             let next = generation < Int.max ? generation + 1 : 1
             listener = .connecting(generation: next)
             return [.connect(generation: next)]
-
-        case .idleTick(let generation):
-            guard listener == .listening(generation: generation) else { return [] }
-            return [.ping(generation: generation)]
 
         case .notification, .pollTick:
             return requestSync()
