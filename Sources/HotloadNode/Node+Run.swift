@@ -207,7 +207,7 @@ extension Node {
         }
     }
 
-    /// Writes the status row; re-registers when the row is missing (e.g. the node started
+    /// Writes the status row; registers when the row is missing (e.g. the node started
     /// offline). Failures are logged: status is best effort, serving is not affected.
     func writeStatus(stopped: Bool) async {
         let report = statusReport()
@@ -216,8 +216,14 @@ extension Node {
                 let updated = try await StatusWriter.heartbeat(conn, name: configuration.name, instance: instance,
                                                                report: report, stopped: stopped)
                 if !updated && !stopped {
-                    try await StatusWriter.register(conn, name: configuration.name, instance: instance,
-                                                    channel: configuration.channel, report: report)
+                    // Never registered (offline start) or the row was taken: take it back
+                    // only from a stopped or silent instance.
+                    let registered = try await StatusWriter.register(
+                        conn, name: configuration.name, instance: instance, channel: configuration.channel,
+                        report: report, force: false, liveFor: configuration.heartbeatInterval * 3)
+                    if !registered {
+                        logger.warning("another running node uses the name '\(configuration.name)'; not overwriting its status")
+                    }
                 }
             }
         } catch {

@@ -12,9 +12,15 @@ struct StatusReport: Sendable {
 /// Writes the node's own row of `hotload.node_status`.
 enum StatusWriter {
     /// Inserts or takes over the node's row (same name, same database role), resetting
-    /// its start time and stopped flag.
-    static func register(_ conn: Connection, name: String, instance: UUID, channel: String, report: StatusReport) async throws {
-        try await conn.execute("""
+    /// its start time and stopped flag. Unless `force`, a row another instance still
+    /// heartbeats (not stopped, heartbeat younger than `liveFor`) is left alone, so two
+    /// processes misconfigured with one name do not keep taking the row from each other.
+    /// - Returns: false when the row was left to another live instance.
+    @discardableResult
+    static func register(_ conn: Connection, name: String, instance: UUID, channel: String, report: StatusReport,
+                         force: Bool = true, liveFor: Duration = .seconds(15)) async throws -> Bool {
+        let liveSeconds = Double(liveFor.components.seconds) + Double(liveFor.components.attoseconds) / 1e18
+        return try await conn.execute("""
             INSERT INTO hotload.node_status AS s (name, instance, host, pid, channel, applied_release, stale,
                 error_release, error_module, error_line, error_column, error_message, started_at, heartbeat_at, stopped)
             VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), now(), false)
@@ -23,8 +29,10 @@ enum StatusWriter {
                 error_release = EXCLUDED.error_release, error_module = EXCLUDED.error_module,
                 error_line = EXCLUDED.error_line, error_column = EXCLUDED.error_column,
                 error_message = EXCLUDED.error_message, started_at = now(), heartbeat_at = now(), stopped = false
+            WHERE $13 OR s.stopped OR s.heartbeat_at < now() - make_interval(secs => $14)
             """, [.text(name), .text(instance.uuidString), .text(ProcessInfo.processInfo.hostName),
-                  .int(Int64(ProcessInfo.processInfo.processIdentifier)), .text(channel)] + values(report))
+                  .int(Int64(ProcessInfo.processInfo.processIdentifier)), .text(channel)] + values(report)
+                + [.bool(force), .double(liveSeconds)]) > 0
     }
 
     /// Refreshes the row; false when another instance took the name over.
