@@ -56,6 +56,7 @@ struct NodeCommand: AsyncParsableCommand {
                 pollInterval: .milliseconds(Int64(pollInterval * 1000)),
                 backoffCap: .milliseconds(Int64(backoffCap * 1000)),
                 cacheDirectory: cacheDirectory)
+            try configuration.validate()
             let node = Node(configuration: configuration, logger: logger)
             let app = SidecarServer.application(node: node, host: host, port: port,
                                                 limits: configuration.limits, logger: logger)
