@@ -53,14 +53,42 @@ public struct CELMap: Sendable {
     /// Maps up to this many entries are searched linearly, without a hash index.
     public static let linearLimit = 8
 
-    public private(set) var keys: [Value] = []
-    public private(set) var values: [Value] = []
-    /// Normalised key → position; built only once the map has more than `linearLimit` entries.
-    private var index: [Key: Int]? = nil
+    /// The entries behind one reference, so that copying a map (or a `Value` holding one)
+    /// costs one retain instead of one per array: field access and iteration copy maps a lot.
+    ///
+    /// `@unchecked Sendable`: a storage object is only written through `unique()`, that is
+    /// while it is uniquely referenced (copy-on-write); shared storage is never mutated.
+    private final class Storage: @unchecked Sendable {
+        var keys: [Value] = []
+        var values: [Value] = []
+        /// Normalised key → position; built only once the map has more than `linearLimit` entries.
+        var index: [Key: Int]? = nil
+
+        init() {}
+
+        init(copying other: Storage) {
+            keys = other.keys
+            values = other.values
+            index = other.index
+        }
+    }
+
+    private var storage = Storage()
+
+    /// The keys in insertion order.
+    public var keys: [Value] { storage.keys }
+    /// The values, parallel to `keys`.
+    public var values: [Value] { storage.values }
+    private var index: [Key: Int]? { storage.index }
+
+    /// Makes `storage` uniquely referenced before a mutation (copy-on-write).
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+    }
 
     public init() {}
 
-    public var count: Int { keys.count }
+    public var count: Int { storage.keys.count }
 
     /// The normalised key for a value, or nil when the value cannot be a map key
     /// (for doubles, only integral values that fit int64/uint64 map to a key).
@@ -140,23 +168,24 @@ public struct CELMap: Sendable {
     /// Inserts or replaces an entry (used by `transformMap` and JSON decoding).
     public mutating func update(key: Value, value: Value) -> Bool {
         guard let k = CELMap.key(for: key) else { return false }
-        if let i = position(of: k) { values[i] = value; return true }
+        if let i = position(of: k) { unique(); storage.values[i] = value; return true }
         return insert(key: key, value: value)
     }
 
     private mutating func append(_ key: Value, _ k: Key, _ value: Value) {
+        unique()
         if index != nil {
-            index?[k] = keys.count
+            storage.index?[k] = keys.count
         } else if keys.count == CELMap.linearLimit {
             buildIndex(capacity: keys.count * 2 + 2)
-            index?[k] = keys.count
+            storage.index?[k] = keys.count
         } else if keys.isEmpty {
             // Most maps are small: one right-sized allocation each instead of 1, 2, 4 growth.
-            keys.reserveCapacity(4)
-            values.reserveCapacity(4)
+            storage.keys.reserveCapacity(4)
+            storage.values.reserveCapacity(4)
         }
-        keys.append(key)
-        values.append(value)
+        storage.keys.append(key)
+        storage.values.append(value)
     }
 
     private mutating func buildIndex(capacity: Int) {
@@ -164,17 +193,19 @@ public struct CELMap: Sendable {
         for (i, existing) in keys.enumerated() {
             if let k = CELMap.key(for: existing) { built[k] = i }
         }
-        index = built
+        unique()
+        storage.index = built
     }
 
     public mutating func reserveCapacity(_ n: Int) {
-        keys.reserveCapacity(n)
-        values.reserveCapacity(n)
+        unique()
+        storage.keys.reserveCapacity(n)
+        storage.values.reserveCapacity(n)
         if n > CELMap.linearLimit {
             if index == nil {
                 buildIndex(capacity: n)
             } else {
-                index?.reserveCapacity(n)
+                storage.index?.reserveCapacity(n)
             }
         }
     }
