@@ -1,22 +1,46 @@
 import ArgumentParser
 import CEL
 import Foundation
+import HotloadModules
+import HotloadNode
+import Logging
+import PostgresHarness
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the median time of one evaluation of a compiled expression.",
+        abstract: "Measure expression and module-function speed, or release propagation to nodes.",
         discussion: """
-        Compiles once, binds the input once, then evaluates in timed batches and prints the
-        median over the batches. The last line is `ns/eval: X`. Build with
-        `swift build -c release --product hotload` for meaningful numbers.
+        --expr EXPR --input FILE.json: compile once, bind the input once, evaluate in timed
+        batches; prints the median time of one evaluation as the last line `ns/eval: X`.
+
+        --module NAME --function NAME [--modules DIR] --input FILE.json: the same for a module
+        function; the modules are linked from the .hl files under --modules (default: the
+        current directory); a JSON array input is the argument list, anything else the one
+        argument.
+
+        --propagation --nodes N --releases K: start N nodes on one database (--database, else
+        $HOTLOAD_DATABASE_URL, else a private server started for the run), commit K releases and
+        measure commit-to-swap on every node, next to the raw LISTEN/NOTIFY round trip on the
+        same server. Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
+
+        Build with `swift build -c release --product hotload` for meaningful numbers.
         """
     )
 
     @Option(help: "The expression, or - to read it from standard input.")
-    var expr: String
+    var expr: String?
 
-    @Option(help: "A JSON file with an object whose keys become variables.")
+    @Option(help: "A module to call a function of (with --function).")
+    var module: String?
+
+    @Option(help: "The module function to measure (with --module).")
+    var function: String?
+
+    @Option(help: "The folder of .hl module files for --module (default: the current directory).")
+    var modules: String = "."
+
+    @Option(help: "A JSON file: variables (an object) for --expr; arguments for --function.")
     var input: String?
 
     @Option(help: "Evaluations per timed batch (default: calibrated to about 20 ms per batch).")
@@ -28,22 +52,94 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Number of timed batches; the median batch is reported.")
     var batches: Int = 15
 
-    func run() async throws {
+    @Flag(help: "Measure how fast releases reach nodes.")
+    var propagation = false
+
+    @Option(help: "Nodes to start for --propagation.")
+    var nodes: Int = 10
+
+    @Option(help: "Releases to commit for --propagation.")
+    var releases: Int = 20
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        let modes = [expr != nil, module != nil || function != nil, propagation].filter { $0 }.count
+        guard modes == 1 else {
+            throw ValidationError("choose one of --expr, --module/--function or --propagation")
+        }
+        if (module == nil) != (function == nil) { throw ValidationError("--module and --function go together") }
         guard batches > 0, warmup >= 0, (iterations ?? 1) > 0 else {
-            Output.error("error: --iterations and --batches must be positive, --warmup not negative")
+            throw ValidationError("--iterations and --batches must be positive, --warmup not negative")
+        }
+    }
+
+    func run() async throws {
+        if propagation {
+            try await runPropagation()
+        } else if let module, let function {
+            try runFunction(module: module, function: function)
+        } else if let expr {
+            let text = try ExpressionInput.expressionText(expr)
+            let bindings = try ExpressionInput.bindings(from: input)
+            let program = try ExpressionInput.compile(text, variables: bindings.keys)
+            let activation = Activation(program: program, bindings: bindings)
+            Output.line("expression: \(text)")
+            measure { program.evaluate(activation) }
+        }
+    }
+
+    private func measure(_ body: () -> Value) {
+        Output.line("result: \(BenchMeasurement.describe(body()))")
+        BenchMeasurement.run(iterations: iterations, warmup: warmup, batches: batches, body).print()
+    }
+
+    private func runFunction(module: String, function: String) throws {
+        let snapshot: Snapshot
+        do {
+            snapshot = try Linker().link(ModuleFiles.load([modules]))
+        } catch let error as CompileError {
+            Output.error(error.description)
             throw ExitCode.failure
         }
-        let text = try ExpressionInput.expressionText(expr)
-        let bindings = try ExpressionInput.bindings(from: input)
-        let program = try ExpressionInput.compile(text, variables: bindings.keys)
-        let activation = Activation(program: program, bindings: bindings)
-        let sample = program.evaluate(activation)
-        Output.line("expression: \(text)")
-        Output.line("result: \(BenchMeasurement.describe(sample))")
-        let measurement = BenchMeasurement.run(iterations: iterations, warmup: warmup, batches: batches) {
-            program.evaluate(activation)
+        let compiled = try snapshot.function(module: module, name: function)
+        var args: [Value] = []
+        if let input {
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw ValidationError("cannot read input file \(input)")
+            }
+            let value = try Value(json: [UInt8](data))
+            if case .list(let list) = value { args = list } else { args = [value] }
         }
-        measurement.print()
+        guard args.count == compiled.arity else {
+            throw ValidationError("\(module).\(function) takes \(compiled.arity) argument(s); the input gives \(args.count)")
+        }
+        Output.line("function: \(module).\(function)")
+        measure { compiled.call(args) }
+    }
+
+    private func runPropagation() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .critical
+            return handler
+        }
+        var server: PrivateServer?
+        let url: String
+        if let given = connection.resolved {
+            url = given
+        } else {
+            Output.line("starting a private PostgreSQL for the run")
+            let started = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
+            server = started
+            url = try await Harness.offload { () throws(HarnessError) -> String in
+                try started.createDatabase("hotload_propagation")
+            }
+        }
+        defer { try? server?.remove() }
+        let result = try await PropagationBenchmark.run(database: url, nodes: nodes, releases: releases,
+                                                        progress: { Output.line($0) })
+        Output.line(result.line)
     }
 }
 
