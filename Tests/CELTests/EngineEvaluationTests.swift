@@ -159,18 +159,15 @@ import Testing
 
     @Test func comprehensionsBuildResultsInPlace() throws {
         let items = Value.list((0..<20_000).map { .int(Int64($0)) })
-        let clock = ContinuousClock()
-        var result: Value = .null
-        let elapsed = try clock.measure {
-            result = try eval("items.map(i, i * 2).filter(x, x % 3 == 0)", ["items": items])
-        }
+        // In-place appends keep this linear (its speed is measured by the benchmarks, not
+        // asserted here); the test checks the result over a large input.
+        let result = try eval("items.map(i, i * 2).filter(x, x % 3 == 0)", ["items": items])
         guard case .list(let out) = result else {
             Issue.record("expected a list, got \(result)")
             return
         }
         #expect(out.count == 6667)
-        // Quadratic copying would take tens of seconds here; in-place appends take milliseconds.
-        #expect(elapsed < .seconds(10))
+        #expect(out.last.map { $0.celEquals(.int(39_996)) } == true)
     }
 
     @Test func twoVariableComprehensionsAndBindings() throws {

@@ -140,13 +140,15 @@ import Testing
         await fixture.close()
     }
 
-    @Test func badConfigurationAndUnreachableDatabaseFailFast() async throws {
+    /// "Fast" means it fails instead of retrying forever: the time limit catches a hang
+    /// without asserting a duration on a shared, noisy machine.
+    @Test(.timeLimit(.minutes(1)))
+    func badConfigurationAndUnreachableDatabaseFailFast() async throws {
         let invalid = Node(configuration: NodeConfiguration(database: "postgresql://127.0.0.1:1/x", channel: "Bad Channel"))
         await #expect(throws: NodeStartError.self) { try await invalid.run() }
 
         let unreachable = Node(configuration: NodeConfiguration(
             database: "postgresql://127.0.0.1:1/nothing", name: "lost", connectTimeout: .seconds(2)))
-        let started = ContinuousClock.now
         do {
             try await unreachable.run()
             Issue.record("a node without a database and without a cache must not start")
@@ -154,7 +156,6 @@ import Testing
             #expect(error.description.contains("cannot reach the database"))
             #expect(!error.description.contains("password"))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func offlineStartServesTheCachedReleaseMarkedStale() async throws {
