@@ -157,6 +157,31 @@ import Testing
         expectBool(try eval("'prefix_' + 'a_rather_long' + '_field_name' == 'prefix_a_rather_long_field_name'"), true)
     }
 
+    @Test func repeatedVariablePathsAreComputedOnce() throws {
+        guard case .map(let order) = try Value(json: #"{"customer": {"tier": "gold"}, "total": 1500.0, "none": null}"#) else {
+            Issue.record("bad JSON")
+            return
+        }
+        let bindings: [String: Value] = ["order": .map(order)]
+        let rule = """
+        order.customer.tier == 'platinum' ? order.total * 0.7 :
+        order.customer.tier == 'gold' ? (order.total > 1000.0 ? order.total * 0.8 : order.total) : order.total
+        """
+        var env = Environment()
+        env.declare(variable: "order")
+        let program = try env.compile(Source(text: rule))
+        #expect(program.core.shape.locals == 2)
+        if case .double(let d) = program.evaluate(bindings) { #expect(d == 1200.0) } else { Issue.record("rule") }
+        expectBool(try eval("[1, 2].all(x, order.total > 1000.0 && order.total < 2000.0 + double(x))", bindings), true)
+        expectBool(try eval("order.none == null && order.none == null", bindings), true)
+        let missing = try env.compile(Source(text: "order.missing == 1 || order.missing == 2"))
+        guard case .error(let e) = missing.evaluate(bindings) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(e.message.contains("missing"))
+    }
+
     @Test func comprehensionsBuildResultsInPlace() throws {
         let items = Value.list((0..<20_000).map { .int(Int64($0)) })
         // In-place appends keep this linear (its speed is measured by the benchmarks, not

@@ -63,7 +63,8 @@ final class SelectNode: Node, @unchecked Sendable {
 }
 
 /// `v.a.b...` where `v` is a variable (`local` false) or a comprehension variable:
-/// walks small maps in place, copying only the selected value.
+/// walks small maps in place, copying only the selected value. A path on a variable that
+/// occurs several times in the program is computed once per evaluation (`memoSlot`).
 final class SlotSelectNode: Node, @unchecked Sendable {
     let slot: Int
     let local: Bool
@@ -71,16 +72,35 @@ final class SlotSelectNode: Node, @unchecked Sendable {
     let offsets: [Int32]
     /// The fields' representations for the copy-free path (empty when unavailable).
     let keyBits: [KeyBits]
-    init(slot: Int, local: Bool, fields: [String], offsets: [Int32]) {
+    /// A local slot holding the value once computed (`null` until then).
+    let memoSlot: Int?
+
+    init(slot: Int, local: Bool, fields: [String], offsets: [Int32], memoSlot: Int?) {
         self.slot = slot
         self.local = local
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
         let bits = self.fields.compactMap(\.keyBits)
         self.keyBits = bits.count == fields.count ? bits : []
+        self.memoSlot = memoSlot
         super.init(offset: offsets.last ?? 0)
     }
+
     override func eval(_ frame: inout Frame) -> Value {
+        guard let memoSlot else { return compute(&frame) }
+        if case .null = frame.locals[memoSlot] {
+            let v = compute(&frame)
+            switch v {
+            case .null, .error: break
+            default: frame.locals[memoSlot] = v
+            }
+            return v
+        }
+        return frame.locals[memoSlot]
+    }
+
+    @inline(__always)
+    private func compute(_ frame: inout Frame) -> Value {
         let base: UnsafePointer<Value>?
         if local {
             base = frame.locals.baseAddress.map { UnsafePointer($0 + slot) }
