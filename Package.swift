@@ -1,5 +1,14 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// The Markdown files under a target's folder (each folder has a README), excluded from
+/// the target so that SwiftPM does not warn about unhandled files.
+func docs(_ folder: String) -> [String] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(folder)
+    guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
+    return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".md") }.sorted()
+}
 
 let package = Package(
     name: "Hotload",
@@ -30,18 +39,19 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         // Layer 2: a small Swift wrapper over libpq.
-        .target(name: "PQ", dependencies: ["CLibPQ"]),
+        .target(name: "PQ", dependencies: ["CLibPQ"], exclude: docs("Sources/PQ")),
         // Layer 3: the Common Expression Language.
-        .target(name: "CEL"),
+        .target(name: "CEL", exclude: docs("Sources/CEL")),
         // Layer 4: modules (import / let / fn) over CEL.
-        .target(name: "HotloadModules", dependencies: ["CEL"]),
+        .target(name: "HotloadModules", dependencies: ["CEL"], exclude: docs("Sources/HotloadModules")),
         // Layer 5: the PostgreSQL store: schema, push, history.
         .target(
             name: "HotloadStore",
             dependencies: [
-                "PQ", "HotloadModules",
+                "PQ", "HotloadModules", "CEL",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: docs("Sources/HotloadStore")
         ),
         // Layer 6: nodes that follow the store.
         .target(
@@ -50,10 +60,11 @@ let package = Package(
                 "HotloadStore", "HotloadModules", "CEL", "PQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: docs("Sources/HotloadNode")
         ),
         // A private throwaway PostgreSQL server for tests, `hotload dev` and the demo.
-        .target(name: "PostgresHarness"),
+        .target(name: "PostgresHarness", exclude: docs("Sources/PostgresHarness")),
         // Layer 7: shells.
         .executableTarget(
             name: "HotloadCLI",
@@ -63,10 +74,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            exclude: docs("Sources/HotloadCLI")
         ),
-        .executableTarget(name: "HotloadConformance", dependencies: ["CEL"]),
-        .executableTarget(name: "hotload-check", dependencies: ["HotloadModules"]),
+        .executableTarget(name: "HotloadConformance", dependencies: ["CEL"], exclude: docs("Sources/HotloadConformance")),
+        .executableTarget(name: "hotload-check", dependencies: ["HotloadModules"], exclude: docs("Sources/hotload-check")),
         .plugin(
             name: "HotloadCheckPlugin",
             capability: .buildTool(),
