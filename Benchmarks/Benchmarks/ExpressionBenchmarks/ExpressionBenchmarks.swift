@@ -25,7 +25,7 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { luaCall() }
         }
         Benchmark("swift/\(benchCase.name)") { benchmark in
-            for _ in benchmark.scaledIterations { closure(input) }
+            for _ in benchmark.scaledIterations { closure(opaque(input)) }
         }
     }
 }

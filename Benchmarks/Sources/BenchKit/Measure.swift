@@ -6,6 +6,11 @@ public func blackHole<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
+/// Returns its argument through a call the optimiser cannot see into, so that work on
+/// a loop-invariant input cannot be hoisted out of a measuring loop.
+@inline(never)
+public func opaque<T>(_ value: T) -> T { value }
+
 /// Median nanoseconds per call of `body`, over `batches` timed batches of a calibrated
 /// size (each batch about `batchTarget` long). Medians resist the noise of shared machines.
 public func medianNanoseconds(batches: Int = 15, batchTarget: Duration = .milliseconds(4),

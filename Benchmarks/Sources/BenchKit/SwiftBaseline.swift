@@ -1,17 +1,18 @@
 import Foundation
 
-/// The benchmark input decoded into plain Swift structs: the "pre-resolved fields"
-/// that a hand-written Swift rule would read.
-public struct BaselineInput: Decodable, Sendable {
+/// The benchmark input decoded into plain Swift types: the "pre-resolved fields" that a
+/// hand-written Swift rule would read. A class, so that passing it costs a reference, not
+/// a copy of every field.
+public final class BaselineInput: Decodable, Sendable {
     public struct Customer: Decodable, Sendable { public var tier: String; public var name: String }
     public struct Order: Decodable, Sendable { public var customer: Customer; public var total: Double }
     public struct Item: Decodable, Sendable { public var qty: Int; public var price: Int; public var name: String }
-    public var a: Int, b: Int, c: Int
-    public var x: Double, y: Double
-    public var s: String, t: String
-    public var n: Int
-    public var order: Order
-    public var items: [Item]
+    public let a: Int, b: Int, c: Int
+    public let x: Double, y: Double
+    public let s: String, t: String
+    public let n: Int
+    public let order: Order
+    public let items: [Item]
 }
 
 /// The twelve cases written as Swift closures compiled with -O: the floor an
