@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: hotload)]),
         .executableTarget(name: "bench-compare", dependencies: ["BenchKit"]),
+        .executableTarget(name: "bench-link", dependencies: [.product(name: "HotloadModules", package: hotload)]),
         .executableTarget(
             name: "ExpressionBenchmarks",
             dependencies: ["BenchKit", .product(name: "Benchmark", package: "benchmark")],
