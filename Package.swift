@@ -63,13 +63,23 @@ let package = Package(
             ],
             exclude: docs("Sources/HotloadNode")
         ),
+        // The HTTP sidecar of `hotload node` (Hummingbird), kept out of the node library.
+        .target(
+            name: "HotloadSidecar",
+            dependencies: [
+                "HotloadNode", "HotloadModules", "CEL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: docs("Sources/HotloadSidecar")
+        ),
         // A private throwaway PostgreSQL server for tests, `hotload dev` and the demo.
         .target(name: "PostgresHarness", exclude: docs("Sources/PostgresHarness")),
         // Layer 7: shells.
         .executableTarget(
             name: "HotloadCLI",
             dependencies: [
-                "CEL", "HotloadModules", "HotloadStore", "HotloadNode", "PQ", "PostgresHarness",
+                "CEL", "HotloadModules", "HotloadStore", "HotloadNode", "HotloadSidecar", "PQ", "PostgresHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +106,12 @@ let package = Package(
         .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL"], resources: [.copy("Data")]),
         .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "PQ", "PostgresHarness"]),
-        .testTarget(name: "NodeTests", dependencies: ["HotloadNode", "HotloadStore", "PQ", "PostgresHarness"]),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "HotloadNode", "HotloadSidecar", "HotloadStore", "PQ", "PostgresHarness",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotloadNode
+import HotloadSidecar
 import Logging
 import ServiceLifecycle
 

@@ -5,12 +5,12 @@ import HotloadNode
 import Logging
 
 /// The `hotload node` HTTP sidecar: routes requests to a `SidecarHandler`.
-enum SidecarServer {
+public enum SidecarServer {
     /// Largest accepted request body; larger ones get 413.
-    static let maxBodyBytes = 1 << 20
+    public static let maxBodyBytes = 1 << 20
 
     /// An application serving `node` on `host:port`; run it in the node's service group.
-    static func application(node: Node, host: String, port: Int, limits: Limits, logger: Logger)
+    public static func application(node: Node, host: String, port: Int, limits: Limits, logger: Logger)
         -> some ApplicationProtocol
     {
         let handler = SidecarHandler(node: node, metrics: SidecarMetrics(), limits: limits)
