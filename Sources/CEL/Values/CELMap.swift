@@ -58,9 +58,15 @@ public struct CELMap: Sendable {
     ///
     /// `@unchecked Sendable`: a storage object is only written through `unique()`, that is
     /// while it is uniquely referenced (copy-on-write); shared storage is never mutated.
+    ///
+    /// `@exclusivity(unchecked)` on the two arrays: every lookup reads them, and the
+    /// dynamic exclusivity check on each read (a runtime call) cost more than the lookup
+    /// itself. Overlapping accesses cannot happen: the arrays are private to this file,
+    /// written only by CELMap's own mutating methods on uniquely referenced storage, and no
+    /// access to them spans a call that could reach the same storage.
     private final class Storage: @unchecked Sendable {
-        var keys: [Value] = []
-        var values: [Value] = []
+        @exclusivity(unchecked) var keys: [Value] = []
+        @exclusivity(unchecked) var values: [Value] = []
         /// Normalised key → position; built only once the map has more than `linearLimit` entries.
         var index: [Key: Int]? = nil
 
