@@ -81,5 +81,8 @@ let relinkTime = clock.measure { relinked = try? linker.relink(first, changed: [
 print("relink after changing gen/m0: \(relinkTime), \(relinked?.recompiled.count ?? 0) modules recompiled")
 let leaf = sources[count - 1]
 let leafChanged = ModuleSource(name: leaf.name, text: leaf.text + "fn extra(x) = x\n")
-let leafTime = clock.measure { relinked = try? linker.relink(first, changed: [leafChanged], removed: []) }
-print("relink after changing \(leaf.name) (a leaf): \(leafTime), \(relinked?.recompiled.count ?? 0) module recompiled")
+var leafTime = Duration.seconds(1_000)
+for _ in 0..<5 {
+    leafTime = min(leafTime, clock.measure { relinked = try? linker.relink(first, changed: [leafChanged], removed: []) })
+}
+print("relink after changing \(leaf.name) (a leaf): \(leafTime) (best of 5), \(relinked?.recompiled.count ?? 0) module recompiled")
