@@ -43,14 +43,20 @@ struct Frame {
                 return body(&frame)
             }
             return withUnsafeTemporaryAllocation(of: Value.self, capacity: shape.locals) { locals in
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
-                    locals.initialize(repeating: .null)
+                locals.initialize(repeating: .null)
+                defer { if let base = locals.baseAddress { base.deinitialize(count: shape.locals) } }
+                // Programs without comprehensions (memoised paths only) need no cursors.
+                guard shape.cursors > 0 else {
+                    var frame = Frame(variables: vars, locals: locals,
+                                      cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
+                                      limits: limits, cost: cost, iterations: iterations)
+                    return body(&frame)
+                }
+                return withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
                     cursors.initialize(repeating: nil)
                     var frame = Frame(variables: vars, locals: locals, cursors: cursors, limits: limits,
                                       cost: cost, iterations: iterations)
-                    let result = body(&frame)
-                    if let base = locals.baseAddress { base.deinitialize(count: shape.locals) }
-                    return result
+                    return body(&frame)
                 }
             }
         }

@@ -22,10 +22,8 @@ final class ArithmeticNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let l = lhs.eval(&frame)
         let r = rhs.eval(&frame)
-        switch (l, r) {
-        case (.int(let a), .int(let b)):
-            return intResult(a, b)
-        case (.double(let a), .double(let b)):
+        // Nested matches rather than a switch over the pair: no copy of the two values.
+        if case .double(let a) = l, case .double(let b) = r {
             switch op {
             case .add: return .double(a + b)
             case .subtract: return .double(a - b)
@@ -33,8 +31,8 @@ final class ArithmeticNode: Node, @unchecked Sendable {
             case .divide: return .double(a / b)
             case .modulo: break
             }
-        default:
-            break
+        } else if case .int(let a) = l, case .int(let b) = r {
+            return intResult(a, b)
         }
         if case .error = l { return l }
         if case .error = r { return r }
@@ -56,6 +54,37 @@ final class ArithmeticNode: Node, @unchecked Sendable {
             (v, overflow) = a.remainderReportingOverflow(dividingBy: b)
         }
         return overflow ? fail(.overflow) : .int(v)
+    }
+}
+
+/// `x op c` where `c` is a double constant (not `%`): one child to evaluate, and the
+/// double case needs no second value.
+final class DoubleConstantArithmeticNode: Node, @unchecked Sendable {
+    let op: ArithmeticOperator
+    let lhs: Node
+    let constant: Double
+    let fallback: Dispatcher
+    init(_ op: ArithmeticOperator, _ lhs: Node, _ constant: Double, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.constant = constant
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .double(let a) = l {
+            switch op {
+            case .add: return .double(a + constant)
+            case .subtract: return .double(a - constant)
+            case .multiply: return .double(a * constant)
+            case .divide: return .double(a / constant)
+            case .modulo: break
+            }
+        }
+        if case .error = l { return l }
+        return located(fallback.call2(l, .double(constant)))
     }
 }
 
@@ -90,29 +119,58 @@ final class ComparisonNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let l = lhs.eval(&frame)
         let r = rhs.eval(&frame)
-        switch (l, r) {
-        case (.int(let a), .int(let b)):
+        // Nested matches rather than a switch over the pair: no copy of the two values.
+        if case .int(let a) = l, case .int(let b) = r {
             switch op {
             case .less: return .bool(a < b)
             case .lessEquals: return .bool(a <= b)
             case .greater: return .bool(a > b)
             case .greaterEquals: return .bool(a >= b)
             }
-        case (.double(let a), .double(let b)):
-            switch op {
-            case .less: return .bool(a < b)
-            case .lessEquals: return .bool(a <= b)
-            case .greater: return .bool(a > b)
-            case .greaterEquals: return .bool(a >= b)
-            }
-        case (.error, _):
-            return l
-        case (_, .error):
-            return r
-        default:
-            if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
-            return located(fallback.call2(l, r))
         }
+        if case .double(let a) = l, case .double(let b) = r {
+            switch op {
+            case .less: return .bool(a < b)
+            case .lessEquals: return .bool(a <= b)
+            case .greater: return .bool(a > b)
+            case .greaterEquals: return .bool(a >= b)
+            }
+        }
+        if case .error = l { return l }
+        if case .error = r { return r }
+        if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
+        return located(fallback.call2(l, r))
+    }
+}
+
+/// `x op c` where `c` is a double constant: compares a double operand without a second value.
+final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
+    let op: ComparisonOperator
+    let lhs: Node
+    let constant: Double
+    let fallback: Dispatcher
+    init(_ op: ComparisonOperator, _ lhs: Node, _ constant: Double, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.constant = constant
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .double(let a) = l {
+            switch op {
+            case .less: return .bool(a < constant)
+            case .lessEquals: return .bool(a <= constant)
+            case .greater: return .bool(a > constant)
+            case .greaterEquals: return .bool(a >= constant)
+            }
+        }
+        if case .error = l { return l }
+        let r = Value.double(constant)
+        if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
+        return located(fallback.call2(l, r))
     }
 }
 

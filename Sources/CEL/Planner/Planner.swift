@@ -204,23 +204,23 @@ struct Planner {
         case (Operators.add, 2) where checked.types[e.id] == .string:
             node = ConcatNode(concatParts(nodes), maxBytes: limits.maxStringBytes, offset: e.offset)
         case (Operators.add, 2):
-            node = ArithmeticNode(.add, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.arithmetic(.add, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.subtract, 2):
-            node = ArithmeticNode(.subtract, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.arithmetic(.subtract, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.multiply, 2):
-            node = ArithmeticNode(.multiply, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.arithmetic(.multiply, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.divide, 2):
-            node = ArithmeticNode(.divide, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.arithmetic(.divide, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.modulo, 2):
-            node = ArithmeticNode(.modulo, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.arithmetic(.modulo, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.less, 2):
-            node = ComparisonNode(.less, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.comparison(.less, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.lessEquals, 2):
-            node = ComparisonNode(.lessEquals, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.comparison(.lessEquals, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.greater, 2):
-            node = ComparisonNode(.greater, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.comparison(.greater, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.greaterEquals, 2):
-            node = ComparisonNode(.greaterEquals, nodes[0], nodes[1], fallback: dispatcher, offset: e.offset)
+            node = Planner.comparison(.greaterEquals, nodes[0], nodes[1], dispatcher, e.offset)
         case (Operators.equals, 2), (Operators.notEquals, 2):
             let negated = name == Operators.notEquals
             if case .string(let c)? = nodes[1].constantValue, nodes[0].constantValue == nil {
@@ -254,6 +254,24 @@ struct Planner {
             }
         }
         return pure && nodes.allSatisfy({ $0.constantValue != nil }) ? evaluateNow(node) : node
+    }
+
+    /// An arithmetic node; `x op c` with a double constant `c` (not `%`) gets its own node.
+    private static func arithmetic(_ op: ArithmeticOperator, _ lhs: Node, _ rhs: Node, _ dispatcher: Dispatcher,
+                                   _ offset: Int32) -> Node {
+        if op != .modulo, lhs.constantValue == nil, case .double(let c)? = rhs.constantValue {
+            return DoubleConstantArithmeticNode(op, lhs, c, fallback: dispatcher, offset: offset)
+        }
+        return ArithmeticNode(op, lhs, rhs, fallback: dispatcher, offset: offset)
+    }
+
+    /// A comparison node; `x op c` with a double constant `c` gets its own node.
+    private static func comparison(_ op: ComparisonOperator, _ lhs: Node, _ rhs: Node, _ dispatcher: Dispatcher,
+                                   _ offset: Int32) -> Node {
+        if lhs.constantValue == nil, case .double(let c)? = rhs.constantValue {
+            return DoubleConstantComparisonNode(op, lhs, c, fallback: dispatcher, offset: offset)
+        }
+        return ComparisonNode(op, lhs, rhs, fallback: dispatcher, offset: offset)
     }
 
     /// Flattens nested string concatenations into one list of parts.
