@@ -130,3 +130,62 @@ final class CompiledCallNode: Node, @unchecked Sendable {
         return located(function.invoke(values, caller: &frame))
     }
 }
+
+/// `s.contains('c')`, `s.startsWith('c')`, `s.endsWith('c')` with a constant argument and
+/// the library's string overload: searches the operand's UTF-8 bytes in place for the
+/// constant's bytes, without dispatch. Other operands go through the dispatcher as before.
+final class StringSearchNode: Node, @unchecked Sendable {
+    enum Kind: Sendable {
+        case contains, prefix, suffix
+
+        /// The library overload each kind stands for.
+        init?(overloadID: String) {
+            switch overloadID {
+            case "contains_string": self = .contains
+            case "starts_with_string": self = .prefix
+            case "ends_with_string": self = .suffix
+            default: return nil
+            }
+        }
+    }
+
+    let kind: Kind
+    let operand: Node
+    let needle: String
+    let needleBytes: [UInt8]
+    let fallback: Dispatcher
+
+    init(_ kind: Kind, _ operand: Node, needle: String, fallback: Dispatcher, offset: Int32) {
+        self.kind = kind
+        self.operand = operand
+        self.needle = needle
+        self.needleBytes = Array(needle.utf8)
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let v = operand.eval(&frame)
+        guard case .string(let s) = v else { return located(fallback.call2(v, .string(needle))) }
+        let found = s.utf8.withContiguousStorageIfAvailable { haystack in
+            needleBytes.withUnsafeBufferPointer { search(haystack, $0) }
+        }
+        if let found { return .bool(found) }
+        return Array(s.utf8).withUnsafeBufferPointer { haystack in
+            needleBytes.withUnsafeBufferPointer { .bool(search(haystack, $0)) }
+        }
+    }
+
+    @inline(__always)
+    private func search(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch kind {
+        case .contains:
+            return UTF8Search.firstIndex(of: needle, in: haystack) != nil
+        case .prefix:
+            return needle.count <= haystack.count && UTF8Search.equalBytes(haystack, at: 0, needle)
+        case .suffix:
+            return needle.count <= haystack.count
+                && UTF8Search.equalBytes(haystack, at: haystack.count - needle.count, needle)
+        }
+    }
+}

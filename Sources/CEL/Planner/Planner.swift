@@ -235,7 +235,11 @@ struct Planner {
         case (Operators.in, 2):
             node = planIn(nodes[0], nodes[1], dispatcher: dispatcher, offset: e.offset)
         default:
-            if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
+            if candidates.count == 1, nodes.count == 2, nodes[0].constantValue == nil,
+               let kind = StringSearchNode.Kind(overloadID: candidates[0].id),
+               case .string(let needle)? = nodes[1].constantValue {
+                node = StringSearchNode(kind, nodes[0], needle: needle, fallback: dispatcher, offset: e.offset)
+            } else if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
                 let overload = candidates[0]
                 switch overload.implementation {
                 case .unary(let f) where nodes.count == 1:
