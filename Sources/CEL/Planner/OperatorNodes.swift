@@ -226,13 +226,77 @@ final class StringConstantEqualsNode: Node, @unchecked Sendable {
 final class ConcatNode: Node, @unchecked Sendable {
     let parts: [Node]
     let maxBytes: Int
+    /// The parts again as properties when there are at most four (the usual case), missing
+    /// ones as empty strings: calling a stored child needs no retain, unlike one read
+    /// from the array.
+    private let few: Bool
+    private let first: Node
+    private let second: Node
+    private let third: Node
+    private let fourth: Node
+
     init(_ parts: [Node], maxBytes: Int, offset: Int32) {
         self.parts = parts
         self.maxBytes = maxBytes
+        few = parts.count <= 4
+        let empty = ConstNode(.string(""), offset: offset)
+        first = few && parts.count > 0 ? parts[0] : empty
+        second = few && parts.count > 1 ? parts[1] : empty
+        third = few && parts.count > 2 ? parts[2] : empty
+        fourth = few && parts.count > 3 ? parts[3] : empty
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
+        guard few else { return evalParts(&frame) }
+        var s0 = "", s1 = "", s2 = "", s3 = ""
+        if let failure = evalString(first, &frame, into: &s0) { return failure }
+        if let failure = evalString(second, &frame, into: &s1) { return failure }
+        if let failure = evalString(third, &frame, into: &s2) { return failure }
+        if let failure = evalString(fourth, &frame, into: &s3) { return failure }
+        let total = s0.utf8.count + s1.utf8.count + s2.utf8.count + s3.utf8.count
+        guard total <= maxBytes else {
+            return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
+        }
+        let result = String(unsafeUninitializedCapacity: total) { out in
+            var position = 0
+            ConcatNode.copy(&s0, into: out, at: &position)
+            ConcatNode.copy(&s1, into: out, at: &position)
+            ConcatNode.copy(&s2, into: out, at: &position)
+            ConcatNode.copy(&s3, into: out, at: &position)
+            return position
+        }
+        return .string(result)
+    }
+
+    /// Evaluates a part into `string`; the error value when it is not a string.
+    @inline(__always)
+    private func evalString(_ node: Node, _ frame: inout Frame, into string: inout String) -> Value? {
+        switch node.eval(&frame) {
+        case .string(let s):
+            string = s
+            return nil
+        case .error(let e):
+            return .error(e)
+        case let v:
+            return fail(.noSuchOverload("_+_", .string(""), v))
+        }
+    }
+
+    /// Appends the UTF-8 bytes of `part` to `out` at `position` (when they fit).
+    @inline(__always)
+    private static func copy(_ part: inout String, into out: UnsafeMutableBufferPointer<UInt8>,
+                             at position: inout Int) {
+        part.withUTF8 { bytes in
+            guard let src = bytes.baseAddress, let dst = out.baseAddress,
+                  position + bytes.count <= out.count else { return }
+            (dst + position).update(from: src, count: bytes.count)
+            position += bytes.count
+        }
+    }
+
+    /// Any number of parts.
+    private func evalParts(_ frame: inout Frame) -> Value {
         let count = parts.count
         return withUnsafeTemporaryAllocation(of: String.self, capacity: count) { strings -> Value in
             guard let base = strings.baseAddress else { return .string("") }
