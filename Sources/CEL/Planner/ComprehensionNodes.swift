@@ -161,13 +161,17 @@ final class QuantifierNode: LoopNode, @unchecked Sendable {
 /// `map`, `filter` and `transformList`: collects `element` for every item (that passes
 /// `filter`) into a list built in place.
 final class CollectNode: LoopNode, @unchecked Sendable {
-    let filter: Node?
+    /// The filter (`true` when there is none, with `hasFilter` false): a stored child, not
+    /// an optional one, so that calling it needs no retain per element.
+    let filter: Node
+    let hasFilter: Bool
     let element: Node
     let maxCount: Int
 
     init(range: Node, indexSlot: Int?, elementCursor: Int, filter: Node?, element: Node, maxCount: Int,
          iterationCost: Int, offset: Int32) {
-        self.filter = filter
+        self.filter = filter ?? ConstNode(.bool(true), offset: offset)
+        self.hasFilter = filter != nil
         self.element = element
         self.maxCount = maxCount
         super.init(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
@@ -178,13 +182,13 @@ final class CollectNode: LoopNode, @unchecked Sendable {
         let rangeValue = range.eval(&frame)
         var out: [Value] = []
         switch rangeValue {
-        case .list(let items): out.reserveCapacity(filter == nil ? items.count : min(items.count, 16))
-        case .map(let map): out.reserveCapacity(filter == nil ? map.count : min(map.count, 16))
+        case .list(let items): out.reserveCapacity(hasFilter ? min(items.count, 16) : items.count)
+        case .map(let map): out.reserveCapacity(hasFilter ? min(map.count, 16) : map.count)
         default: break
         }
         var failure: Value?
         let stop = loop(over: rangeValue, &frame) { frame in
-            if let filter {
+            if hasFilter {
                 switch filter.eval(&frame) {
                 case .bool(true): break
                 case .bool(false): return true

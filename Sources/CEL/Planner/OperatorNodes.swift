@@ -174,6 +174,37 @@ final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
     }
 }
 
+/// `x op c` where `c` is an int constant: compares an int operand without a second value.
+final class IntConstantComparisonNode: Node, @unchecked Sendable {
+    let op: ComparisonOperator
+    let lhs: Node
+    let constant: Int64
+    let fallback: Dispatcher
+    init(_ op: ComparisonOperator, _ lhs: Node, _ constant: Int64, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.constant = constant
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .int(let a) = l {
+            switch op {
+            case .less: return .bool(a < constant)
+            case .lessEquals: return .bool(a <= constant)
+            case .greater: return .bool(a > constant)
+            case .greaterEquals: return .bool(a >= constant)
+            }
+        }
+        if case .error = l { return l }
+        let r = Value.int(constant)
+        if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
+        return located(fallback.call2(l, r))
+    }
+}
+
 /// `==` and `!=` (with `negated`): CEL equality, strict in errors.
 final class EqualsNode: Node, @unchecked Sendable {
     let lhs: Node

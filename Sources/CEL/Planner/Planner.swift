@@ -269,11 +269,14 @@ struct Planner {
         return ArithmeticNode(op, lhs, rhs, fallback: dispatcher, offset: offset)
     }
 
-    /// A comparison node; `x op c` with a double constant `c` gets its own node.
+    /// A comparison node; `x op c` with a double or int constant `c` gets its own node.
     private static func comparison(_ op: ComparisonOperator, _ lhs: Node, _ rhs: Node, _ dispatcher: Dispatcher,
                                    _ offset: Int32) -> Node {
         if lhs.constantValue == nil, case .double(let c)? = rhs.constantValue {
             return DoubleConstantComparisonNode(op, lhs, c, fallback: dispatcher, offset: offset)
+        }
+        if lhs.constantValue == nil, case .int(let c)? = rhs.constantValue {
+            return IntConstantComparisonNode(op, lhs, c, fallback: dispatcher, offset: offset)
         }
         return ComparisonNode(op, lhs, rhs, fallback: dispatcher, offset: offset)
     }
