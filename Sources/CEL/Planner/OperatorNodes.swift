@@ -41,19 +41,47 @@ final class ArithmeticNode: Node, @unchecked Sendable {
 
     @inline(__always)
     private func intResult(_ a: Int64, _ b: Int64) -> Value {
+        ArithmeticNode.intResult(op, a, b, self)
+    }
+
+    /// `a op b` on ints with overflow and division checks; errors carry `node`'s offset.
+    @inline(__always)
+    static func intResult(_ op: ArithmeticOperator, _ a: Int64, _ b: Int64, _ node: Node) -> Value {
         let (v, overflow): (Int64, Bool)
         switch op {
         case .add: (v, overflow) = a.addingReportingOverflow(b)
         case .subtract: (v, overflow) = a.subtractingReportingOverflow(b)
         case .multiply: (v, overflow) = a.multipliedReportingOverflow(by: b)
         case .divide:
-            if b == 0 { return fail(.divisionByZero) }
+            if b == 0 { return node.fail(.divisionByZero) }
             (v, overflow) = a.dividedReportingOverflow(by: b)
         case .modulo:
-            if b == 0 { return fail(.modulusByZero) }
+            if b == 0 { return node.fail(.modulusByZero) }
             (v, overflow) = a.remainderReportingOverflow(dividingBy: b)
         }
-        return overflow ? fail(.overflow) : .int(v)
+        return overflow ? node.fail(.overflow) : .int(v)
+    }
+}
+
+/// `x op c` where `c` is an int constant: one child to evaluate, same checks as `ArithmeticNode`.
+final class IntConstantArithmeticNode: Node, @unchecked Sendable {
+    let op: ArithmeticOperator
+    let lhs: Node
+    let constant: Int64
+    let fallback: Dispatcher
+    init(_ op: ArithmeticOperator, _ lhs: Node, _ constant: Int64, fallback: Dispatcher, offset: Int32) {
+        self.op = op
+        self.lhs = lhs
+        self.constant = constant
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        let l = lhs.eval(&frame)
+        if case .int(let a) = l { return ArithmeticNode.intResult(op, a, constant, self) }
+        if case .error = l { return l }
+        return located(fallback.call2(l, .int(constant)))
     }
 }
 

@@ -260,11 +260,15 @@ struct Planner {
         return pure && nodes.allSatisfy({ $0.constantValue != nil }) ? evaluateNow(node) : node
     }
 
-    /// An arithmetic node; `x op c` with a double constant `c` (not `%`) gets its own node.
+    /// An arithmetic node; `x op c` with a double constant `c` (not `%`) or an int
+    /// constant gets its own node.
     private static func arithmetic(_ op: ArithmeticOperator, _ lhs: Node, _ rhs: Node, _ dispatcher: Dispatcher,
                                    _ offset: Int32) -> Node {
         if op != .modulo, lhs.constantValue == nil, case .double(let c)? = rhs.constantValue {
             return DoubleConstantArithmeticNode(op, lhs, c, fallback: dispatcher, offset: offset)
+        }
+        if lhs.constantValue == nil, case .int(let c)? = rhs.constantValue {
+            return IntConstantArithmeticNode(op, lhs, c, fallback: dispatcher, offset: offset)
         }
         return ArithmeticNode(op, lhs, rhs, fallback: dispatcher, offset: offset)
     }
