@@ -1,14 +1,14 @@
 import Foundation
 
 /// Keeps a value alive so the optimiser cannot drop the computation that made it.
-@inline(never)
-public func blackHole<T>(_ value: T) {
-    withExtendedLifetime(value) {}
-}
+/// `@_optimize(none)` (not just `@inline(never)`): otherwise the optimiser removes the
+/// unused argument and, with it, any pure work that computed it.
+@_optimize(none)
+public func blackHole<T>(_ value: T) {}
 
 /// Returns its argument through a call the optimiser cannot see into, so that work on
 /// a loop-invariant input cannot be hoisted out of a measuring loop.
-@inline(never)
+@_optimize(none)
 public func opaque<T>(_ value: T) -> T { value }
 
 /// Median nanoseconds per call of `body`, over `batches` timed batches of a calibrated
