@@ -4,15 +4,11 @@ import HotloadStore
 import PostgresHarness
 import PQ
 
-/// A fresh, empty database of the test server. `TestDatabase.fresh()` blocks (it runs
-/// `psql`), so it runs on a dispatch queue, not on a thread of Swift's cooperative pool that
-/// other tests' connections need.
+/// A fresh, empty database of the test server. Creating it blocks (it runs `psql`), so the
+/// harness runs it on a thread of its own: neither Swift's cooperative pool nor Dispatch's
+/// workers, which the other tests' socket waits need.
 func freshDatabase() async throws -> String {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try TestDatabase.fresh() })
-        }
-    }
+    try await TestDatabase.freshAsync()
 }
 
 /// A migrated store on a fresh, empty database of the test server.
