@@ -119,6 +119,17 @@ final class DoubleConstantArithmeticNode: Node, @unchecked Sendable {
 enum ComparisonOperator: Sendable {
     case less, lessEquals, greater, greaterEquals
 
+    /// The comparison on two values of one Swift type (inlined and specialised at each use).
+    @inline(__always)
+    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool {
+        switch self {
+        case .less: return a < b
+        case .lessEquals: return a <= b
+        case .greater: return a > b
+        case .greaterEquals: return a >= b
+        }
+    }
+
     @inline(__always)
     func holds(_ ordering: CELOrdering) -> Bool {
         switch (self, ordering) {
@@ -149,20 +160,10 @@ final class ComparisonNode: Node, @unchecked Sendable {
         let r = rhs.eval(&frame)
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .int(let a) = l, case .int(let b) = r {
-            switch op {
-            case .less: return .bool(a < b)
-            case .lessEquals: return .bool(a <= b)
-            case .greater: return .bool(a > b)
-            case .greaterEquals: return .bool(a >= b)
-            }
+            return .bool(op.compare(a, b))
         }
         if case .double(let a) = l, case .double(let b) = r {
-            switch op {
-            case .less: return .bool(a < b)
-            case .lessEquals: return .bool(a <= b)
-            case .greater: return .bool(a > b)
-            case .greaterEquals: return .bool(a >= b)
-            }
+            return .bool(op.compare(a, b))
         }
         if case .error = l { return l }
         if case .error = r { return r }
@@ -188,12 +189,7 @@ final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let l = lhs.eval(&frame)
         if case .double(let a) = l {
-            switch op {
-            case .less: return .bool(a < constant)
-            case .lessEquals: return .bool(a <= constant)
-            case .greater: return .bool(a > constant)
-            case .greaterEquals: return .bool(a >= constant)
-            }
+            return .bool(op.compare(a, constant))
         }
         if case .error = l { return l }
         let r = Value.double(constant)
@@ -219,12 +215,7 @@ final class IntConstantComparisonNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let l = lhs.eval(&frame)
         if case .int(let a) = l {
-            switch op {
-            case .less: return .bool(a < constant)
-            case .lessEquals: return .bool(a <= constant)
-            case .greater: return .bool(a > constant)
-            case .greaterEquals: return .bool(a >= constant)
-            }
+            return .bool(op.compare(a, constant))
         }
         if case .error = l { return l }
         let r = Value.int(constant)
