@@ -216,6 +216,13 @@ struct FieldName: Sendable {
     /// The representation for `Access.followPath`, or nil where it cannot be taken.
     var keyBits: KeyBits? { hasBits ? KeyBits(bits.0, bits.1) : nil }
 
+    /// The representations of a whole path for `Access.followPath`: all of them, or none
+    /// (empty) when any field lacks one.
+    static func pathBits(_ fields: [FieldName]) -> [KeyBits] {
+        let bits = fields.compactMap(\.keyBits)
+        return bits.count == fields.count ? bits : []
+    }
+
     @inline(__always)
     func matches(_ key: String) -> Bool {
         if hasBits {

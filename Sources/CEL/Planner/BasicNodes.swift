@@ -42,8 +42,7 @@ final class SelectNode: Node, @unchecked Sendable {
         self.operand = operand
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
-        let bits = self.fields.compactMap(\.keyBits)
-        self.keyBits = bits.count == fields.count ? bits : []
+        self.keyBits = FieldName.pathBits(self.fields)
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -80,8 +79,7 @@ final class SlotSelectNode: Node, @unchecked Sendable {
         self.local = local
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
-        let bits = self.fields.compactMap(\.keyBits)
-        self.keyBits = bits.count == fields.count ? bits : []
+        self.keyBits = FieldName.pathBits(self.fields)
         self.memoSlot = memoSlot
         super.init(offset: offsets.last ?? 0)
     }

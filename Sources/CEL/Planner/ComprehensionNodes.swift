@@ -244,8 +244,7 @@ final class CursorSelectNode: Node, @unchecked Sendable {
         self.cursor = cursor
         self.fields = fields.map(FieldName.init)
         self.offsets = offsets
-        let bits = self.fields.compactMap(\.keyBits)
-        self.keyBits = bits.count == fields.count ? bits : []
+        self.keyBits = FieldName.pathBits(self.fields)
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
