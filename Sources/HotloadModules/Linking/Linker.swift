@@ -7,12 +7,17 @@ import CEL
 /// resolves, functions do not recurse (directly, mutually or across modules), and every
 /// `let` evaluates without error. All problems of all files are reported at once.
 public struct Linker: Sendable {
-    public var host: HostEnvironment
-    public var limits: Limits
+    public let host: HostEnvironment
+    public let limits: Limits
+    /// The CEL environment every module starts from: the standard library plus the host's
+    /// declarations. Built once here, because building the standard library's overload
+    /// table costs more than compiling a small module, and a node relinks on every release.
+    let environment: Environment
 
     public init(host: HostEnvironment = .init(), limits: Limits = .default) {
         self.host = host
         self.limits = limits
+        self.environment = host.makeEnvironment(limits: limits)
     }
 
     /// Compiles and links a complete set of modules.
@@ -110,14 +115,14 @@ public struct Linker: Sendable {
             recompiled.append(name)
             var moduleDiagnostics: [Diagnostic] = []
             guard let moduleSource = sourcesByName[name] else { failed.insert(name); continue }
-            let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, host: host, limits: limits,
-                                        imports: linked).compile(into: &moduleDiagnostics)
+            let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, environment: environment,
+                                        limits: limits, imports: linked).compile(into: &moduleDiagnostics)
             diagnostics += moduleDiagnostics
             if let module, moduleDiagnostics.isEmpty { linked[name] = module } else { failed.insert(name) }
         }
 
         guard diagnostics.isEmpty else { throw CompileError(sorted(diagnostics)) }
-        return Snapshot(modules: linked, recompiled: recompiled, host: host, limits: limits)
+        return Snapshot(modules: linked, recompiled: recompiled, environment: environment)
     }
 
     /// Diagnostics by file, then position, so that each file's problems read top to bottom.

@@ -6,14 +6,15 @@ import CEL
 struct ModuleCompiler {
     let syntax: ModuleSyntax
     let moduleSource: ModuleSource
-    let host: HostEnvironment
+    /// The standard library and the host's declarations.
+    let environment: Environment
     let limits: Limits
     /// Linked modules by name; contains every module `syntax` imports.
     let imports: [String: LinkedModule]
 
     /// The linked module, or nil with the reasons appended to `diagnostics`.
     func compile(into diagnostics: inout [Diagnostic]) -> LinkedModule? {
-        var env = host.makeEnvironment(limits: limits)
+        var env = environment
         var aliases: [String: LinkedModule] = [:]
         // Imports that failed to link: declarations using them are skipped silently,
         // since the imported module's own diagnostics explain the problem.

@@ -37,19 +37,18 @@ public final class Snapshot: Sendable {
     /// Modules compiled to make this snapshot (the others were reused from the previous
     /// one by `Linker.relink`), in compilation order.
     public let recompiled: [String]
-    let host: HostEnvironment
-    let limits: Limits
+    /// The standard library and the host's declarations, for `compileExpression`.
+    let environment: Environment
 
-    init(modules: [String: LinkedModule], recompiled: [String], host: HostEnvironment, limits: Limits) {
+    init(modules: [String: LinkedModule], recompiled: [String], environment: Environment) {
         self.modules = modules
         self.recompiled = recompiled
-        self.host = host
-        self.limits = limits
+        self.environment = environment
     }
 
     /// An empty snapshot (no modules), for nodes that have not loaded a release yet.
     public convenience init(host: HostEnvironment = .init(), limits: Limits = .default) {
-        self.init(modules: [:], recompiled: [], host: host, limits: limits)
+        self.init(modules: [:], recompiled: [], environment: host.makeEnvironment(limits: limits))
     }
 
     /// All module names, sorted.
@@ -97,7 +96,7 @@ public final class Snapshot: Sendable {
     /// Compiles a free-standing expression against the host environment (not the
     /// modules), with the given variable names bound at evaluation.
     public func compileExpression(_ text: String, variables: [String]) throws(CompileError) -> Program {
-        var env = host.makeEnvironment(limits: limits)
+        var env = environment
         for variable in variables { env.declare(variable: variable) }
         return try env.compile(Source(name: "<expr>", text: text))
     }
