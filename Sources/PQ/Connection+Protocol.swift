@@ -1,20 +1,53 @@
 internal import CLibPQ
 
+/// What `run` sends to the server.
+enum Outgoing {
+    /// Statements without parameters, with the simple query protocol.
+    case script(String)
+    /// One statement with its parameters (parsed and planned for this execution only).
+    case parameters(String, [PQValue])
+    /// Prepares a named statement; the parameters give the types (values are not sent).
+    case prepare(name: String, sql: String, [PQValue])
+    /// Executes a statement prepared under `name` (`sql` is for error messages).
+    case executePrepared(name: String, sql: String, [PQValue])
+}
+
 /// Sending statements and receiving results and notifications over libpq's non-blocking API.
 extension Connection {
     /// Sends `sql` and collects its result (the last one, for scripts). `parameters == nil`
     /// uses the simple query protocol, which allows several statements and no parameters.
     /// The caller holds one of the connection's locks.
     func run(_ sql: String, _ parameters: [PQValue]?) async throws(PQError) -> QueryResult {
+        try await run(parameters.map { .parameters(sql, $0) } ?? .script(sql))
+    }
+
+    /// Sends `outgoing` and collects its result. The caller holds one of the connection's locks.
+    func run(_ outgoing: Outgoing) async throws(PQError) -> QueryResult {
         guard closedReason == nil, let connection = handle?.pointer else { throw closedError() }
         let sent: Int32
-        if let parameters {
+        let sql: String
+        switch outgoing {
+        case .script(let text):
+            sql = text
+            sent = PQsendQuery(connection, text)
+        case .parameters(let text, let parameters):
+            sql = text
             let buffers = try ParameterBuffers(parameters)
             sent = buffers.withArrays { count, types, values, lengths, formats in
-                PQsendQueryParams(connection, sql, count, types, values, lengths, formats, 0)
+                PQsendQueryParams(connection, text, count, types, values, lengths, formats, 0)
             }
-        } else {
-            sent = PQsendQuery(connection, sql)
+        case .prepare(let name, let text, let parameters):
+            sql = text
+            let buffers = try ParameterBuffers(parameters)
+            sent = buffers.withArrays { count, types, _, _, _ in
+                PQsendPrepare(connection, name, text, count, types)
+            }
+        case .executePrepared(let name, let text, let parameters):
+            sql = text
+            let buffers = try ParameterBuffers(parameters)
+            sent = buffers.withArrays { count, _, values, lengths, formats in
+                PQsendQueryPrepared(connection, name, count, values, lengths, formats, 0)
+            }
         }
         guard sent == 1 else { throw connectionLost() }
         try await flush(connection, statement: sql)

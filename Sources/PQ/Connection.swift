@@ -28,6 +28,10 @@ public actor Connection {
     var sessionLock = FIFOLock()
     /// Serialises statements issued from inside a transaction body (which may use child tasks).
     var statementLock = FIFOLock()
+    /// Names of the statements prepared on this session, by SQL text.
+    var preparedNames: [String: String] = [:]
+    /// Statements prepared so far; numbers the names.
+    var preparedCount = 0
 
     init(handle: ConnectionHandle, backendPID: Int32, target: String) {
         self.handle = handle
@@ -60,6 +64,33 @@ public actor Connection {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PQValue] = []) async throws(PQError) -> Int {
         try await query(sql, parameters).affectedRows
+    }
+
+    /// Runs a prepared statement and returns its rows, preparing it on this connection
+    /// first if it has not been yet. The first call's parameter types become the
+    /// statement's. A statement the server no longer knows (after `DEALLOCATE` or
+    /// `DISCARD ALL`) is prepared again once.
+    public func query(_ statement: PreparedStatement, _ parameters: [PQValue] = []) async throws(PQError) -> QueryResult {
+        let lock = try await enter()
+        defer { leave(lock) }
+        if let name = preparedNames[statement.sql] {
+            do {
+                return try await run(.executePrepared(name: name, sql: statement.sql, parameters))
+            } catch where error.sqlState == SQLState.invalidStatementName {
+                preparedNames[statement.sql] = nil
+            }
+        }
+        preparedCount += 1
+        let name = "pq_prepared_\(preparedCount)"
+        _ = try await run(.prepare(name: name, sql: statement.sql, parameters))
+        preparedNames[statement.sql] = name
+        return try await run(.executePrepared(name: name, sql: statement.sql, parameters))
+    }
+
+    /// Runs a prepared statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ statement: PreparedStatement, _ parameters: [PQValue] = []) async throws(PQError) -> Int {
+        try await query(statement, parameters).affectedRows
     }
 
     /// Runs a script of several statements separated by semicolons (a migration file, for

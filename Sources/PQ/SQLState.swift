@@ -1,5 +1,8 @@
 /// Condition names of common SQLSTATE codes (PostgreSQL Appendix A).
 enum SQLState {
+    /// `invalid_sql_statement_name`: no prepared statement of that name on the session.
+    static let invalidStatementName = "26000"
+
     static func conditionName(_ code: String) -> String? {
         names[code]
     }

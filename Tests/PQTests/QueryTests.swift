@@ -50,6 +50,32 @@ struct QueryTests {
         #expect(updated == 2)
     }
 
+    @Test func preparedStatementsArePreparedOnceAndSurviveDeallocation() async throws {
+        let connection = try await TestServer.connect(try await TestServer.freshDatabase())
+        defer { Task { await connection.close() } }
+        let statement = PreparedStatement("SELECT $1::bigint * 2 AS doubled, $2::text AS label")
+        for value in [Int64(1), 21, -4] {
+            let row = try #require(try await connection.query(statement, [.int(value), .text("v\(value)")]).first)
+            #expect(try row.decode("doubled", as: Int64.self) == value * 2)
+            #expect(try row.decode("label", as: String.self) == "v\(value)")
+        }
+        let prepared = try await connection.query(
+            "SELECT count(*)::bigint AS n FROM pg_prepared_statements WHERE statement = $1", [.text(statement.sql)])
+        #expect(try prepared[0].decode("n", as: Int.self) == 1)
+
+        // The server forgot it: prepared again, transparently.
+        try await connection.execute("DEALLOCATE ALL")
+        #expect(try await connection.query(statement, [.int(5), .null])[0].decode("doubled", as: Int64.self) == 10)
+
+        // A statement that does not prepare fails like any other, naming the statement,
+        // and leaves the connection usable.
+        let broken = PreparedStatement("SELEC 1")
+        let error = try await #require(throws: PQError.self) { try await connection.query(broken) }
+        #expect(error.sqlState == "42601")
+        #expect(error.statement == broken.sql)
+        #expect(try await connection.execute(PreparedStatement("SELECT 1")) == 1)
+    }
+
     @Test func timestampsDecode() async throws {
         let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         defer { Task { await connection.close() } }
