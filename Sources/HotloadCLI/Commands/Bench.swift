@@ -139,6 +139,9 @@ struct Bench: AsyncParsableCommand {
         defer { try? server?.remove() }
         let result = try await PropagationBenchmark.run(database: url, nodes: nodes, releases: releases,
                                                         progress: { Output.line($0) })
+        Output.line("commit-to-swap max \(PropagationBenchmark.Result.format(result.max)) ms; "
+            + "node sync (wake-up to swap) p50 \(PropagationBenchmark.Result.format(result.syncP50)) ms; "
+            + "\(String(format: "%.1f", result.connectionsPerNode)) database connections per node")
         Output.line(result.line)
     }
 }

@@ -29,7 +29,8 @@ public enum PropagationBenchmark {
             "propagation nodes=\(nodes) p50_ms=\(Self.format(p50)) p99_ms=\(Self.format(p99)) notify_p50_ms=\(Self.format(notifyP50))"
         }
 
-        static func format(_ ms: Double) -> String { String(format: "%.2f", ms) }
+        /// Milliseconds with two decimals, as in `line`.
+        public static func format(_ ms: Double) -> String { String(format: "%.2f", ms) }
     }
 
     /// Why the benchmark could not run.

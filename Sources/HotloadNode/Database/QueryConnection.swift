@@ -20,7 +20,7 @@ actor QueryConnection {
         await acquire()
         defer { release() }
         if connection == nil {
-            connection = try await Connection.connect(configuration)
+            connection = try await Self.connect(configuration)
         }
     }
 
@@ -33,7 +33,7 @@ actor QueryConnection {
         if let existing = connection {
             conn = existing
         } else {
-            conn = try await Connection.connect(configuration)
+            conn = try await Self.connect(configuration)
             connection = conn
         }
         do {
@@ -43,6 +43,23 @@ actor QueryConnection {
             await conn.close()
             throw error
         }
+    }
+
+    /// Connects and settles the session for the node's statements: prepared statements
+    /// use their generic plan from the first execution, instead of planning the first few
+    /// executions for their parameters (the head read is planned once per connection).
+    /// A server that refuses the setting (before PostgreSQL 12) is used as it is.
+    private static func connect(_ configuration: ConnectionConfiguration) async throws(PQError) -> Connection {
+        let conn = try await Connection.connect(configuration)
+        do {
+            try await conn.execute("SET plan_cache_mode = force_generic_plan")
+        } catch where error.kind == .query {
+            // Only an optimisation.
+        } catch {
+            await conn.close()
+            throw error
+        }
+        return conn
     }
 
     /// Closes the connection; a later operation reopens it.
