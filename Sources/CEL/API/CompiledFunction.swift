@@ -29,9 +29,8 @@ public final class CompiledFunction: Sendable {
     /// Calls the function with a fresh budget (`Limits.maxCost`). A wrong number of
     /// arguments is an error value.
     public func call(_ args: [Value]) -> Value {
-        Frame.with(variables: [], shape: .empty, limits: limits) { frame in
-            invoke(args, caller: &frame)
-        }
+        var frame = Frame(limits: limits)
+        return invoke(args, caller: &frame)
     }
 
     /// Runs the body with the caller's budget, charging the body's static cost.
@@ -47,17 +46,7 @@ public final class CompiledFunction: Sendable {
                 variables.append(.error(CELError("no such attribute: only parameters are bound in function '\(name)'")))
             }
         }
-        var cost = caller.cost, iterations = caller.iterations
-        let root = self.root
-        let result = Frame.with(variables: variables, shape: shape, limits: limits,
-                                cost: cost, iterations: iterations) { frame in
-            let value = root.eval(&frame)
-            cost = frame.cost
-            iterations = frame.iterations
-            return value
-        }
-        caller.cost = cost
-        caller.iterations = iterations
-        return result
+        return Frame.evaluate(root, variables: variables, shape: shape, limits: limits,
+                              cost: &caller.cost, iterations: &caller.iterations)
     }
 }

@@ -22,10 +22,7 @@ public struct Program: Sendable {
     /// Evaluates with pre-bound slots (the fast path for repeated evaluation).
     public func evaluate(_ activation: Activation) -> Value {
         if let constant = core.constant { return constant }
-        let root = core.root
-        return Frame.with(variables: activation.values, shape: core.shape, limits: core.limits) { frame in
-            root.eval(&frame)
-        }
+        return Frame.evaluate(core.root, variables: activation.values, shape: core.shape, limits: core.limits)
     }
 
     /// A fresh activation for this program with every variable unbound.

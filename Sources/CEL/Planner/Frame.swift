@@ -30,36 +30,64 @@ struct Frame {
         self.maxIterations = limits.maxIterations
     }
 
-    /// Runs `body` with a frame over `variables`, `shape.locals` fresh local slots and
-    /// `shape.cursors` cursors (on the stack). The planner sizes slots and cursors so that
-    /// every index a node uses is in range.
-    static func with(variables: [Value], shape: FrameShape, limits: Limits, cost: Int = 0, iterations: Int = 0,
-                     _ body: (inout Frame) -> Value) -> Value {
-        variables.withUnsafeBufferPointer { vars in
+    /// A frame without variables, locals or cursors (a call on constant arguments).
+    init(limits: Limits) {
+        self.init(variables: UnsafeBufferPointer(start: nil, count: 0),
+                  locals: UnsafeMutableBufferPointer(start: nil, count: 0),
+                  cursors: UnsafeMutableBufferPointer(start: nil, count: 0), limits: limits)
+    }
+
+    /// Evaluates `root` with a fresh budget over `variables`, `shape.locals` fresh local
+    /// slots and `shape.cursors` cursors (on the stack). The planner sizes slots and cursors
+    /// so that every index a node uses is in range.
+    static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits) -> Value {
+        var cost = 0, iterations = 0
+        return evaluate(root, variables: variables, shape: shape, limits: limits, cost: &cost, iterations: &iterations)
+    }
+
+    /// Evaluates `root` starting from the budget already spent (`cost`, `iterations`) and
+    /// returns with them updated.
+    ///
+    /// Takes the root node, not a closure: a closure capturing the node (or the program
+    /// holding it) made Swift retain and release it around every evaluation, an atomic pair
+    /// that cost as much as evaluating a small expression. Inside the buffer closures the
+    /// node travels unmanaged for the same reason; the caller's reference keeps it alive.
+    static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits,
+                         cost: inout Int, iterations: inout Int) -> Value {
+        let node = Unmanaged.passUnretained(root)
+        return variables.withUnsafeBufferPointer { vars in
             guard shape.locals > 0 || shape.cursors > 0 else {
                 var frame = Frame(variables: vars, locals: UnsafeMutableBufferPointer(start: nil, count: 0),
                                   cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
                                   limits: limits, cost: cost, iterations: iterations)
-                return body(&frame)
+                return run(node, &frame, cost: &cost, iterations: &iterations)
             }
             return withUnsafeTemporaryAllocation(of: Value.self, capacity: shape.locals) { locals in
                 locals.initialize(repeating: .null)
                 defer { if let base = locals.baseAddress { base.deinitialize(count: shape.locals) } }
-                // Programs without comprehensions (memoised paths only) need no cursors.
                 guard shape.cursors > 0 else {
                     var frame = Frame(variables: vars, locals: locals,
                                       cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
                                       limits: limits, cost: cost, iterations: iterations)
-                    return body(&frame)
+                    return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
                 return withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
                     cursors.initialize(repeating: nil)
                     var frame = Frame(variables: vars, locals: locals, cursors: cursors, limits: limits,
                                       cost: cost, iterations: iterations)
-                    return body(&frame)
+                    return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private static func run(_ node: Unmanaged<Node>, _ frame: inout Frame, cost: inout Int,
+                            iterations: inout Int) -> Value {
+        let value = node._withUnsafeGuaranteedRef { $0.eval(&frame) }
+        cost = frame.cost
+        iterations = frame.iterations
+        return value
     }
 
     /// Charges `units` of cost; returns an error value when the budget is exhausted.

@@ -497,7 +497,7 @@ struct Planner {
     }
 
     private func evaluateNow(_ node: Node) -> Node {
-        let value = Frame.with(variables: [], shape: .empty, limits: limits) { frame in node.eval(&frame) }
+        let value = Frame.evaluate(node, variables: [], shape: .empty, limits: limits)
         return ConstNode(value, offset: node.offset)
     }
 
