@@ -38,8 +38,10 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // epoll and eventfd for PQ's socket reactor (Linux headers; no library to link).
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         // Layer 2: a small Swift wrapper over libpq.
-        .target(name: "PQ", dependencies: ["CLibPQ"], exclude: docs("Sources/PQ")),
+        .target(name: "PQ", dependencies: ["CLibPQ", "CEpoll"], exclude: docs("Sources/PQ")),
         // Layer 3: the Common Expression Language.
         .target(name: "CEL", exclude: docs("Sources/CEL")),
         // Layer 4: modules (import / let / fn) over CEL.

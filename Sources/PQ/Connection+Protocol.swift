@@ -140,7 +140,13 @@ extension Connection {
         guard socket >= 0 else { throw connectionLost() }
         let wait = SocketWait()
         currentWait = wait
-        let event = await wait.wait(socket: socket, read: read, write: write, deadline: deadline)
+        let event: SocketEvent
+        do {
+            event = try await wait.wait(socket: socket, read: read, write: write, deadline: deadline)
+        } catch {
+            currentWait = nil
+            throw error
+        }
         currentWait = nil
         if closedReason != nil {
             handle?.finish()

@@ -3,8 +3,8 @@ internal import CLibPQ
 /// One PostgreSQL session, driven without blocking threads.
 ///
 /// Every statement is sent with parameters (`$1`, `$2`, …) kept apart from the SQL text.
-/// Results come back by waiting on the connection's socket with Dispatch sources, so a
-/// thousand idle or waiting connections cost no threads.
+/// Results come back by waiting on the connection's socket through the process's epoll
+/// `Reactor`, so a thousand idle or waiting connections cost no threads.
 ///
 /// Calls on one connection run one at a time, in arrival order; a `transaction` holds the
 /// connection for its whole body. A call that arrives while `waitForNotifications` is waiting

@@ -29,7 +29,7 @@ struct Connector {
             }
             let socket = PQsocket(pointer)
             guard socket >= 0 else { throw Self.classify(handle.errorMessage, target: target) }
-            let event = await SocketWait().wait(
+            let event = try await SocketWait().wait(
                 socket: socket, read: state == PGRES_POLLING_READING, write: state == PGRES_POLLING_WRITING,
                 deadline: deadline)
             switch event {

@@ -1,5 +1,6 @@
-import Dispatch
 import Foundation
+import Glibc
+internal import CEpoll
 
 /// How a wait on a socket ended.
 enum SocketEvent: Sendable, Equatable {
@@ -15,27 +16,45 @@ enum SocketEvent: Sendable, Equatable {
 
 /// One wait for a socket to become readable and/or writable, without blocking a thread.
 ///
-/// Dispatch sources watch the socket (and a timer the deadline); whichever fires first ends
-/// the wait, as may task cancellation or `interrupt()`. All sources are cancelled and the
-/// caller resumes only after their cancellation handlers ran, so the socket may be closed as
-/// soon as `wait` returns. The continuation is resumed exactly once.
+/// The process's `Reactor` watches the socket and the deadline; whichever comes first ends
+/// the wait, as may task cancellation or `interrupt()`. The continuation is resumed exactly
+/// once. Nothing stays registered that needs the socket, so the socket may be closed as
+/// soon as `wait` returns.
 final class SocketWait: @unchecked Sendable {
-    // @unchecked: all mutable state is guarded by `lock`.
+    // @unchecked: the `let`s are set before the wait is shared; the rest is guarded by `lock`.
     private let lock = NSLock()
     private var continuation: CheckedContinuation<SocketEvent, Never>?
     private var outcome: SocketEvent?
-    private var sources: [any DispatchSourceProtocol] = []
-    private var pendingCancellations = 0
 
-    /// One serial queue for every source's handlers; each handler only takes a lock.
-    private static let queue = DispatchQueue(label: "PQ.socket-wait")
+    /// Set by `wait` before the reactor sees this object.
+    private(set) var socket: Int32 = -1
+    private(set) var deadline: ContinuousClock.Instant?
+    /// `EPOLLIN`/`EPOLLOUT` bits.
+    private(set) var interest: UInt32 = 0
+    /// `POLLIN`/`POLLOUT` bits, to check a report.
+    private(set) var pollInterest: Int32 = 0
 
     /// Waits until `socket` is readable (`read`) or writable (`write`), the deadline passes,
-    /// the task is cancelled, or `interrupt()` is called.
-    func wait(socket: Int32, read: Bool, write: Bool, deadline: ContinuousClock.Instant?) async -> SocketEvent {
-        await withTaskCancellationHandler {
+    /// the task is cancelled, or `interrupt()` is called. Use each `SocketWait` once.
+    /// Throws only when the process cannot wait on sockets at all (see `Reactor.shared`).
+    func wait(socket: Int32, read: Bool, write: Bool, deadline: ContinuousClock.Instant?) async throws(PQError) -> SocketEvent {
+        self.socket = socket
+        self.deadline = deadline
+        interest = (read ? EPOLLIN.rawValue : 0) | (write ? EPOLLOUT.rawValue : 0)
+        pollInterest = (read ? Int32(POLLIN) : 0) | (write ? Int32(POLLOUT) : 0)
+        let reactor = try Reactor.shared.get()
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<SocketEvent, Never>) in
-                start(continuation, socket: socket, read: read, write: write, deadline: deadline)
+                lock.lock()
+                if let outcome {
+                    // Cancelled or interrupted before the wait began.
+                    lock.unlock()
+                    continuation.resume(returning: outcome)
+                    return
+                }
+                self.continuation = continuation
+                lock.unlock()
+                reactor.register(self)
             }
         } onCancel: {
             finish(.cancelled)
@@ -47,86 +66,21 @@ final class SocketWait: @unchecked Sendable {
         finish(.interrupted)
     }
 
-    private func start(
-        _ continuation: CheckedContinuation<SocketEvent, Never>, socket: Int32, read: Bool, write: Bool,
-        deadline: ContinuousClock.Instant?
-    ) {
-        lock.lock()
-        if let outcome {
-            // Cancelled or interrupted before the wait began.
-            lock.unlock()
-            continuation.resume(returning: outcome)
-            return
-        }
-        self.continuation = continuation
-        var created: [any DispatchSourceProtocol] = []
-        if read {
-            created.append(DispatchSource.makeReadSource(fileDescriptor: socket, queue: Self.queue))
-        }
-        if write {
-            created.append(DispatchSource.makeWriteSource(fileDescriptor: socket, queue: Self.queue))
-        }
-        for source in created {
-            source.setEventHandler { [self] in finish(.ready) }
-        }
-        if let deadline {
-            let timer = DispatchSource.makeTimerSource(queue: Self.queue)
-            timer.schedule(deadline: .now() + Self.dispatchInterval(until: deadline))
-            timer.setEventHandler { [self] in finish(.timedOut) }
-            created.append(timer)
-        }
-        for source in created {
-            source.setCancelHandler { [self] in sourceCancelled() }
-        }
-        sources = created
-        pendingCancellations = created.count
-        lock.unlock()
-        for source in created {
-            source.activate()
-        }
-    }
-
-    private func finish(_ event: SocketEvent) {
+    /// Ends the wait with `event` unless it already ended; called by the reactor, by
+    /// cancellation and by `interrupt()`.
+    func finish(_ event: SocketEvent) {
         lock.lock()
         guard outcome == nil else {
             lock.unlock()
             return
         }
         outcome = event
-        let toCancel = sources
-        sources = []
-        let ready = takeIfComplete()
-        lock.unlock()
-        for source in toCancel {
-            source.cancel()
-        }
-        ready?.continuation.resume(returning: ready?.event ?? event)
-    }
-
-    private func sourceCancelled() {
-        lock.lock()
-        pendingCancellations -= 1
-        let ready = takeIfComplete()
-        lock.unlock()
-        if let ready {
-            ready.continuation.resume(returning: ready.event)
-        }
-    }
-
-    /// The continuation and outcome, once the wait ended and every source is torn down.
-    /// Call with `lock` held.
-    private func takeIfComplete() -> (continuation: CheckedContinuation<SocketEvent, Never>, event: SocketEvent)? {
-        guard let outcome, pendingCancellations == 0, let continuation else { return nil }
+        let continuation = self.continuation
         self.continuation = nil
-        return (continuation, outcome)
-    }
-
-    /// The time from now until `deadline`, clamped to [0, 1 day].
-    private static func dispatchInterval(until deadline: ContinuousClock.Instant) -> DispatchTimeInterval {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else { return .nanoseconds(0) }
-        guard remaining < .seconds(86_400) else { return .seconds(86_400) }
-        let (seconds, attoseconds) = remaining.components
-        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        lock.unlock()
+        if let continuation {
+            if case .success(let reactor) = Reactor.shared { reactor.forget(self) }
+            continuation.resume(returning: event)
+        }
     }
 }

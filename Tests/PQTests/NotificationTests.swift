@@ -52,6 +52,53 @@ struct NotificationTests {
         await listener.close()
     }
 
+    /// The reactor sleeps until the earliest deadline: a short wait that starts while a long
+    /// one is in progress still ends on time, and the long one is not ended by it.
+    @Test func anEarlierDeadlineEndsFirst() async throws {
+        let url = try await TestServer.freshDatabase()
+        let long = try await TestServer.connect(url)
+        let short = try await TestServer.connect(url)
+        try await long.listen("long")
+        try await short.listen("short")
+        let longWait = Task { try await long.waitForNotifications(timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        #expect(try await short.waitForNotifications(timeout: .milliseconds(200)).isEmpty)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        let sender = try await TestServer.connect(url)
+        try await sender.notify("long", payload: "still waiting")
+        #expect(try await longWait.value.map(\.payload) == ["still waiting"])
+        for connection in [long, short, sender] { await connection.close() }
+    }
+
+    /// Socket numbers are reused as connections close and open; waits on the new sockets
+    /// work, however the old ones ended.
+    @Test func socketNumbersReusedByNewConnectionsWork() async throws {
+        let url = try await TestServer.freshDatabase()
+        let sender = try await TestServer.connect(url)
+        for round in 0..<20 {
+            let listener = try await TestServer.connect(url)
+            try await listener.listen("reuse")
+            if round % 2 == 0 {
+                // Close while a wait is in progress.
+                let waiting = Task { try await listener.waitForNotifications(timeout: .seconds(30)) }
+                try await Task.sleep(for: .milliseconds(5))
+                await listener.close()
+                _ = await waiting.result
+            } else {
+                try await sender.notify("reuse", payload: "\(round)")
+                var payloads: [String] = []
+                let deadline = ContinuousClock.now + .seconds(10)
+                while payloads.isEmpty, ContinuousClock.now < deadline {
+                    payloads = try await listener.waitForNotifications(timeout: .seconds(10)).map(\.payload)
+                }
+                #expect(payloads == ["\(round)"])
+                await listener.close()
+            }
+        }
+        await sender.close()
+    }
+
     @Test func terminatedBackendIsDetectedWhileWaiting() async throws {
         let url = try await TestServer.freshDatabase()
         let listener = try await TestServer.connect(url)
