@@ -179,7 +179,13 @@ extension Node {
         }
     }
 
-    /// Writes the status row on a timer and right after every apply or refusal.
+    /// How long after an apply or refusal a node writes its status row, in milliseconds,
+    /// chosen at random. The delay keeps a fleet's status writes off the critical path:
+    /// right after a release every node writes its row, and those writes would otherwise
+    /// queue in front of slower nodes' head reads.
+    static let statusWriteDelay = 50...250
+
+    /// Writes the status row on a timer and shortly after every apply or refusal.
     private func heartbeatLoop(_ beats: AsyncStream<Void>, _ beat: AsyncStream<Void>.Continuation) async {
         await withDiscardingTaskGroup { group in
             group.addTask { [configuration] in
@@ -189,10 +195,7 @@ extension Node {
                 }
             }
             for await _ in beats {
-                // A short random delay keeps a fleet's status writes off the critical path:
-                // right after a release every node writes its row, and those writes would
-                // otherwise queue in front of slower nodes' sync reads.
-                do { try await Task.sleep(for: .milliseconds(Int.random(in: 50...250))) } catch { break }
+                do { try await Task.sleep(for: .milliseconds(Int.random(in: Node.statusWriteDelay))) } catch { break }
                 await writeStatus(stopped: false)
             }
             group.cancelAll()

@@ -19,8 +19,13 @@ public enum PropagationBenchmark {
         /// Median time a node spends from starting its sync (the wake-up reached it) to the
         /// swap: the head read, the fetch and the compile, in milliseconds.
         public var syncP50: Double
-        /// Raw NOTIFY → listener wake-up, in milliseconds.
+        /// Raw NOTIFY → listener wake-up, one listener, in milliseconds.
         public var notifyP50: Double
+        /// Raw NOTIFY → wake-up of each of `nodes` plain listeners (connections that only
+        /// LISTEN, in this process, with the fleet stopped), in milliseconds: what the
+        /// fan-out alone costs on this machine.
+        public var fanOutP50: Double
+        public var fanOutP99: Double
         /// Database connections each node holds (measured in `pg_stat_activity`).
         public var connectionsPerNode: Double
 
@@ -57,6 +62,7 @@ public enum PropagationBenchmark {
         _ = try await store.migrate()
         let maxConnections = try await store.connection.query("SELECT current_setting('max_connections')::int AS n")[0]
             .decode("n", as: Int.self)
+        // Two per node; the fan-out floor's listeners connect once the fleet has stopped.
         if nodes * 2 + 10 > maxConnections {
             throw Failure(description: "\(nodes) nodes need \(nodes * 2 + 10) connections but the server allows \(maxConnections) (max_connections)")
         }
@@ -106,17 +112,21 @@ public enum PropagationBenchmark {
             head = release
             let swaps = try await recorder.waitFor(release: release, count: nodes, timeout: .seconds(60))
             samples.append(contentsOf: swaps.map { milliseconds($0 - committedAt) })
-            // Let the fleet's status writes settle, as between real pushes.
-            try await Task.sleep(for: .milliseconds(20))
+            // Let the fleet's status writes (due within `statusWriteDelay` of the swap)
+            // settle, as between real pushes.
+            try await Task.sleep(for: .milliseconds(Node.statusWriteDelay.upperBound + 50))
         }
 
         progress("measuring the raw NOTIFY round trip")
         let notify = try await notifyRoundTrips(config, count: max(50, releases))
         for (_, task) in fleet { task.cancel() }
         for (_, task) in fleet { _ = await task.result }
+        progress("measuring the raw NOTIFY fan-out to \(nodes) listeners")
+        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: min(max(10, releases), 50))
         samples.sort()
         return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
                       max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50), notifyP50: percentile(notify.sorted(), 0.50),
+                      fanOutP50: percentile(fanOut.sorted(), 0.50), fanOutP99: percentile(fanOut.sorted(), 0.99),
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
@@ -187,6 +197,52 @@ public enum PropagationBenchmark {
         return results
     }
 
+    /// Raw LISTEN/NOTIFY to `listeners` connections at once: send → each listener's
+    /// wake-up, over `rounds` notifications, in milliseconds.
+    private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int) async throws -> [Double] {
+        let sender = try await Connection.connect(config)
+        var connections: [Connection] = []
+        defer {
+            let opened = connections
+            Task {
+                await sender.close()
+                for connection in opened { await connection.close() }
+            }
+        }
+        for _ in 0..<listeners {
+            let connection = try await Connection.connect(config)
+            connections.append(connection)
+            try await connection.listen("hotload_bench_fanout")
+        }
+        let arrivals = Arrivals()
+        let receivers = connections.map { connection in
+            Task {
+                while !Task.isCancelled {
+                    guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
+                    let now = ContinuousClock.now
+                    for note in notes { if let round = Int(note.payload) { arrivals.record(round: round, at: now) } }
+                }
+            }
+        }
+        defer { for receiver in receivers { receiver.cancel() } }
+        var results: [Double] = []
+        for round in 0..<rounds {
+            // Let every receiver get back into its wait before sending.
+            try await Task.sleep(for: .milliseconds(20))
+            let sent = ContinuousClock.now
+            try await sender.execute("SELECT pg_notify('hotload_bench_fanout', $1)", [.text("\(round)")])
+            let deadline = ContinuousClock.now + .seconds(10)
+            while arrivals.instants(round: round).count < listeners {
+                guard ContinuousClock.now < deadline else {
+                    throw Failure(description: "a NOTIFY did not reach every listener within 10 s")
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            results += arrivals.instants(round: round).map { milliseconds($0 - sent) }
+        }
+        return results
+    }
+
     private static func waitListening(_ nodes: [Node], timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -229,6 +285,19 @@ public enum PropagationBenchmark {
             }
             let seen = swaps.withLock { $0[release]?.count ?? 0 }
             throw Failure(description: "only \(seen) of \(count) nodes applied release \(release) within \(timeout)")
+        }
+    }
+
+    /// Arrival instants of the fan-out's notifications, by round.
+    final class Arrivals: Sendable {
+        private let byRound = Mutex<[Int: [ContinuousClock.Instant]]>([:])
+
+        func record(round: Int, at instant: ContinuousClock.Instant) {
+            byRound.withLock { $0[round, default: []].append(instant) }
+        }
+
+        func instants(round: Int) -> [ContinuousClock.Instant] {
+            byRound.withLock { $0[round] ?? [] }
         }
     }
 }
