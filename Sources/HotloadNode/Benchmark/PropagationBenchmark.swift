@@ -220,7 +220,7 @@ public enum PropagationBenchmark {
                 while !Task.isCancelled {
                     guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
                     let now = ContinuousClock.now
-                    for note in notes { if let round = Int(note.payload) { arrivals.record(round: round, at: now) } }
+                    for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }
                 }
             }
         }
@@ -231,14 +231,13 @@ public enum PropagationBenchmark {
             try await Task.sleep(for: .milliseconds(20))
             let sent = ContinuousClock.now
             try await sender.execute("SELECT pg_notify('hotload_bench_fanout', $1)", [.text("\(round)")])
-            let deadline = ContinuousClock.now + .seconds(10)
-            while arrivals.instants(round: round).count < listeners {
-                guard ContinuousClock.now < deadline else {
-                    throw Failure(description: "a NOTIFY did not reach every listener within 10 s")
-                }
-                try await Task.sleep(for: .milliseconds(1))
+            let arrived: [ContinuousClock.Instant]
+            do {
+                arrived = try await arrivals.waitFor(Int64(round), count: listeners, timeout: .seconds(10))
+            } catch let shortfall as Arrivals.Shortfall {
+                throw Failure(description: "a NOTIFY reached only \(shortfall.seen) of \(listeners) listeners within 10 s")
             }
-            results += arrivals.instants(round: round).map { milliseconds($0 - sent) }
+            results += arrived.map { milliseconds($0 - sent) }
         }
         return results
     }
@@ -262,13 +261,13 @@ public enum PropagationBenchmark {
         return sorted[min(max(index, 0), sorted.count - 1)]
     }
 
-    /// Swap instants per release, filled from the nodes' apply events.
+    /// Swap instants per release and sync durations, filled from the nodes' apply events.
     final class Recorder: Sendable {
-        private let swaps = Mutex<[Int64: [ContinuousClock.Instant]]>([:])
+        let swaps = Arrivals()
         private let syncs = Mutex<[Double]>([])
 
         func record(release: Int64, at: ContinuousClock.Instant, sync: Duration) {
-            swaps.withLock { $0[release, default: []].append(at) }
+            swaps.record(release, at: at)
             syncs.withLock { $0.append(PropagationBenchmark.milliseconds(sync)) }
         }
 
@@ -277,27 +276,36 @@ public enum PropagationBenchmark {
 
         @discardableResult
         func waitFor(release: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                let seen = swaps.withLock { $0[release] ?? [] }
-                if seen.count >= count { return seen }
-                try await Task.sleep(for: .milliseconds(1))
+            do {
+                return try await swaps.waitFor(release, count: count, timeout: timeout)
+            } catch let shortfall as Arrivals.Shortfall {
+                throw Failure(description: "only \(shortfall.seen) of \(count) nodes applied release \(release) within \(timeout)")
             }
-            let seen = swaps.withLock { $0[release]?.count ?? 0 }
-            throw Failure(description: "only \(seen) of \(count) nodes applied release \(release) within \(timeout)")
         }
     }
 
-    /// Arrival instants of the fan-out's notifications, by round.
+    /// Instants at which something arrived (a swap, a notification), by key.
     final class Arrivals: Sendable {
-        private let byRound = Mutex<[Int: [ContinuousClock.Instant]]>([:])
+        private let byKey = Mutex<[Int64: [ContinuousClock.Instant]]>([:])
 
-        func record(round: Int, at instant: ContinuousClock.Instant) {
-            byRound.withLock { $0[round, default: []].append(instant) }
+        /// Fewer than the expected arrivals came in time.
+        struct Shortfall: Error {
+            var seen: Int
         }
 
-        func instants(round: Int) -> [ContinuousClock.Instant] {
-            byRound.withLock { $0[round] ?? [] }
+        func record(_ key: Int64, at instant: ContinuousClock.Instant) {
+            byKey.withLock { $0[key, default: []].append(instant) }
+        }
+
+        /// The instants of `key` once there are `count` of them.
+        func waitFor(_ key: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let seen = byKey.withLock { $0[key] ?? [] }
+                if seen.count >= count { return seen }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            throw Shortfall(seen: byKey.withLock { $0[key]?.count ?? 0 })
         }
     }
 }
