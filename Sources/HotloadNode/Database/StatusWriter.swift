@@ -38,14 +38,18 @@ enum StatusWriter {
     /// Refreshes the row; false when another instance took the name over.
     @discardableResult
     static func heartbeat(_ conn: Connection, name: String, instance: UUID, report: StatusReport, stopped: Bool = false) async throws -> Bool {
-        let updated = try await conn.execute("""
-            UPDATE hotload.node_status SET applied_release = $3, stale = $4, error_release = $5,
-                error_module = $6, error_line = $7, error_column = $8, error_message = $9,
-                heartbeat_at = now(), stopped = $10
-            WHERE name = $1 AND instance = $2::uuid
-            """, [.text(name), .text(instance.uuidString)] + values(report) + [.bool(stopped)])
+        let updated = try await conn.execute(heartbeatStatement,
+                                             [.text(name), .text(instance.uuidString)] + values(report) + [.bool(stopped)])
         return updated > 0
     }
+
+    /// Prepared: every node runs it after every release and on every heartbeat.
+    private static let heartbeatStatement = PreparedStatement("""
+        UPDATE hotload.node_status SET applied_release = $3, stale = $4, error_release = $5,
+            error_module = $6, error_line = $7, error_column = $8, error_message = $9,
+            heartbeat_at = now(), stopped = $10
+        WHERE name = $1 AND instance = $2::uuid
+        """)
 
     private static func values(_ report: StatusReport) -> [PQValue] {
         [
