@@ -146,6 +146,8 @@ struct Bench: AsyncParsableCommand {
         Output.line("commit-to-swap max \(ms(result.max)) ms; node sync (wake-up to swap) p50 \(ms(result.syncP50)) ms; "
             + "\(String(format: "%.1f", result.connectionsPerNode)) database connections per node")
         Output.line("raw NOTIFY fan-out to \(result.nodes) plain listeners: p50 \(ms(result.fanOutP50)) ms, p99 \(ms(result.fanOutP99)) ms")
+        Output.line("raw NOTIFY fan-out, each listener then reading the head once: p50 \(ms(result.fanOutReadP50)) ms, "
+            + "p99 \(ms(result.fanOutReadP99)) ms")
         Output.line(result.line)
     }
 }

@@ -26,6 +26,11 @@ public enum PropagationBenchmark {
         /// fan-out alone costs on this machine.
         public var fanOutP50: Double
         public var fanOutP99: Double
+        /// The same fan-out, each listener then reading the head once with the nodes'
+        /// statement (time taken after the read), in milliseconds: the floor of a design
+        /// that re-reads the head on every wake-up, without compiling or swapping anything.
+        public var fanOutReadP50: Double
+        public var fanOutReadP99: Double
         /// Database connections each node holds (measured in `pg_stat_activity`).
         public var connectionsPerNode: Double
 
@@ -122,11 +127,15 @@ public enum PropagationBenchmark {
         for (_, task) in fleet { task.cancel() }
         for (_, task) in fleet { _ = await task.result }
         progress("measuring the raw NOTIFY fan-out to \(nodes) listeners")
-        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: min(max(10, releases), 50))
+        let rounds = min(max(10, releases), 50)
+        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: rounds)
+        progress("measuring the raw NOTIFY fan-out to \(nodes) listeners that each read the head")
+        let fanOutRead = try await notifyFanOut(config, listeners: nodes, rounds: rounds, headReadOf: channel)
         samples.sort()
         return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
                       max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50), notifyP50: percentile(notify.sorted(), 0.50),
                       fanOutP50: percentile(fanOut.sorted(), 0.50), fanOutP99: percentile(fanOut.sorted(), 0.99),
+                      fanOutReadP50: percentile(fanOutRead.sorted(), 0.50), fanOutReadP99: percentile(fanOutRead.sorted(), 0.99),
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
@@ -198,27 +207,45 @@ public enum PropagationBenchmark {
     }
 
     /// Raw LISTEN/NOTIFY to `listeners` connections at once: send → each listener's
-    /// wake-up, over `rounds` notifications, in milliseconds.
-    private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int) async throws -> [Double] {
+    /// wake-up, over `rounds` notifications, in milliseconds. With `headReadOf`, each
+    /// listener then also reads that channel's head with the nodes' statement on a query
+    /// connection of its own, and the time is taken after the read: the least any design
+    /// that re-reads the head on every wake-up can do.
+    private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int,
+                                     headReadOf channel: String? = nil) async throws -> [Double] {
         let sender = try await Connection.connect(config)
         var connections: [Connection] = []
+        var readers: [QueryConnection] = []
         defer {
             let opened = connections
+            let queries = readers
             Task {
                 await sender.close()
                 for connection in opened { await connection.close() }
+                for reader in queries { await reader.close() }
             }
         }
         for _ in 0..<listeners {
             let connection = try await Connection.connect(config)
             connections.append(connection)
             try await connection.listen("hotload_bench_fanout")
+            if channel != nil {
+                let reader = QueryConnection(configuration: config)
+                try await reader.open()
+                readers.append(reader)
+            }
         }
         let arrivals = Arrivals()
-        let receivers = connections.map { connection in
-            Task {
+        let receivers = connections.enumerated().map { index, connection in
+            let reader = readers.isEmpty ? nil : readers[index]
+            return Task {
                 while !Task.isCancelled {
                     guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
+                    if let reader, let channel {
+                        _ = try? await reader.run { conn in
+                            try await ReleaseReader.read(conn, channel: channel, known: [], have: [])
+                        }
+                    }
                     let now = ContinuousClock.now
                     for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }
                 }
@@ -226,7 +253,8 @@ public enum PropagationBenchmark {
         }
         defer { for receiver in receivers { receiver.cancel() } }
         var results: [Double] = []
-        for round in 0..<rounds {
+        // Round 0 warms up (the readers prepare their statement) and is not counted.
+        for round in 0...rounds {
             // Let every receiver get back into its wait before sending.
             try await Task.sleep(for: .milliseconds(20))
             let sent = ContinuousClock.now
@@ -237,8 +265,14 @@ public enum PropagationBenchmark {
             } catch let shortfall as Arrivals.Shortfall {
                 throw Failure(description: "a NOTIFY reached only \(shortfall.seen) of \(listeners) listeners within 10 s")
             }
-            results += arrived.map { milliseconds($0 - sent) }
+            if round > 0 { results += arrived.map { milliseconds($0 - sent) } }
         }
+        // Closed before returning (the deferred closing covers failures): the next
+        // measurement opens as many connections again.
+        for receiver in receivers { receiver.cancel() }
+        await sender.close()
+        for connection in connections { await connection.close() }
+        for reader in readers { await reader.close() }
         return results
     }
 
