@@ -11,18 +11,20 @@ struct Bench: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure expression and module-function speed, or release propagation to nodes.",
         discussion: """
-        --expr EXPR --input FILE.json: compile once, bind the input once, evaluate in timed
+        --expr EXPR --input FILE.json: compile once, bind the input once, evaluate in timed \
         batches; prints the median time of one evaluation as the last line `ns/eval: X`.
 
-        --module NAME --function NAME [--modules DIR] --input FILE.json: the same for a module
-        function; the modules are linked from the .hl files under --modules (default: the
-        current directory); a JSON array input is the argument list, anything else the one
+        --module NAME --function NAME [--modules DIR] --input FILE.json: the same for a module \
+        function; the modules are linked from the .hl files under --modules (default: the \
+        current directory); a JSON array input is the argument list, anything else the one \
         argument.
 
-        --propagation --nodes N --releases K: start N nodes on one database (--database, else
-        $HOTLOAD_DATABASE_URL, else a private server started for the run), commit K releases and
-        measure commit-to-swap on every node, next to the raw LISTEN/NOTIFY round trip on the
-        same server. Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
+        --propagation --nodes N --releases K: start N nodes on one database (--database, else \
+        $HOTLOAD_DATABASE_URL, else a private server started for the run and reached through its \
+        Unix socket), commit K releases and measure commit-to-swap on every node, next to the raw \
+        LISTEN/NOTIFY round trip on the same server and the NOTIFY fan-out to N plain listeners \
+        (without and with one head read each). Last line: \
+        `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
 
         Build with `swift build -c release --product hotload` for meaningful numbers.
         """

@@ -7,9 +7,9 @@ struct Check: AsyncParsableCommand {
         commandName: "check",
         abstract: "Compile and link module files offline and print diagnostics.",
         discussion: """
-        Every .hl file under a directory is a module named by its path relative to that
-        directory (or to --root), without the extension: rules/billing/pricing.hl under
-        rules/ is billing/pricing. All modules given are linked together, so imports
+        Every .hl file under a directory is a module named by its path relative to that \
+        directory (or to --root), without the extension: rules/billing/pricing.hl under \
+        rules/ is billing/pricing. All modules given are linked together, so imports \
         between them are checked too. Exits 1 when there is any diagnostic.
         """
     )

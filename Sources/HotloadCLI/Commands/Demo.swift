@@ -13,11 +13,11 @@ struct Demo: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back.",
         discussion: """
-        Starts a throwaway PostgreSQL (removed at the end), creates the schema, pushes the
-        example modules of Examples/demo, starts two nodes in this process and calls them,
-        pushes a change and shows both nodes switching with the measured delay, shows a
-        broken push refused with diagnostics and a --skip-check broken release that the
-        nodes refuse while keeping their last good release, rolls back, and prints the log
+        Starts a throwaway PostgreSQL (removed at the end), creates the schema, pushes the \
+        example modules of Examples/demo, starts two nodes in this process and calls them, \
+        pushes a change and shows both nodes switching with the measured delay, shows a \
+        broken push refused with diagnostics and a --skip-check broken release that the \
+        nodes refuse while keeping their last good release, rolls back, and prints the log \
         and the node status. Needs PostgreSQL's server binaries (initdb, pg_ctl).
         """)
 

@@ -7,8 +7,8 @@ struct Eval: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Evaluate one CEL expression and print the result as JSON.",
         discussion: """
-        The keys of the --input JSON object become variables of type dyn. Compile errors
-        are printed as diagnostics (file <expr>, line:col and a caret); evaluation errors
+        The keys of the --input JSON object become variables of type dyn. Compile errors \
+        are printed as diagnostics (file <expr>, line:col and a caret); evaluation errors \
         as `error: ...`. Both exit with status 1.
         """
     )

@@ -11,12 +11,12 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node",
         abstract: "Run a node: follow a channel's releases and serve module calls over HTTP.",
         discussion: """
-        Loads the channel's head release, then hot-swaps every new release (woken by
-        LISTEN/NOTIFY, with a poll as safety net). A release that fails to compile here is
+        Loads the channel's head release, then hot-swaps every new release (woken by \
+        LISTEN/NOTIFY, with a poll as safety net). A release that fails to compile here is \
         not applied; the node keeps the last good one and reports the error in `hotload status`.
 
-        HTTP: POST /v1/call/{module path}/{function} {"args": [...]} → {"result": ..., "release": N};
-        POST /v1/eval {"expr": "...", "bindings": {...}}; GET /v1/status; GET /healthz (200 once
+        HTTP: POST /v1/call/{module path}/{function} {"args": [...]} → {"result": ..., "release": N}; \
+        POST /v1/eval {"expr": "...", "bindings": {...}}; GET /v1/status; GET /healthz (200 once \
         a release is loaded); GET /metrics (Prometheus). SIGTERM/SIGINT stop it cleanly.
         """)
 
