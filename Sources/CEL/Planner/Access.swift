@@ -15,49 +15,6 @@ enum Access {
         return map[string: name]
     }
 
-    /// Follows one to three `fields` from the value at `p`, matching keys by representation
-    /// (`KeyBits`: no byte comparison) in small maps. nil when that fast path does not
-    /// apply (a longer path, a large map, a key not found this way, a non-map): the caller
-    /// then takes `selectPath`, which handles every case and reports errors.
-    @inline(__always)
-    static func followPath(_ p: UnsafePointer<Value>, _ fields: [KeyBits]) -> Value? {
-        switch fields.count {
-        case 1:
-            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
-            return m0.values[i]
-        case 2:
-            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
-            return m0.values.withUnsafeBufferPointer { v0 -> Value? in
-                guard case .map(let m1) = v0[i], let j = fastPosition(m1, fields[1]) else { return nil }
-                return m1.values[j]
-            }
-        case 3:
-            guard case .map(let m0) = p.pointee, let i = fastPosition(m0, fields[0]) else { return nil }
-            return m0.values.withUnsafeBufferPointer { v0 -> Value? in
-                guard case .map(let m1) = v0[i], let j = fastPosition(m1, fields[1]) else { return nil }
-                return m1.values.withUnsafeBufferPointer { v1 -> Value? in
-                    guard case .map(let m2) = v1[j], let k = fastPosition(m2, fields[2]) else { return nil }
-                    return m2.values[k]
-                }
-            }
-        default:
-            return nil
-        }
-    }
-
-    /// The position of a key with the field's exact representation in a small map.
-    @inline(__always)
-    static func fastPosition(_ map: borrowing CELMap, _ field: KeyBits) -> Int? {
-        let n = map.keys.count
-        guard n <= CELMap.linearLimit else { return nil }
-        var i = 0
-        while i < n {
-            if case .string(let k) = map.keys[i], field.same(k) { return i }
-            i += 1
-        }
-        return nil
-    }
-
     /// Selects `fields` in turn from `value`; an error carries the offset of the failing step.
     static func selectPath(_ value: Value, _ fields: [FieldName], _ offsets: [Int32]) -> Value {
         var v = value
@@ -213,16 +170,6 @@ struct FieldName: Sendable {
         }
     }
 
-    /// The representation for `Access.followPath`, or nil where it cannot be taken.
-    var keyBits: KeyBits? { hasBits ? KeyBits(bits.0, bits.1) : nil }
-
-    /// The representations of a whole path for `Access.followPath`: all of them, or none
-    /// (empty) when any field lacks one.
-    static func pathBits(_ fields: [FieldName]) -> [KeyBits] {
-        let bits = fields.compactMap(\.keyBits)
-        return bits.count == fields.count ? bits : []
-    }
-
     @inline(__always)
     func matches(_ key: String) -> Bool {
         if hasBits {
@@ -232,30 +179,72 @@ struct FieldName: Sendable {
         return key.utf8.count == length && Value.utf8Equal(key, name)
     }
 
-    /// The value under this name in `map`.
+    /// The address of the value under this name in the map at `p`, found by representation
+    /// alone (`bits`) in a small map; nil when that does not find it.
+    ///
+    /// Nothing here calls out of line, so the map is read in place without a copy (around a
+    /// call the optimiser cannot see into, it would copy the map to keep it alive).
     @inline(__always)
-    func lookup(in map: CELMap) -> Value? {
-        guard map.count <= CELMap.linearLimit else { return map[string: name] }
-        let keys = map.keys
+    func fastAddress(in p: UnsafePointer<Value>) -> UnsafePointer<Value>? {
+        guard hasBits, case .map(let m) = p.pointee else { return nil }
+        let n = m.count
+        guard n <= CELMap.linearLimit else { return nil }
+        var i = 0
+        while i < n {
+            if case .string(let k) = m.keys[i] {
+                let kb = unsafeBitCast(k, to: (UInt64, UInt64).self)
+                if kb.0 == bits.0 && kb.1 == bits.1 { return m.valueAddress(at: i) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The address of the value under this name in the map at `p`, by code points (large
+    /// maps, keys stored differently from the name); nil when absent or not a map.
+    @inline(never)
+    func address(in p: UnsafePointer<Value>) -> UnsafePointer<Value>? {
+        guard case .map(let m) = p.pointee else { return nil }
+        if m.count > CELMap.linearLimit {
+            return m.position(ofString: name).flatMap { m.valueAddress(at: $0) }
+        }
+        let keys = m.keys
         for i in 0..<keys.count {
-            if case .string(let k) = keys[i], matches(k) { return map.values[i] }
+            if case .string(let k) = keys[i], matches(k) { return m.valueAddress(at: i) }
         }
         return nil
     }
 }
 
-/// The raw representation of a field name: equal representations mean equal strings.
-struct KeyBits: Sendable {
-    let low: UInt64
-    let high: UInt64
-    init(_ low: UInt64, _ high: UInt64) {
-        self.low = low
-        self.high = high
+/// A chain of field selections (`.a.b.c`) with interned names, followed in place: through
+/// the maps' storage, copying nothing, not even the selected value.
+struct FieldPath: Sendable {
+    let fields: [FieldName]
+    /// The source offset of each selection, for errors.
+    let offsets: [Int32]
+
+    init(_ fields: [String], offsets: [Int32]) {
+        self.fields = fields.map(FieldName.init)
+        self.offsets = offsets
     }
 
+    /// The address of the selected value inside the maps under `base`, or nil when a step
+    /// is not a map or lacks the field (then `select` reports why). Valid as long as the
+    /// value at `base` is neither modified nor released.
     @inline(__always)
-    func same(_ key: String) -> Bool {
-        let k = unsafeBitCast(key, to: (UInt64, UInt64).self)
-        return k.0 == low && k.1 == high
+    func address(from base: UnsafePointer<Value>) -> UnsafePointer<Value>? {
+        var p = base
+        var i = 0
+        while i < fields.count {
+            guard let next = fields[i].fastAddress(in: p) ?? fields[i].address(in: p) else { return nil }
+            p = next
+            i += 1
+        }
+        return p
+    }
+
+    /// The selected value, or the error of the failing step with that step's offset.
+    func select(_ value: Value) -> Value {
+        Access.selectPath(value, fields, offsets)
     }
 }

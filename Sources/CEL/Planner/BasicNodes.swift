@@ -1,25 +1,5 @@
-/// Leaf and structural evaluator nodes: constants, variable slots, selection, indexing,
-/// list and map literals.
-
-final class ConstNode: Node, @unchecked Sendable {
-    let value: Value
-    init(_ value: Value, offset: Int32) {
-        self.value = value
-        super.init(offset: offset)
-    }
-    override func eval(_ frame: inout Frame) -> Value { value }
-    override var constantValue: Value? { value }
-}
-
-/// A variable bound before evaluation, read from its slot.
-final class VariableNode: Node, @unchecked Sendable {
-    let slot: Int
-    init(slot: Int, offset: Int32) {
-        self.slot = slot
-        super.init(offset: offset)
-    }
-    override func eval(_ frame: inout Frame) -> Value { frame.variables[slot] }
-}
+/// Structural evaluator nodes: local slots, selection on computed values and local slots,
+/// presence tests, indexing, list and map literals.
 
 /// A comprehension variable or accumulator, read from its local slot.
 final class LocalNode: Node, @unchecked Sendable {
@@ -31,82 +11,36 @@ final class LocalNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value { frame.locals[slot] }
 }
 
-/// `a.b.c...` on a value: one or more field selections in a row (interned names).
+/// `a.b.c...` on a computed value: one or more field selections in a row, followed in
+/// place inside the operand's value.
 final class SelectNode: Node, @unchecked Sendable {
     let operand: Node
-    let fields: [FieldName]
-    let offsets: [Int32]
-    /// The fields' representations for the copy-free path (empty when unavailable).
-    let keyBits: [KeyBits]
+    let path: FieldPath
     init(operand: Node, fields: [String], offsets: [Int32]) {
         self.operand = operand
-        self.fields = fields.map(FieldName.init)
-        self.offsets = offsets
-        self.keyBits = FieldName.pathBits(self.fields)
+        self.path = FieldPath(fields, offsets: offsets)
         super.init(offset: offsets.last ?? 0)
     }
     override func eval(_ frame: inout Frame) -> Value {
-        var v = operand.eval(&frame)
-        for i in 0..<fields.count {
-            if case .map(let m) = v, let next = fields[i].lookup(in: m) {
-                v = next
-                continue
-            }
-            v = Access.select(v, fields[i].name)
-            if case .error(let e) = v, e.offset == nil {
-                return .error(CELError(e.message, offset: offsets[i]))
-            }
-        }
-        return v
+        let v = operand.eval(&frame)
+        if let selected = withUnsafePointer(to: v, { path.address(from: $0)?.pointee }) { return selected }
+        return path.select(v)
     }
 }
 
-/// `v.a.b...` where `v` is a variable (`local` false) or a comprehension variable:
-/// walks small maps in place, copying only the selected value. A path on a variable that
-/// occurs several times in the program is computed once per evaluation (`memoSlot`).
-final class SlotSelectNode: Node, @unchecked Sendable {
+/// `x.a.b...` where `x` is a comprehension accumulator or index variable: followed in
+/// place inside the local slot. Not a `PlaceNode`: the slot is reassigned as the loop runs.
+final class LocalSelectNode: Node, @unchecked Sendable {
     let slot: Int
-    let local: Bool
-    let fields: [FieldName]
-    let offsets: [Int32]
-    /// The fields' representations for the copy-free path (empty when unavailable).
-    let keyBits: [KeyBits]
-    /// A local slot holding the value once computed (`null` until then).
-    let memoSlot: Int?
-
-    init(slot: Int, local: Bool, fields: [String], offsets: [Int32], memoSlot: Int?) {
+    let path: FieldPath
+    init(slot: Int, fields: [String], offsets: [Int32]) {
         self.slot = slot
-        self.local = local
-        self.fields = fields.map(FieldName.init)
-        self.offsets = offsets
-        self.keyBits = FieldName.pathBits(self.fields)
-        self.memoSlot = memoSlot
+        self.path = FieldPath(fields, offsets: offsets)
         super.init(offset: offsets.last ?? 0)
     }
-
     override func eval(_ frame: inout Frame) -> Value {
-        guard let memoSlot else { return compute(&frame) }
-        if case .null = frame.locals[memoSlot] {
-            let v = compute(&frame)
-            switch v {
-            case .null, .error: break
-            default: frame.locals[memoSlot] = v
-            }
-            return v
-        }
-        return frame.locals[memoSlot]
-    }
-
-    @inline(__always)
-    private func compute(_ frame: inout Frame) -> Value {
-        let base: UnsafePointer<Value>?
-        if local {
-            base = frame.locals.baseAddress.map { UnsafePointer($0 + slot) }
-        } else {
-            base = frame.variables.baseAddress.map { $0 + slot }
-        }
-        if let base, let v = Access.followPath(base, keyBits) { return v }
-        return Access.selectPath(local ? frame.locals[slot] : frame.variables[slot], fields, offsets)
+        if let base = frame.locals.baseAddress, let p = path.address(from: base + slot) { return p.pointee }
+        return path.select(frame.locals[slot])
     }
 }
 

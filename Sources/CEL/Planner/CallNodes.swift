@@ -132,8 +132,9 @@ final class CompiledCallNode: Node, @unchecked Sendable {
 }
 
 /// `s.contains('c')`, `s.startsWith('c')`, `s.endsWith('c')` with a constant argument and
-/// the library's string overload: searches the operand's UTF-8 bytes in place for the
-/// constant's bytes, without dispatch. Other operands go through the dispatcher as before.
+/// the library's string overload: searches the operand's UTF-8 bytes in place (read in
+/// place itself when it is a variable or field) for the constant's bytes, without dispatch.
+/// Other operands go through the dispatcher as before.
 final class StringSearchNode: Node, @unchecked Sendable {
     enum Kind: Sendable {
         case contains, prefix, suffix
@@ -150,14 +151,14 @@ final class StringSearchNode: Node, @unchecked Sendable {
     }
 
     let kind: Kind
-    let operand: Node
+    let operand: Operand
     let needle: String
     let needleBytes: [UInt8]
     let fallback: Dispatcher
 
     init(_ kind: Kind, _ operand: Node, needle: String, fallback: Dispatcher, offset: Int32) {
         self.kind = kind
-        self.operand = operand
+        self.operand = Operand(operand)
         self.needle = needle
         self.needleBytes = Array(needle.utf8)
         self.fallback = fallback
@@ -165,7 +166,12 @@ final class StringSearchNode: Node, @unchecked Sendable {
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        let v = operand.eval(&frame)
+        if let p = operand.address(&frame) { return find(p.pointee) }
+        return find(operand.node.eval(&frame))
+    }
+
+    @inline(__always)
+    private func find(_ v: Value) -> Value {
         guard case .string(let s) = v else { return located(fallback.call2(v, .string(needle))) }
         let found = s.utf8.withContiguousStorageIfAvailable { haystack in
             needleBytes.withUnsafeBufferPointer { search(haystack, $0) }

@@ -218,44 +218,6 @@ final class CollectNode: LoopNode, @unchecked Sendable {
     }
 }
 
-/// A comprehension element variable, read through its cursor.
-final class CursorNode: Node, @unchecked Sendable {
-    let cursor: Int
-    init(cursor: Int, offset: Int32) {
-        self.cursor = cursor
-        super.init(offset: offset)
-    }
-    override func eval(_ frame: inout Frame) -> Value {
-        guard let p = frame.cursors[cursor] else {
-            return fail(CELError("internal error: comprehension variable read outside its loop"))
-        }
-        return p.pointee
-    }
-}
-
-/// `x.a.b...` where `x` is a comprehension element variable: no copy of the element.
-final class CursorSelectNode: Node, @unchecked Sendable {
-    let cursor: Int
-    let fields: [FieldName]
-    let offsets: [Int32]
-    /// The fields' representations for the copy-free path (empty when unavailable).
-    let keyBits: [KeyBits]
-    init(cursor: Int, fields: [String], offsets: [Int32]) {
-        self.cursor = cursor
-        self.fields = fields.map(FieldName.init)
-        self.offsets = offsets
-        self.keyBits = FieldName.pathBits(self.fields)
-        super.init(offset: offsets.last ?? 0)
-    }
-    override func eval(_ frame: inout Frame) -> Value {
-        guard let p = frame.cursors[cursor] else {
-            return fail(CELError("internal error: comprehension variable read outside its loop"))
-        }
-        if let v = Access.followPath(p, keyBits) { return v }
-        return Access.selectPath(p.pointee, fields, offsets)
-    }
-}
-
 /// The step `accu + [element]`: appends to the accumulator in place.
 final class AppendStepNode: Node, @unchecked Sendable {
     let accuSlot: Int

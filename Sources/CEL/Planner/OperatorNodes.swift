@@ -6,22 +6,23 @@ enum ArithmeticOperator: Sendable {
     case add, subtract, multiply, divide, modulo
 }
 
-final class ArithmeticNode: Node, @unchecked Sendable {
+final class ArithmeticNode: Node, BinaryOperation, @unchecked Sendable {
     let op: ArithmeticOperator
-    let lhs: Node
-    let rhs: Node
+    let lhs: Operand
+    let rhs: Operand
     let fallback: Dispatcher
     init(_ op: ArithmeticOperator, _ lhs: Node, _ rhs: Node, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
-        self.rhs = rhs
+        self.lhs = Operand(lhs)
+        self.rhs = Operand(rhs)
         self.fallback = fallback
         super.init(offset: offset)
     }
 
-    override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
-        let r = rhs.eval(&frame)
+    override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
+
+    @inline(__always)
+    func apply(_ l: Value, _ r: Value) -> Value {
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .double(let a) = l, case .double(let b) = r {
             switch op {
@@ -34,6 +35,11 @@ final class ArithmeticNode: Node, @unchecked Sendable {
         } else if case .int(let a) = l, case .int(let b) = r {
             return intResult(a, b)
         }
+        return other(l, r)
+    }
+
+    /// Errors and operands the fast paths do not cover.
+    private func other(_ l: Value, _ r: Value) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
         return located(fallback.call2(l, r))
@@ -66,19 +72,22 @@ final class ArithmeticNode: Node, @unchecked Sendable {
 /// `x op c` where `c` is an int constant: one child to evaluate, same checks as `ArithmeticNode`.
 final class IntConstantArithmeticNode: Node, @unchecked Sendable {
     let op: ArithmeticOperator
-    let lhs: Node
+    let lhs: Operand
     let constant: Int64
     let fallback: Dispatcher
     init(_ op: ArithmeticOperator, _ lhs: Node, _ constant: Int64, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
+        self.lhs = Operand(lhs)
         self.constant = constant
         self.fallback = fallback
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
+        if let p = lhs.address(&frame), case .int(let a) = p.pointee {
+            return ArithmeticNode.intResult(op, a, constant, self)
+        }
+        let l = lhs.node.eval(&frame)
         if case .int(let a) = l { return ArithmeticNode.intResult(op, a, constant, self) }
         if case .error = l { return l }
         return located(fallback.call2(l, .int(constant)))
@@ -89,19 +98,28 @@ final class IntConstantArithmeticNode: Node, @unchecked Sendable {
 /// double case needs no second value.
 final class DoubleConstantArithmeticNode: Node, @unchecked Sendable {
     let op: ArithmeticOperator
-    let lhs: Node
+    let lhs: Operand
     let constant: Double
     let fallback: Dispatcher
     init(_ op: ArithmeticOperator, _ lhs: Node, _ constant: Double, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
+        self.lhs = Operand(lhs)
         self.constant = constant
         self.fallback = fallback
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
+        if let p = lhs.address(&frame), case .double(let a) = p.pointee {
+            switch op {
+            case .add: return .double(a + constant)
+            case .subtract: return .double(a - constant)
+            case .multiply: return .double(a * constant)
+            case .divide: return .double(a / constant)
+            case .modulo: break
+            }
+        }
+        let l = lhs.node.eval(&frame)
         if case .double(let a) = l {
             switch op {
             case .add: return .double(a + constant)
@@ -142,22 +160,23 @@ enum ComparisonOperator: Sendable {
     }
 }
 
-final class ComparisonNode: Node, @unchecked Sendable {
+final class ComparisonNode: Node, BinaryOperation, @unchecked Sendable {
     let op: ComparisonOperator
-    let lhs: Node
-    let rhs: Node
+    let lhs: Operand
+    let rhs: Operand
     let fallback: Dispatcher
     init(_ op: ComparisonOperator, _ lhs: Node, _ rhs: Node, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
-        self.rhs = rhs
+        self.lhs = Operand(lhs)
+        self.rhs = Operand(rhs)
         self.fallback = fallback
         super.init(offset: offset)
     }
 
-    override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
-        let r = rhs.eval(&frame)
+    override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
+
+    @inline(__always)
+    func apply(_ l: Value, _ r: Value) -> Value {
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .int(let a) = l, case .int(let b) = r {
             return .bool(op.compare(a, b))
@@ -165,6 +184,11 @@ final class ComparisonNode: Node, @unchecked Sendable {
         if case .double(let a) = l, case .double(let b) = r {
             return .bool(op.compare(a, b))
         }
+        return other(l, r)
+    }
+
+    /// Errors and operands the fast paths do not cover.
+    private func other(_ l: Value, _ r: Value) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
         if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
@@ -175,19 +199,22 @@ final class ComparisonNode: Node, @unchecked Sendable {
 /// `x op c` where `c` is a double constant: compares a double operand without a second value.
 final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
     let op: ComparisonOperator
-    let lhs: Node
+    let lhs: Operand
     let constant: Double
     let fallback: Dispatcher
     init(_ op: ComparisonOperator, _ lhs: Node, _ constant: Double, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
+        self.lhs = Operand(lhs)
         self.constant = constant
         self.fallback = fallback
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
+        if let p = lhs.address(&frame), case .double(let a) = p.pointee {
+            return .bool(op.compare(a, constant))
+        }
+        let l = lhs.node.eval(&frame)
         if case .double(let a) = l {
             return .bool(op.compare(a, constant))
         }
@@ -201,19 +228,22 @@ final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
 /// `x op c` where `c` is an int constant: compares an int operand without a second value.
 final class IntConstantComparisonNode: Node, @unchecked Sendable {
     let op: ComparisonOperator
-    let lhs: Node
+    let lhs: Operand
     let constant: Int64
     let fallback: Dispatcher
     init(_ op: ComparisonOperator, _ lhs: Node, _ constant: Int64, fallback: Dispatcher, offset: Int32) {
         self.op = op
-        self.lhs = lhs
+        self.lhs = Operand(lhs)
         self.constant = constant
         self.fallback = fallback
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
+        if let p = lhs.address(&frame), case .int(let a) = p.pointee {
+            return .bool(op.compare(a, constant))
+        }
+        let l = lhs.node.eval(&frame)
         if case .int(let a) = l {
             return .bool(op.compare(a, constant))
         }
@@ -225,46 +255,55 @@ final class IntConstantComparisonNode: Node, @unchecked Sendable {
 }
 
 /// `==` and `!=` (with `negated`): CEL equality, strict in errors.
-final class EqualsNode: Node, @unchecked Sendable {
-    let lhs: Node
-    let rhs: Node
+final class EqualsNode: Node, BinaryOperation, @unchecked Sendable {
+    let lhs: Operand
+    let rhs: Operand
     let negated: Bool
     init(_ lhs: Node, _ rhs: Node, negated: Bool, offset: Int32) {
-        self.lhs = lhs
-        self.rhs = rhs
+        self.lhs = Operand(lhs)
+        self.rhs = Operand(rhs)
         self.negated = negated
         super.init(offset: offset)
     }
 
-    override func eval(_ frame: inout Frame) -> Value {
-        let l = lhs.eval(&frame)
-        let r = rhs.eval(&frame)
-        let equal: Bool
-        switch (l, r) {
-        case (.string(let a), .string(let b)): equal = Value.utf8Equal(a, b)
-        case (.int(let a), .int(let b)): equal = a == b
-        case (.error, _): return l
-        case (_, .error): return r
-        default: equal = l.celEquals(r)
-        }
-        return .bool(equal != negated)
+    override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
+
+    @inline(__always)
+    func apply(_ l: Value, _ r: Value) -> Value {
+        if case .string(let a) = l, case .string(let b) = r { return .bool(Value.utf8Equal(a, b) != negated) }
+        if case .int(let a) = l, case .int(let b) = r { return .bool((a == b) != negated) }
+        return other(l, r)
+    }
+
+    /// Errors and the general equality.
+    private func other(_ l: Value, _ r: Value) -> Value {
+        if case .error = l { return l }
+        if case .error = r { return r }
+        return .bool(l.celEquals(r) != negated)
     }
 }
 
-/// `x == 'constant'` (or `!=`): compares against an interned string.
+/// `x == 'constant'` (or `!=`): compares against an interned string, reading `x` in place
+/// when it is a variable or field.
 final class StringConstantEqualsNode: Node, @unchecked Sendable {
-    let operand: Node
+    let operand: Operand
     let constant: FieldName
     let negated: Bool
     init(_ operand: Node, _ constant: String, negated: Bool, offset: Int32) {
-        self.operand = operand
+        self.operand = Operand(operand)
         self.constant = FieldName(constant)
         self.negated = negated
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        switch operand.eval(&frame) {
+        if let p = operand.address(&frame) { return compare(p.pointee) }
+        return compare(operand.node.eval(&frame))
+    }
+
+    @inline(__always)
+    private func compare(_ value: Value) -> Value {
+        switch value {
         case .string(let s): return .bool(constant.matches(s) != negated)
         case .error(let e): return .error(e)
         default: return .bool(negated)
@@ -272,83 +311,96 @@ final class StringConstantEqualsNode: Node, @unchecked Sendable {
     }
 }
 
-/// `a + b + c + ...` where the checker knows every operand is a string: one allocation.
+/// `a + b + c + ...` where the checker knows every operand is a string: one allocation,
+/// sized from the parts' lengths and filled with their bytes.
 final class ConcatNode: Node, @unchecked Sendable {
     let parts: [Node]
     let maxBytes: Int
-    /// The parts again as properties when there are at most four (the usual case), missing
-    /// ones as empty strings: calling a stored child needs no retain, unlike one read
-    /// from the array.
-    private let few: Bool
-    private let first: Node
-    private let second: Node
-    private let third: Node
-    private let fourth: Node
+    /// Up to four parts that are all constants, variables or fields (the usual case), as
+    /// stored properties, missing ones as empty strings: their strings are read in place,
+    /// and calling a stored child needs no retain, unlike one read from the array.
+    private let inPlace: Bool
+    private let first: Operand
+    private let second: Operand
+    private let third: Operand
+    private let fourth: Operand
 
     init(_ parts: [Node], maxBytes: Int, offset: Int32) {
         self.parts = parts
         self.maxBytes = maxBytes
-        few = parts.count <= 4
-        let empty = ConstNode(.string(""), offset: offset)
-        first = few && parts.count > 0 ? parts[0] : empty
-        second = few && parts.count > 1 ? parts[1] : empty
-        third = few && parts.count > 2 ? parts[2] : empty
-        fourth = few && parts.count > 3 ? parts[3] : empty
+        inPlace = parts.count <= 4 && parts.allSatisfy { $0 is PlaceNode }
+        let empty = Operand(ConstNode(.string(""), offset: offset))
+        first = inPlace && parts.count > 0 ? Operand(parts[0]) : empty
+        second = inPlace && parts.count > 1 ? Operand(parts[1]) : empty
+        third = inPlace && parts.count > 2 ? Operand(parts[2]) : empty
+        fourth = inPlace && parts.count > 3 ? Operand(parts[3]) : empty
         super.init(offset: offset)
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        guard few else { return evalParts(&frame) }
-        var s0 = "", s1 = "", s2 = "", s3 = ""
-        if let failure = evalString(first, &frame, into: &s0) { return failure }
-        if let failure = evalString(second, &frame, into: &s1) { return failure }
-        if let failure = evalString(third, &frame, into: &s2) { return failure }
-        if let failure = evalString(fourth, &frame, into: &s3) { return failure }
-        let total = s0.utf8.count + s1.utf8.count + s2.utf8.count + s3.utf8.count
-        guard total <= maxBytes else {
-            return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
+        guard inPlace, let a0 = first.address(&frame), let a1 = second.address(&frame),
+              let a2 = third.address(&frame), let a3 = fourth.address(&frame),
+              let n0 = ConcatNode.length(a0), let n1 = ConcatNode.length(a1),
+              let n2 = ConcatNode.length(a2), let n3 = ConcatNode.length(a3) else {
+            // Some part is computed, or not a string (an error to report): evaluate them all.
+            return evalParts(&frame)
         }
+        let total = n0 + n1 + n2 + n3
+        guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
+        // The parts are valid strings, so their concatenation is valid UTF-8. The closure
+        // captures only addresses: no string is copied (retained) to fill the result.
         let result = String(unsafeUninitializedCapacity: total) { out in
             var position = 0
-            ConcatNode.copy(&s0, into: out, at: &position)
-            ConcatNode.copy(&s1, into: out, at: &position)
-            ConcatNode.copy(&s2, into: out, at: &position)
-            ConcatNode.copy(&s3, into: out, at: &position)
+            ConcatNode.copy(a0, into: out, at: &position)
+            ConcatNode.copy(a1, into: out, at: &position)
+            ConcatNode.copy(a2, into: out, at: &position)
+            ConcatNode.copy(a3, into: out, at: &position)
             return position
         }
         return .string(result)
     }
 
-    /// Evaluates a part into `string`; the error value when it is not a string.
+    /// The UTF-8 length of the string at `p`; nil when it holds something else.
     @inline(__always)
-    private func evalString(_ node: Node, _ frame: inout Frame, into string: inout String) -> Value? {
-        switch node.eval(&frame) {
-        case .string(let s):
-            string = s
-            return nil
-        case .error(let e):
-            return .error(e)
-        case let v:
-            return fail(.noSuchOverload("_+_", .string(""), v))
-        }
+    private static func length(_ p: UnsafePointer<Value>) -> Int? {
+        guard case .string(let s) = p.pointee else { return nil }
+        return s.utf8.count
     }
 
-    /// Appends the UTF-8 bytes of `part` to `out` at `position` (when they fit).
+    /// Appends the UTF-8 bytes of the string at `p` to `out` at `position` (when they fit).
     @inline(__always)
-    private static func copy(_ part: inout String, into out: UnsafeMutableBufferPointer<UInt8>,
+    private static func copy(_ p: UnsafePointer<Value>, into out: UnsafeMutableBufferPointer<UInt8>,
                              at position: inout Int) {
-        part.withUTF8 { bytes in
-            guard let src = bytes.baseAddress, let dst = out.baseAddress,
-                  position + bytes.count <= out.count else { return }
-            (dst + position).update(from: src, count: bytes.count)
-            position += bytes.count
+        guard case .string(let s) = p.pointee, let dst = out.baseAddress else { return }
+        let start = position
+        let copied: Int? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let src = bytes.baseAddress, start + bytes.count <= out.count else { return 0 }
+            (dst + start).update(from: src, count: bytes.count)
+            return bytes.count
+        }
+        if let copied {
+            position += copied
+        } else {
+            copyBytes(of: p, into: out, at: &position)
         }
     }
 
-    /// Any number of parts.
+    /// `copy` for strings without contiguous UTF-8 (never produced on Linux; possible for
+    /// bridged strings on Apple platforms), byte by byte.
+    @inline(never)
+    private static func copyBytes(of p: UnsafePointer<Value>, into out: UnsafeMutableBufferPointer<UInt8>,
+                                  at position: inout Int) {
+        guard case .string(let s) = p.pointee else { return }
+        for byte in s.utf8 where position < out.count {
+            out[position] = byte
+            position += 1
+        }
+    }
+
+    /// Any number of parts, any of them computed.
     private func evalParts(_ frame: inout Frame) -> Value {
         let count = parts.count
-        return withUnsafeTemporaryAllocation(of: String.self, capacity: count) { strings -> Value in
+        return withUnsafeTemporaryAllocation(of: Value.self, capacity: count) { strings -> Value in
             guard let base = strings.baseAddress else { return .string("") }
             var initialized = 0
             defer { base.deinitialize(count: initialized) }
@@ -356,7 +408,7 @@ final class ConcatNode: Node, @unchecked Sendable {
             for node in parts {
                 switch node.eval(&frame) {
                 case .string(let s):
-                    (base + initialized).initialize(to: s)
+                    (base + initialized).initialize(to: .string(s))
                     initialized += 1
                     total += s.utf8.count
                 case .error(let e):
@@ -365,26 +417,17 @@ final class ConcatNode: Node, @unchecked Sendable {
                     return fail(.noSuchOverload("_+_", .string(""), v))
                 }
             }
-            guard total <= maxBytes else {
-                return fail(CELError("string exceeds the size limit (Limits.maxStringBytes)"))
-            }
-            // One allocation for the result, filled with each part's UTF-8 bytes.
+            guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
             let result = String(unsafeUninitializedCapacity: total) { out in
                 var position = 0
-                for i in 0..<initialized {
-                    var part = base[i]
-                    part.withUTF8 { bytes in
-                        guard let src = bytes.baseAddress, let dst = out.baseAddress,
-                              position + bytes.count <= out.count else { return }
-                        (dst + position).update(from: src, count: bytes.count)
-                        position += bytes.count
-                    }
-                }
+                for i in 0..<initialized { ConcatNode.copy(base + i, into: out, at: &position) }
                 return position
             }
             return .string(result)
         }
     }
+
+    static let tooLong = CELError("string exceeds the size limit (Limits.maxStringBytes)")
 }
 
 /// `x in [constant ints]`: binary search over the sorted constants.

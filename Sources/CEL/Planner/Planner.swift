@@ -29,55 +29,6 @@ struct Planner {
         var slots: [String: Int] = [:]
         for (i, p) in parameters.enumerated() { slots[p] = i }
         self.variableSlots = slots
-        var counts: [String: Int] = [:]
-        Planner.countVariablePaths(checked.expr, checked.references, &counts)
-        self.pathCounts = counts
-    }
-
-    /// How often each field path on a variable (`order.customer.tier`) occurs; paths that
-    /// occur more than once are computed once per evaluation and kept in a local slot.
-    private let pathCounts: [String: Int]
-    private var memoSlots: [String: Int] = [:]
-
-    private static func pathKey(_ variable: String, _ fields: [String]) -> String {
-        variable + "|" + fields.joined(separator: ".")
-    }
-
-    /// Mirrors how `plan` groups select chains, counting the chains rooted at a variable.
-    private static func countVariablePaths(_ e: Expr, _ refs: [Int32: Reference], _ counts: inout [String: Int]) {
-        switch e.kind {
-        case .literal, .ident:
-            return
-        case .select(let operand, let field, let testOnly):
-            if testOnly || refs[e.id] != nil {
-                if testOnly { countVariablePaths(operand, refs, &counts) }
-                return
-            }
-            var fields = [field]
-            var base = operand
-            while case .select(let inner, let f, false) = base.kind, refs[base.id] == nil {
-                fields.append(f)
-                base = inner
-            }
-            if case .variable(let name)? = refs[base.id] {
-                counts[pathKey(name, fields.reversed()), default: 0] += 1
-            }
-            countVariablePaths(base, refs, &counts)
-        case .call(let target, _, let args):
-            if let target { countVariablePaths(target, refs, &counts) }
-            for arg in args { countVariablePaths(arg, refs, &counts) }
-        case .list(let elements, _):
-            for element in elements { countVariablePaths(element, refs, &counts) }
-        case .map(let entries):
-            for entry in entries {
-                countVariablePaths(entry.key, refs, &counts)
-                countVariablePaths(entry.value, refs, &counts)
-            }
-        case .comprehension(let c):
-            for part in [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result] {
-                countVariablePaths(part, refs, &counts)
-            }
-        }
     }
 
     mutating func plan() -> Node { plan(checked.expr) }
@@ -107,20 +58,10 @@ struct Planner {
             }
             let operandNode = plan(base)
             if let v = operandNode as? VariableNode {
-                var memo: Int?
-                if let name = variableNames.indices.contains(v.slot) ? variableNames[v.slot] : nil {
-                    let key = Planner.pathKey(name, fields.reversed())
-                    if pathCounts[key, default: 0] > 1 {
-                        memo = memoSlots[key] ?? newLocal()
-                        memoSlots[key] = memo
-                    }
-                }
-                return SlotSelectNode(slot: v.slot, local: false, fields: fields.reversed(), offsets: offsets.reversed(),
-                                      memoSlot: memo)
+                return VariableSelectNode(slot: v.slot, fields: fields.reversed(), offsets: offsets.reversed())
             }
             if let l = operandNode as? LocalNode {
-                return SlotSelectNode(slot: l.slot, local: true, fields: fields.reversed(), offsets: offsets.reversed(),
-                                      memoSlot: nil)
+                return LocalSelectNode(slot: l.slot, fields: fields.reversed(), offsets: offsets.reversed())
             }
             if let c = operandNode as? CursorNode {
                 return CursorSelectNode(cursor: c.cursor, fields: fields.reversed(), offsets: offsets.reversed())

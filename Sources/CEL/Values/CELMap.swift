@@ -139,14 +139,25 @@ public struct CELMap: Sendable {
         }
     }
 
+    /// The position of a string key, if present (by hash for large maps, else a scan).
     @inline(__always)
-    private func position(ofString s: String) -> Int? {
+    func position(ofString s: String) -> Int? {
         if let index { return index[.string(s)] }
         let length = s.utf8.count
         for i in keys.indices {
             if case .string(let k) = keys[i], k.utf8.count == length, Value.utf8Equal(k, s) { return i }
         }
         return nil
+    }
+
+    /// The address of the value at `position` inside this map's storage, nil when out of
+    /// range. Valid as long as the map it was taken from is neither modified nor released.
+    @inline(__always)
+    func valueAddress(at position: Int) -> UnsafePointer<Value>? {
+        storage.values.withUnsafeBufferPointer { values in
+            guard position >= 0, position < values.count, let base = values.baseAddress else { return nil }
+            return base + position
+        }
     }
 
     /// Looks a key up (heterogeneous numeric keys match).
