@@ -228,6 +228,9 @@ struct FieldPath: Sendable {
         self.offsets = offsets
     }
 
+    /// The offset of the whole selection (its last step).
+    var offset: Int32 { offsets.last ?? 0 }
+
     /// The address of the selected value inside the maps under `base`, or nil when a step
     /// is not a map or lacks the field (then `select` reports why). Valid as long as the
     /// value at `base` is neither modified nor released.

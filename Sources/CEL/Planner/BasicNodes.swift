@@ -16,10 +16,10 @@ final class LocalNode: Node, @unchecked Sendable {
 final class SelectNode: Node, @unchecked Sendable {
     let operand: Node
     let path: FieldPath
-    init(operand: Node, fields: [String], offsets: [Int32]) {
+    init(operand: Node, path: FieldPath) {
         self.operand = operand
-        self.path = FieldPath(fields, offsets: offsets)
-        super.init(offset: offsets.last ?? 0)
+        self.path = path
+        super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
         let v = operand.eval(&frame)
@@ -33,10 +33,10 @@ final class SelectNode: Node, @unchecked Sendable {
 final class LocalSelectNode: Node, @unchecked Sendable {
     let slot: Int
     let path: FieldPath
-    init(slot: Int, fields: [String], offsets: [Int32]) {
+    init(slot: Int, path: FieldPath) {
         self.slot = slot
-        self.path = FieldPath(fields, offsets: offsets)
-        super.init(offset: offsets.last ?? 0)
+        self.path = path
+        super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
         if let base = frame.locals.baseAddress, let p = path.address(from: base + slot) { return p.pointee }

@@ -4,6 +4,18 @@
 
 enum ArithmeticOperator: Sendable {
     case add, subtract, multiply, divide, modulo
+
+    /// `a op b` on doubles; nil for `%`, which CEL does not define on doubles.
+    @inline(__always)
+    func apply(_ a: Double, _ b: Double) -> Double? {
+        switch self {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .modulo: return nil
+        }
+    }
 }
 
 final class ArithmeticNode: Node, BinaryOperation, @unchecked Sendable {
@@ -25,13 +37,7 @@ final class ArithmeticNode: Node, BinaryOperation, @unchecked Sendable {
     func apply(_ l: Value, _ r: Value) -> Value {
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .double(let a) = l, case .double(let b) = r {
-            switch op {
-            case .add: return .double(a + b)
-            case .subtract: return .double(a - b)
-            case .multiply: return .double(a * b)
-            case .divide: return .double(a / b)
-            case .modulo: break
-            }
+            if let v = op.apply(a, b) { return .double(v) }
         } else if case .int(let a) = l, case .int(let b) = r {
             return intResult(a, b)
         }
@@ -110,25 +116,11 @@ final class DoubleConstantArithmeticNode: Node, @unchecked Sendable {
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        if let p = lhs.address(&frame), case .double(let a) = p.pointee {
-            switch op {
-            case .add: return .double(a + constant)
-            case .subtract: return .double(a - constant)
-            case .multiply: return .double(a * constant)
-            case .divide: return .double(a / constant)
-            case .modulo: break
-            }
+        if let p = lhs.address(&frame), case .double(let a) = p.pointee, let v = op.apply(a, constant) {
+            return .double(v)
         }
         let l = lhs.node.eval(&frame)
-        if case .double(let a) = l {
-            switch op {
-            case .add: return .double(a + constant)
-            case .subtract: return .double(a - constant)
-            case .multiply: return .double(a * constant)
-            case .divide: return .double(a / constant)
-            case .modulo: break
-            }
-        }
+        if case .double(let a) = l, let v = op.apply(a, constant) { return .double(v) }
         if case .error = l { return l }
         return located(fallback.call2(l, .double(constant)))
     }

@@ -108,10 +108,10 @@ final class VariableNode: PlaceNode, @unchecked Sendable {
 final class VariableSelectNode: PlaceNode, @unchecked Sendable {
     let slot: Int
     let path: FieldPath
-    init(slot: Int, fields: [String], offsets: [Int32]) {
+    init(slot: Int, path: FieldPath) {
         self.slot = slot
-        self.path = FieldPath(fields, offsets: offsets)
-        super.init(offset: offsets.last ?? 0)
+        self.path = path
+        super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
         if let p = address(&frame) { return p.pointee }
@@ -143,10 +143,10 @@ final class CursorNode: PlaceNode, @unchecked Sendable {
 final class CursorSelectNode: PlaceNode, @unchecked Sendable {
     let cursor: Int
     let path: FieldPath
-    init(cursor: Int, fields: [String], offsets: [Int32]) {
+    init(cursor: Int, path: FieldPath) {
         self.cursor = cursor
-        self.path = FieldPath(fields, offsets: offsets)
-        super.init(offset: offsets.last ?? 0)
+        self.path = path
+        super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
         guard let base = frame.cursors[cursor] else { return fail(CursorNode.outsideLoop) }

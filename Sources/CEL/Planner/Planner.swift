@@ -57,16 +57,11 @@ struct Planner {
                 nodeCount += 1
             }
             let operandNode = plan(base)
-            if let v = operandNode as? VariableNode {
-                return VariableSelectNode(slot: v.slot, fields: fields.reversed(), offsets: offsets.reversed())
-            }
-            if let l = operandNode as? LocalNode {
-                return LocalSelectNode(slot: l.slot, fields: fields.reversed(), offsets: offsets.reversed())
-            }
-            if let c = operandNode as? CursorNode {
-                return CursorSelectNode(cursor: c.cursor, fields: fields.reversed(), offsets: offsets.reversed())
-            }
-            return fold(SelectNode(operand: operandNode, fields: fields.reversed(), offsets: offsets.reversed()))
+            let path = FieldPath(fields.reversed(), offsets: offsets.reversed())
+            if let v = operandNode as? VariableNode { return VariableSelectNode(slot: v.slot, path: path) }
+            if let l = operandNode as? LocalNode { return LocalSelectNode(slot: l.slot, path: path) }
+            if let c = operandNode as? CursorNode { return CursorSelectNode(cursor: c.cursor, path: path) }
+            return fold(SelectNode(operand: operandNode, path: path))
         case .call(let target, let function, let args):
             return planCall(e, target: target, function: function, args: args)
         case .list(let elements, let optionalIndices):
