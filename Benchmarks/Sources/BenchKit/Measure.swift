@@ -11,29 +11,40 @@ public func blackHole<T>(_ value: T) {}
 @_optimize(none)
 public func opaque<T>(_ value: T) -> T { value }
 
-/// Median nanoseconds per call of `body`, over `batches` timed batches of a calibrated
-/// size (each batch about `batchTarget` long). Medians resist the noise of shared machines.
-public func medianNanoseconds(batches: Int = 15, batchTarget: Duration = .milliseconds(4),
-                              _ body: () -> Void) -> Double {
+/// Median nanoseconds per call of each of `bodies`, measured in turns: every round times
+/// one batch of each body (a batch is calibrated to about `batchTarget`), and each body's
+/// result is the median over `rounds` of its batches.
+///
+/// Taking turns matters on shared machines: a burst of noise from another tenant lasts
+/// tens of milliseconds, and when the bodies were measured one after the other it fell on
+/// one of them only, skewing their ratio. Now it falls on neighbouring batches of all of
+/// them, and the medians discard it.
+public func interleavedMedianNanoseconds(rounds: Int = 31, batchTarget: Duration = .milliseconds(2),
+                                         _ bodies: [() -> Void]) -> [Double] {
     let clock = ContinuousClock()
-    var perBatch = 1
-    while true {
-        let elapsed = clock.measure { for _ in 0..<perBatch { body() } }
-        if elapsed >= batchTarget / 4 || perBatch >= 1 << 26 {
-            let scale = max(1.0, Double(batchTarget.nanoseconds) / max(1.0, Double(elapsed.nanoseconds)))
-            perBatch = max(1, Int(Double(perBatch) * scale))
-            break
+    let sizes = bodies.map { body in
+        var perBatch = 1
+        while true {
+            let elapsed = clock.measure { for _ in 0..<perBatch { body() } }
+            if elapsed >= batchTarget / 4 || perBatch >= 1 << 26 {
+                let scale = max(1.0, Double(batchTarget.nanoseconds) / max(1.0, Double(elapsed.nanoseconds)))
+                return max(1, Int(Double(perBatch) * scale))
+            }
+            perBatch *= 4
         }
-        perBatch *= 4
     }
-    var samples: [Double] = []
-    samples.reserveCapacity(batches)
-    for _ in 0..<batches {
-        let elapsed = clock.measure { for _ in 0..<perBatch { body() } }
-        samples.append(Double(elapsed.nanoseconds) / Double(perBatch))
+    var samples = Array(repeating: [Double](), count: bodies.count)
+    for _ in 0..<rounds {
+        for (index, body) in bodies.enumerated() {
+            let perBatch = sizes[index]
+            let elapsed = clock.measure { for _ in 0..<perBatch { body() } }
+            samples[index].append(Double(elapsed.nanoseconds) / Double(perBatch))
+        }
     }
-    samples.sort()
-    return samples[samples.count / 2]
+    return samples.map { times in
+        let sorted = times.sorted()
+        return sorted[sorted.count / 2]
+    }
 }
 
 extension Duration {

@@ -32,10 +32,10 @@ do {
         let cel = try CELCase(benchCase, inputJSON: data.inputJSON)
         let luaCall = try lua.caller(for: benchCase.name)
         guard let closure = swiftClosures[benchCase.name] else { throw BenchError("no Swift closure for \(benchCase.name)") }
-        let celNs = medianNanoseconds { cel.run() }
-        let luaNs = medianNanoseconds { luaCall() }
-        // Through `opaque`, so that work on the unchanging input cannot be hoisted out of the loop.
-        let swiftNs = medianNanoseconds { closure(opaque(input)) }
+        // The Swift closure gets its input through `opaque`, so that work on the unchanging
+        // input cannot be hoisted out of the loop.
+        let times = interleavedMedianNanoseconds([{ cel.run() }, { luaCall() }, { closure(opaque(input)) }])
+        let (celNs, luaNs, swiftNs) = (times[0], times[1], times[2])
         rows.append((benchCase.name, celNs, luaNs, swiftNs))
         FileHandle.standardError.write(Data("\(benchCase.name): cel \(format(celNs)) ns, lua \(format(luaNs)) ns, swift \(format(swiftNs)) ns\n".utf8))
     }
