@@ -10,6 +10,23 @@ import Testing
         return try env.compile(Source(text: text)).evaluate(bindings)
     }
 
+    /// Field names match map keys by code points: U+212A KELVIN SIGN is canonically
+    /// equivalent to `K` (Swift's `==` equates them) but is another key in CEL.
+    @Test func fieldSelectionComparesKeysByCodePoint() throws {
+        var kelvin = CELMap()
+        kelvin.insert(key: .string("\u{212A}"), value: .int(1))
+        for text in ["m.K", "[m][0].K", "dyn(m).K", "{'\\u212A': 1}.K", "[{'\\u212A': 1}][0].K"] {
+            guard case .error = try eval(text, ["m": .map(kelvin)]) else {
+                Issue.record("\(text) found the key '\u{212A}' under 'K'")
+                continue
+            }
+        }
+        for text in ["has(m.K)", "has([m][0].K)", "has({'\\u212A': 1}.K)"] {
+            expectBool(try eval(text, ["m": .map(kelvin)]), false)
+        }
+        expectInt(try eval("{'\\u212A': 1}['\\u212A']"), 1)
+    }
+
     func expectInt(_ v: Value, _ expected: Int64, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         guard case .int(let i) = v else {
             Issue.record("expected int \(expected), got \(v)", sourceLocation: sourceLocation)

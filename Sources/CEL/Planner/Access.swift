@@ -8,7 +8,9 @@ enum Access {
         if count <= 8 {
             let keys = map.keys
             for i in 0..<count {
-                if case .string(let k) = keys[i], k == name { return map.values[i] }
+                // By code points, as CEL compares strings (`==` on Swift strings would also
+                // match a canonically equivalent key, such as U+212A KELVIN SIGN for `K`).
+                if case .string(let k) = keys[i], Value.utf8Equal(k, name) { return map.values[i] }
             }
             return nil
         }
