@@ -20,6 +20,9 @@ let package = Package(
         .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: hotload)]),
         .executableTarget(name: "bench-compare", dependencies: ["BenchKit"]),
         .executableTarget(name: "bench-link", dependencies: [.product(name: "HotloadModules", package: hotload)]),
+        .systemLibrary(name: "CLibPQFloor", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // In C, with one thread: the propagation benchmark's floors without Swift or Hotload.
+        .executableTarget(name: "notify-floor", dependencies: ["CLibPQFloor"]),
         .executableTarget(
             name: "ExpressionBenchmarks",
             dependencies: ["BenchKit", .product(name: "Benchmark", package: "benchmark")],
