@@ -77,9 +77,12 @@ final class Reactor: @unchecked Sendable {
                 wake = true
             }
         }
+        // Armed under the lock, so that a wait that ended meanwhile can never re-arm the
+        // socket with its interest over that of the socket's next wait.
+        let armed = arm(wait)
         lock.unlock()
         if let displaced, displaced !== wait { displaced.finish(.interrupted) }
-        if !arm(wait) {
+        if !armed {
             // Not a socket epoll can watch (it was closed under us): let libpq find out.
             wait.finish(.ready)
         }
@@ -99,7 +102,7 @@ final class Reactor: @unchecked Sendable {
     }
 
     /// Arms the socket for one report. A socket epoll does not know yet (new, or its
-    /// number was closed and reused) is added.
+    /// number was closed and reused) is added. Called with `lock` held.
     private func arm(_ wait: SocketWait) -> Bool {
         var event = epoll_event()
         event.events = wait.interest | EPOLLONESHOT.rawValue
@@ -117,7 +120,6 @@ final class Reactor: @unchecked Sendable {
                 epoll_wait(epoll, buffer.baseAddress, capacity, timeoutMilliseconds())
             }
             var ended: [(SocketWait, SocketEvent)] = []
-            var rearm: [SocketWait] = []
             if count > 0 {
                 lock.lock()
                 for index in 0..<Int(count) {
@@ -128,18 +130,16 @@ final class Reactor: @unchecked Sendable {
                         continue
                     }
                     guard let wait = waits[socket] else { continue }
-                    if Self.isReady(wait) {
-                        waits[socket] = nil
-                        timed[ObjectIdentifier(wait)] = nil
-                        ended.append((wait, .ready))
-                    } else {
-                        rearm.append(wait)
-                    }
+                    // A stale report (for a socket number closed and reused since) leaves
+                    // the wait in place, armed again.
+                    if !Self.isReady(wait) && arm(wait) { continue }
+                    waits[socket] = nil
+                    timed[ObjectIdentifier(wait)] = nil
+                    ended.append((wait, .ready))
                 }
                 lock.unlock()
             }
             ended += expired()
-            for wait in rearm where !arm(wait) { ended.append((wait, .ready)) }
             for (wait, event) in ended { wait.finish(event) }
         }
     }
