@@ -138,11 +138,11 @@ extension Connection {
         guard closedReason == nil, let connection = handle?.pointer else { throw closedError() }
         let socket = PQsocket(connection)
         guard socket >= 0 else { throw connectionLost() }
-        let wait = SocketWait()
+        let wait = SocketWait(socket: socket, read: read, write: write, deadline: deadline)
         currentWait = wait
         let event: SocketEvent
         do {
-            event = try await wait.wait(socket: socket, read: read, write: write, deadline: deadline)
+            event = try await wait.wait()
         } catch {
             currentWait = nil
             throw error

@@ -29,9 +29,10 @@ struct Connector {
             }
             let socket = PQsocket(pointer)
             guard socket >= 0 else { throw Self.classify(handle.errorMessage, target: target) }
-            let event = try await SocketWait().wait(
+            let event = try await SocketWait(
                 socket: socket, read: state == PGRES_POLLING_READING, write: state == PGRES_POLLING_WRITING,
-                deadline: deadline)
+                deadline: deadline
+            ).wait()
             switch event {
             case .timedOut:
                 throw PQError(

@@ -21,27 +21,30 @@ enum SocketEvent: Sendable, Equatable {
 /// once. Nothing stays registered that needs the socket, so the socket may be closed as
 /// soon as `wait` returns.
 final class SocketWait: @unchecked Sendable {
-    // @unchecked: the `let`s are set before the wait is shared; the rest is guarded by `lock`.
+    // @unchecked: the `let`s never change; the rest is guarded by `lock`.
     private let lock = NSLock()
     private var continuation: CheckedContinuation<SocketEvent, Never>?
     private var outcome: SocketEvent?
 
-    /// Set by `wait` before the reactor sees this object.
-    private(set) var socket: Int32 = -1
-    private(set) var deadline: ContinuousClock.Instant?
+    let socket: Int32
+    let deadline: ContinuousClock.Instant?
     /// `EPOLLIN`/`EPOLLOUT` bits.
-    private(set) var interest: UInt32 = 0
+    let interest: UInt32
     /// `POLLIN`/`POLLOUT` bits, to check a report.
-    private(set) var pollInterest: Int32 = 0
+    let pollInterest: Int32
 
-    /// Waits until `socket` is readable (`read`) or writable (`write`), the deadline passes,
-    /// the task is cancelled, or `interrupt()` is called. Use each `SocketWait` once.
-    /// Throws only when the process cannot wait on sockets at all (see `Reactor.shared`).
-    func wait(socket: Int32, read: Bool, write: Bool, deadline: ContinuousClock.Instant?) async throws(PQError) -> SocketEvent {
+    /// A wait until `socket` is readable (`read`) or writable (`write`), or `deadline`.
+    init(socket: Int32, read: Bool, write: Bool, deadline: ContinuousClock.Instant?) {
         self.socket = socket
         self.deadline = deadline
         interest = (read ? EPOLLIN.rawValue : 0) | (write ? EPOLLOUT.rawValue : 0)
         pollInterest = (read ? Int32(POLLIN) : 0) | (write ? Int32(POLLOUT) : 0)
+    }
+
+    /// Waits until the socket is ready, the deadline passes, the task is cancelled, or
+    /// `interrupt()` is called. Use each `SocketWait` once. Throws only when the process
+    /// cannot wait on sockets at all (see `Reactor.shared`).
+    func wait() async throws(PQError) -> SocketEvent {
         let reactor = try Reactor.shared.get()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<SocketEvent, Never>) in
