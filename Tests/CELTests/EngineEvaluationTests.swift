@@ -27,6 +27,16 @@ import Testing
         expectInt(try eval("{'\\u212A': 1}['\\u212A']"), 1)
     }
 
+    /// The members of a JSON object, as variables.
+    func variables(json: String) throws -> [String: Value] {
+        guard case .map(let root) = try Value(json: json) else { throw CELError("not a JSON object: \(json)") }
+        var variables: [String: Value] = [:]
+        for i in 0..<root.count {
+            if case .string(let k) = root.keys[i] { variables[k] = root.values[i] }
+        }
+        return variables
+    }
+
     func expectInt(_ v: Value, _ expected: Int64, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         guard case .int(let i) = v else {
             Issue.record("expected int \(expected), got \(v)", sourceLocation: sourceLocation)
@@ -166,14 +176,7 @@ import Testing
          "big": {"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, "k8": 8, "k9": 9},
          "list": [{"a_rather_long_field_name": 1}, {"a_rather_long_field_name": 2}]}
         """
-        guard case .map(let root) = try Value(json: json) else {
-            Issue.record("bad JSON")
-            return
-        }
-        var bindings: [String: Value] = [:]
-        for i in 0..<root.count {
-            if case .string(let k) = root.keys[i] { bindings[k] = root.values[i] }
-        }
+        let bindings = try variables(json: json)
         expectInt(try eval("a_rather_long_field_name.another_long_field_name_here", bindings), 7)
         expectInt(try eval("big.k9 + big.k0", bindings), 9)
         expectInt(try eval("list.map(x, x.a_rather_long_field_name)[1]", bindings), 2)
@@ -189,14 +192,7 @@ import Testing
          "big": {"k0": "v0", "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, "k8": "v8"},
          "items": [{"q": 2, "s": "x"}, {"q": 5, "s": "y"}]}
         """
-        guard case .map(let root) = try Value(json: json) else {
-            Issue.record("bad JSON")
-            return
-        }
-        var bindings: [String: Value] = [:]
-        for i in 0..<root.count {
-            if case .string(let k) = root.keys[i] { bindings[k] = root.values[i] }
-        }
+        let bindings = try variables(json: json)
         // Concatenation of places: long and short strings, fields, constants.
         expectString(try eval("s + '-' + t + m.name", bindings),
                      "a string longer than fifteen bytes-abca string longer than fifteen bytes")
