@@ -128,14 +128,14 @@ public enum PropagationBenchmark {
         for (_, task) in fleet { _ = await task.result }
         progress("measuring the raw NOTIFY fan-out to \(nodes) listeners")
         let rounds = min(max(10, releases), 50)
-        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: rounds)
+        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: rounds).sorted()
         progress("measuring the raw NOTIFY fan-out to \(nodes) listeners that each read the head")
-        let fanOutRead = try await notifyFanOut(config, listeners: nodes, rounds: rounds, headReadOf: channel)
+        let fanOutRead = try await notifyFanOut(config, listeners: nodes, rounds: rounds, headReadOf: channel).sorted()
         samples.sort()
         return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
                       max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50), notifyP50: percentile(notify.sorted(), 0.50),
-                      fanOutP50: percentile(fanOut.sorted(), 0.50), fanOutP99: percentile(fanOut.sorted(), 0.99),
-                      fanOutReadP50: percentile(fanOutRead.sorted(), 0.50), fanOutReadP99: percentile(fanOutRead.sorted(), 0.99),
+                      fanOutP50: percentile(fanOut, 0.50), fanOutP99: percentile(fanOut, 0.99),
+                      fanOutReadP50: percentile(fanOutRead, 0.50), fanOutReadP99: percentile(fanOutRead, 0.99),
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
@@ -213,67 +213,63 @@ public enum PropagationBenchmark {
     /// that re-reads the head on every wake-up can do.
     private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int,
                                      headReadOf channel: String? = nil) async throws -> [Double] {
-        let sender = try await Connection.connect(config)
+        let arrivals = Arrivals()
         var connections: [Connection] = []
         var readers: [QueryConnection] = []
-        defer {
-            let opened = connections
-            let queries = readers
-            Task {
-                await sender.close()
-                for connection in opened { await connection.close() }
-                for reader in queries { await reader.close() }
-            }
+        var receivers: [Task<Void, Never>] = []
+        // Closed before returning, on success and failure alike: the next measurement opens
+        // as many connections again.
+        func closeAll() async {
+            for receiver in receivers { receiver.cancel() }
+            for connection in connections { await connection.close() }
+            for reader in readers { await reader.close() }
         }
-        for _ in 0..<listeners {
-            let connection = try await Connection.connect(config)
-            connections.append(connection)
-            try await connection.listen("hotload_bench_fanout")
-            if channel != nil {
-                let reader = QueryConnection(configuration: config)
-                try await reader.open()
-                readers.append(reader)
-            }
-        }
-        let arrivals = Arrivals()
-        let receivers = connections.enumerated().map { index, connection in
-            let reader = readers.isEmpty ? nil : readers[index]
-            return Task {
-                while !Task.isCancelled {
-                    guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
-                    if let reader, let channel {
-                        _ = try? await reader.run { conn in
-                            try await ReleaseReader.read(conn, channel: channel, known: [], have: [])
-                        }
-                    }
-                    let now = ContinuousClock.now
-                    for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }
+        do {
+            connections.append(try await Connection.connect(config))
+            let sender = connections[0]
+            for _ in 0..<listeners {
+                let connection = try await Connection.connect(config)
+                connections.append(connection)
+                try await connection.listen("hotload_bench_fanout")
+                let reader = channel == nil ? nil : QueryConnection(configuration: config)
+                if let reader {
+                    try await reader.open()
+                    readers.append(reader)
                 }
+                receivers.append(Task {
+                    while !Task.isCancelled {
+                        guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
+                        if let reader, let channel {
+                            _ = try? await reader.run { conn in
+                                try await ReleaseReader.read(conn, channel: channel, known: [], have: [])
+                            }
+                        }
+                        let now = ContinuousClock.now
+                        for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }
+                    }
+                })
             }
-        }
-        defer { for receiver in receivers { receiver.cancel() } }
-        var results: [Double] = []
-        // Round 0 warms up (the readers prepare their statement) and is not counted.
-        for round in 0...rounds {
-            // Let every receiver get back into its wait before sending.
-            try await Task.sleep(for: .milliseconds(20))
-            let sent = ContinuousClock.now
-            try await sender.execute("SELECT pg_notify('hotload_bench_fanout', $1)", [.text("\(round)")])
-            let arrived: [ContinuousClock.Instant]
-            do {
-                arrived = try await arrivals.waitFor(Int64(round), count: listeners, timeout: .seconds(10))
-            } catch let shortfall as Arrivals.Shortfall {
-                throw Failure(description: "a NOTIFY reached only \(shortfall.seen) of \(listeners) listeners within 10 s")
+            var results: [Double] = []
+            // Round 0 warms up (the readers prepare their statement) and is not counted.
+            for round in 0...rounds {
+                // Let every receiver get back into its wait before sending.
+                try await Task.sleep(for: .milliseconds(20))
+                let sent = ContinuousClock.now
+                try await sender.execute("SELECT pg_notify('hotload_bench_fanout', $1)", [.text("\(round)")])
+                let arrived: [ContinuousClock.Instant]
+                do {
+                    arrived = try await arrivals.waitFor(Int64(round), count: listeners, timeout: .seconds(10))
+                } catch let shortfall as Arrivals.Shortfall {
+                    throw Failure(description: "a NOTIFY reached only \(shortfall.seen) of \(listeners) listeners within 10 s")
+                }
+                if round > 0 { results += arrived.map { milliseconds($0 - sent) } }
             }
-            if round > 0 { results += arrived.map { milliseconds($0 - sent) } }
+            await closeAll()
+            return results
+        } catch {
+            await closeAll()
+            throw error
         }
-        // Closed before returning (the deferred closing covers failures): the next
-        // measurement opens as many connections again.
-        for receiver in receivers { receiver.cancel() }
-        await sender.close()
-        for connection in connections { await connection.close() }
-        for reader in readers { await reader.close() }
-        return results
     }
 
     private static func waitListening(_ nodes: [Node], timeout: Duration) async throws {
