@@ -16,6 +16,13 @@ public struct Limits: Sendable, Hashable {
     public var maxCollectionSize: Int = 1 << 20
     /// Deepest nesting of JSON input accepted.
     public var maxJSONDepth: Int = 128
+    /// Most syntax nodes, after macro expansion, of one parsed expression; a module's
+    /// expressions together are held to the same number. Exceeding it is a diagnostic.
+    public var maxNodes: Int = 250_000
+    /// Deepest chain of compiled-function calls (module functions calling each other) in
+    /// one evaluation. The module linker refuses a call graph deeper than this at check
+    /// time; at run time a deeper chain yields an error value.
+    public var maxCallDepth: Int = 64
 
     public init() {}
     public static let `default` = Limits()
