@@ -41,14 +41,19 @@ extension Store {
     /// connected role can act neither as a superuser nor as hotload_owner (the migrations
     /// would fail on their first ALTER ... OWNER otherwise; 0200_owner.sql checks it too).
     private func checkMayMigrate() async throws {
+        // Looks at the hotload schema only when refusing: a catalog lookup before the
+        // advisory lock would leave this session's catalog cache stale for a schema that
+        // a concurrent init creates meanwhile.
         let rows = try await connection.query("""
-            SELECT current_user::text AS me, to_regclass('hotload.schema_migrations') IS NOT NULL AS present,
+            SELECT current_user::text AS me,
                    r.rolsuper OR coalesce(pg_has_role(current_user, o.oid, 'MEMBER'), false) AS may
             FROM pg_roles r LEFT JOIN pg_roles o ON o.rolname = 'hotload_owner'
             WHERE r.rolname = current_user
             """)
         guard let row = rows.first, !(try row.decode("may", as: Bool.self)) else { return }
-        if try row.decode("present", as: Bool.self) {
+        let present = try await connection.query(
+            "SELECT to_regclass('hotload.schema_migrations') IS NOT NULL AS present")
+        if try present.first?.decode("present", as: Bool.self) == true {
             let done = Set(try await connection.query("SELECT name FROM hotload.schema_migrations")
                 .map { try $0.decode("name", as: String.self) })
             if Migrations.all.allSatisfy({ done.contains($0.name) }) { return }
