@@ -4,9 +4,9 @@
 --   * superusers (they bypass every check in this schema);
 --   * members of hotload_owner (they act with its privileges);
 --   * before PostgreSQL 16, roles with CREATEROLE (they may grant themselves hotload_owner).
--- `hotload init` therefore runs as a superuser or as a member of hotload_owner. The 0002
--- header says the append-only triggers hold "for every role, owners included": that is
--- true only while nobody disables them, which the roles above can (see sql/README.md).
+-- `hotload init` therefore runs as a superuser or as a member of hotload_owner. The
+-- append-only triggers of 0002 bind every role only while enabled, and the roles above
+-- can disable them (see sql/README.md).
 --
 -- Also: every function of the schema is revoked from PUBLIC (EXECUTE is granted per
 -- function to the group role that needs it), and the SECURITY DEFINER trigger function

@@ -87,7 +87,10 @@ INSERT INTO hotload.channels (name) VALUES ('main') ON CONFLICT DO NOTHING;
 """#),
         ("0002_append_only.sql", #"""
 -- History is append-only, enforced by the database itself: revisions, releases and
--- release changes refuse UPDATE, DELETE and TRUNCATE for every role, owners included.
+-- release changes refuse UPDATE, DELETE and TRUNCATE for every role while these triggers
+-- are enabled. Superusers and members of the owner role hotload_owner (0200_owner.sql)
+-- can disable them; nobody else can. (Comment corrected after release; the statements
+-- are unchanged, see Migrations.correctedComments.)
 -- A release's recorded role and time are set by the database, not by the client.
 
 CREATE FUNCTION hotload.refuse_rewrite() RETURNS trigger
@@ -293,9 +296,9 @@ GRANT INSERT, UPDATE ON hotload.node_status TO hotload_node;
 --   * superusers (they bypass every check in this schema);
 --   * members of hotload_owner (they act with its privileges);
 --   * before PostgreSQL 16, roles with CREATEROLE (they may grant themselves hotload_owner).
--- `hotload init` therefore runs as a superuser or as a member of hotload_owner. The 0002
--- header says the append-only triggers hold "for every role, owners included": that is
--- true only while nobody disables them, which the roles above can (see sql/README.md).
+-- `hotload init` therefore runs as a superuser or as a member of hotload_owner. The
+-- append-only triggers of 0002 bind every role only while enabled, and the roles above
+-- can disable them (see sql/README.md).
 --
 -- Also: every function of the schema is revoked from PUBLIC (EXECUTE is granted per
 -- function to the group role that needs it), and the SECURITY DEFINER trigger function

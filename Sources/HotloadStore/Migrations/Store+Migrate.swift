@@ -6,7 +6,8 @@ extension Store {
     ///
     /// Every transaction first takes `pg_advisory_xact_lock`, so concurrent `hotload init`s
     /// on one database apply each file exactly once. A file whose text differs from the one
-    /// recorded when it was applied is refused (`StoreError.migrationChanged`).
+    /// recorded when it was applied is refused (`StoreError.migrationChanged`), unless the
+    /// recorded text is listed in `Migrations.correctedComments`.
     ///
     /// Applying needs a superuser or a member of `hotload_owner`, the NOLOGIN role that
     /// owns the schema (`StoreError.notAdministrator` otherwise); with nothing to apply,
@@ -70,7 +71,9 @@ extension Store {
                 let done = try await conn.query(
                     "SELECT sha256 FROM hotload.schema_migrations WHERE name = $1", [.text(file.name)])
                 if let row = done.first {
-                    guard try row.decode("sha256", as: String.self) == file.sha256 else {
+                    let recorded = try row.decode("sha256", as: String.self)
+                    guard recorded == file.sha256 || Migrations.correctedComments[file.name]?.contains(recorded) == true
+                    else {
                         throw StoreError.migrationChanged(name: file.name)
                     }
                     return false
