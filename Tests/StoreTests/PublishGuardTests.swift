@@ -159,6 +159,21 @@ import Testing
         #expect(try await store.modules().first?.version == 1)
     }
 
+    @Test func authorsAndMessagesWithControlCharactersAreRefusedBeforeTheDatabase() async throws {
+        let (store, _) = try await freshStore()
+        for (author, message) in [("evil\u{1B}[2J", "m"), ("a", "clear\u{1B}c"), ("a", "cr\r")] {
+            await #expect {
+                try await store.push([module("a", "fn one() = 1\n")], options(message, author: author))
+            } throws: { error in
+                guard case StoreError.invalidRequest(let text) = error else { return false }
+                return text.contains("control characters")
+            }
+        }
+        let multiLine = try await store.push([module("a", "fn one() = 1\n")], options("subject\n\n\tbody"))
+        #expect(multiLine.release != nil)
+        #expect(try await store.log().first?.message == "subject\n\n\tbody")
+    }
+
     @Test func controlCharactersAreEscapedForTerminals() {
         #expect(TerminalText.escaping("plain text/é") == "plain text/é")
         #expect(TerminalText.escaping("a\u{1B}[2Jb\r\n\t\u{7F}\u{9B}") == #"a\u{1B}[2Jb\r\n\t\u{7F}\u{9B}"#)

@@ -29,7 +29,8 @@ public enum TerminalText {
         return String(out)
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    /// C0, DEL and C1 (`[\x01-\x1f\x7f-\x9f]` in the SQL checks).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

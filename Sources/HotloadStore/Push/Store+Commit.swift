@@ -16,6 +16,14 @@ extension Store {
         guard ChannelName.isValid(options.channel) else {
             throw StoreError.invalidChannelName(options.channel)
         }
+        // hotload.publish refuses these too; this says which option to fix.
+        if options.author.unicodeScalars.contains(where: TerminalText.isControl) {
+            throw StoreError.invalidRequest("the author contains control characters; give a plain name (--author)")
+        }
+        if options.message.unicodeScalars.contains(where: { TerminalText.isControl($0) && $0 != "\n" && $0 != "\t" }) {
+            throw StoreError.invalidRequest(
+                "the message contains control characters other than newlines and tabs; remove them (-m)")
+        }
         return try await run(needs: options.dryRun ? .reader : .pusher) {
             do {
                 return try await connection.transaction { @Sendable conn in
