@@ -73,4 +73,33 @@ import Testing
         _ = try? await admin.connection.execute("DROP ROLE \(initializer)")
         await admin.connection.close()
     }
+
+    /// An administrator need not be a superuser: a member of hotload_owner initialises a
+    /// fresh database, and what it creates ends up owned by hotload_owner, not by its login.
+    @Test func aMemberOfTheOwnerRoleInitialises() async throws {
+        _ = try await freshStore()  // the cluster-wide group roles exist from here on
+        let dbURL = try await freshDatabase()
+        let admin = try await Store.connect(ConnectionConfiguration(dbURL))
+        let database = try #require(try await admin.connection.query("SELECT current_database() AS d").first?
+            .decode("d", as: String.self))
+        let member = uniqueRoleName("administrator")
+        try await admin.connection.execute("CREATE ROLE \(member) LOGIN IN ROLE hotload_owner")
+        try await admin.connection.execute("GRANT CREATE ON DATABASE \"\(database)\" TO \(member)")
+
+        let asMember = try await Store.connect(ConnectionConfiguration(url(dbURL, user: member)))
+        #expect(try await asMember.migrate() == Migrations.all.map(\.name))
+        let ownedByLogin = try await admin.count("""
+            SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'hotload'::regnamespace
+                      AND relowner = '\(member)'::regrole)
+                 + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'hotload'::regnamespace
+                      AND proowner = '\(member)'::regrole) AS n
+            """)
+        #expect(ownedByLogin == 0)
+        #expect(try await admin.push([module("a", "fn one() = 1\n")]).release != nil)
+
+        await asMember.connection.close()
+        _ = try? await admin.connection.execute("REVOKE CREATE ON DATABASE \"\(database)\" FROM \(member)")
+        _ = try? await admin.connection.execute("DROP ROLE \(member)")
+        await admin.connection.close()
+    }
 }
