@@ -9,9 +9,8 @@
 --     value that makes a module unpushable;
 --   * each change must fit the head it replaces (add: module absent; modify: present,
 --     other content; delete: present; rollback: an existing, different version); at
---     least one change, each
---     module once; author and message without control characters (the message may hold
---     newlines and tabs);
+--     least one change, each module once; author and message without control
+--     characters (the message may hold newlines and tabs);
 --   * one NOTIFY on hotload_release per release, sent at commit.
 -- Foreign keys on (release, channel) back the first two rules up for the owner as well.
 -- Future rules (staged rollouts, signatures) belong in publish() too.
