@@ -1,5 +1,8 @@
 -- History is append-only, enforced by the database itself: revisions, releases and
--- release changes refuse UPDATE, DELETE and TRUNCATE for every role, owners included.
+-- release changes refuse UPDATE, DELETE and TRUNCATE for every role while these triggers
+-- are enabled. Superusers and members of the owner role hotload_owner (0200_owner.sql)
+-- can disable them; nobody else can. (Comment corrected after release; the statements
+-- are unchanged, see Migrations.correctedComments.)
 -- A release's recorded role and time are set by the database, not by the client.
 
 CREATE FUNCTION hotload.refuse_rewrite() RETURNS trigger

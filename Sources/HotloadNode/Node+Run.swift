@@ -1,4 +1,5 @@
 import Foundation
+import HotloadStore
 import Logging
 import PQ
 import ServiceLifecycle
@@ -9,6 +10,8 @@ public enum NodeStartError: Error, Sendable, CustomStringConvertible {
     case configuration(NodeConfigurationError)
     /// The database could not be reached at start and there is no cached release.
     case database(target: String, underlying: String)
+    /// The node's name is registered by another database role.
+    case nameTaken(name: String, owner: String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,9 @@ public enum NodeStartError: Error, Sendable, CustomStringConvertible {
             return error.description
         case .database(let target, let underlying):
             return "node cannot start: cannot reach the database at \(target): \(underlying)"
+        case .nameTaken(let name, let owner):
+            return "node cannot start: the node name '\(TerminalText.escaping(name))' is registered by database role "
+                + "'\(TerminalText.escaping(owner))'; choose another name (--name) or run the node as that role"
         }
     }
 }
@@ -42,11 +48,13 @@ extension Node {
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
-            try await queries.run { [configuration, instance] conn in
+            _ = try await queries.run { [configuration, instance] conn in
                 try await StatusWriter.register(conn, name: configuration.name, instance: instance,
                                                 channel: configuration.channel,
                                                 report: StatusReport(appliedRelease: nil, stale: false))
             }
+        } catch let taken as NodeNameTaken {
+            throw NodeStartError.nameTaken(name: taken.name, owner: taken.owner)
         } catch {
             guard loadFromCache() else {
                 throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: "\(error)")

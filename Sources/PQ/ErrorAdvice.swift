@@ -4,6 +4,8 @@ enum ErrorAdvice {
     static let readerRole = "hotload_reader"
     static let nodeRole = "hotload_node"
     static let pusherRole = "hotload_pusher"
+    /// The NOLOGIN role that owns the schema (`hotload init` needs it or a superuser).
+    static let ownerRole = "hotload_owner"
 
     static func fix(for error: PQError) -> String? {
         let target = error.target ?? "the configured server"
@@ -47,6 +49,11 @@ enum ErrorAdvice {
                 return "the current role lacks a privilege; grant it the Hotload role for the task "
                     + "(\(readerRole) to read, \(nodeRole) for nodes, \(pusherRole) to push)."
             }
+            if role == ownerRole {
+                return "only a superuser or a member of \(ownerRole) may change the Hotload schema or write its "
+                    + "tables directly (pushes go through `hotload push`, nodes through `hotload node`): run "
+                    + "`hotload init` as a superuser, or `GRANT \(ownerRole) TO <your login role>` (as a superuser)."
+            }
             return "this needs the role \(role): `GRANT \(role) TO <your login role>` (as an administrator)."
         case "3D000":
             return "create the database or connect to an existing one."
@@ -59,7 +66,9 @@ enum ErrorAdvice {
         }
     }
 
-    /// The Hotload role a statement needs, derived from the object and the statement kind.
+    /// The Hotload role a statement needs, derived from the object and the statement kind:
+    /// the write functions name their group role; every other write and every schema
+    /// change needs the owner (the tables are written only through those functions).
     static func requiredRole(_ error: PQError) -> String? {
         let statement = (error.statement ?? "").lowercased()
         let message = error.message.lowercased()
@@ -67,13 +76,20 @@ enum ErrorAdvice {
             || message.contains("releases") || message.contains("revisions") || message.contains("channel")
             || message.contains("node")
         guard concernsHotload else { return nil }
+        if statement.contains("hotload.node_register") || statement.contains("hotload.node_heartbeat") {
+            return nodeRole
+        }
+        if statement.contains("hotload.publish") || statement.contains("hotload.lock_channel") {
+            return pusherRole
+        }
         let firstWord = statement.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "(" })
             .first.map(String.init) ?? ""
-        let writes = ["insert", "update", "delete", "call", "merge"].contains(firstWord)
+        let writes = ["insert", "update", "delete", "call", "merge", "truncate"].contains(firstWord)
             || (firstWord == "select" && statement.contains("for update"))
-        let aboutNodes = message.contains("node") || statement.contains("node_status")
-        if aboutNodes { return nodeRole }
-        if writes || firstWord == "with" && statement.contains("insert") { return pusherRole }
+            || (firstWord == "with" && statement.contains("insert"))
+        let changesSchema = ["create", "alter", "drop", "grant", "revoke", "comment", "do"].contains(firstWord)
+            || message.contains("must be owner")
+        if writes || changesSchema { return ownerRole }
         return readerRole
     }
 }

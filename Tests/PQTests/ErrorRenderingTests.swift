@@ -58,17 +58,28 @@ struct ErrorRenderingTests {
 
     @Test func privilegeErrorsNameTheRole() {
         let push = PQError(
+            kind: .query, message: "permission denied for function publish", sqlState: "42501",
+            statement: "SELECT hotload.publish($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        #expect(push.description.contains("GRANT hotload_pusher"))
+        // Tables are written only through the functions: a direct write needs the owner.
+        let direct = PQError(
             kind: .query, message: "permission denied for table releases", sqlState: "42501",
             statement: "INSERT INTO hotload.releases (channel) VALUES ($1)")
-        #expect(push.description.contains("GRANT hotload_pusher"))
+        #expect(direct.description.contains("GRANT hotload_owner"))
+        #expect(!direct.description.contains("hotload_pusher"))
         let read = PQError(
             kind: .query, message: "permission denied for table revisions", sqlState: "42501",
             statement: "SELECT source FROM hotload.revisions")
         #expect(read.description.contains("hotload_reader"))
         let node = PQError(
-            kind: .query, message: "permission denied for table node_status", sqlState: "42501",
-            statement: "UPDATE hotload.node_status SET release = $1")
+            kind: .query, message: "permission denied for function node_heartbeat", sqlState: "42501",
+            statement: "SELECT hotload.node_heartbeat($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10)")
         #expect(node.description.contains("hotload_node"))
+        // Reading node status (`hotload status`) needs only the reader role.
+        let status = PQError(
+            kind: .query, message: "permission denied for table node_status", sqlState: "42501",
+            statement: "SELECT s.name FROM hotload.node_status s")
+        #expect(status.description.contains("GRANT hotload_reader"))
     }
 
     @Test func connectionFailuresAreClassified() {

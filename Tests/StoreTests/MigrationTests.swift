@@ -21,6 +21,35 @@ import Testing
         }
     }
 
+    /// A corrected comment is the only accepted change: the earlier text, rebuilt from the
+    /// current one, has the recorded hash, and a database that recorded it is current.
+    @Test func correctedCommentsChangeOnlyComments() async throws {
+        let file = try #require(Migrations.all.first { $0.name == "0002_append_only.sql" })
+        let earlierHeader = """
+            -- History is append-only, enforced by the database itself: revisions, releases and
+            -- release changes refuse UPDATE, DELETE and TRUNCATE for every role, owners included.
+
+            """
+        let lines = file.sql.split(separator: "\n", omittingEmptySubsequences: false)
+        // The corrected header is the first five lines; the rest is byte for byte the same.
+        let earlier = earlierHeader + lines.dropFirst(5).joined(separator: "\n")
+        #expect(Migrations.correctedComments[file.name] == [SHA256Hex.of(earlier)])
+
+        let store = try await Store.connect(ConnectionConfiguration(try await freshDatabase()))
+        _ = try await store.migrate()
+        try await store.connection.execute(
+            "UPDATE hotload.schema_migrations SET sha256 = $1 WHERE name = $2", [.text(SHA256Hex.of(earlier)), .text(file.name)])
+        #expect(try await store.migrate() == [])
+        try await store.connection.execute(
+            "UPDATE hotload.schema_migrations SET sha256 = repeat('0', 64) WHERE name = $1", [.text(file.name)])
+        await #expect {
+            _ = try await store.migrate()
+        } throws: { error in
+            guard case StoreError.migrationChanged(let name) = error else { return false }
+            return name == file.name
+        }
+    }
+
     @Test func migrateIsIdempotent() async throws {
         let store = try await Store.connect(ConnectionConfiguration(try await freshDatabase()))
         let first = try await store.migrate()

@@ -155,7 +155,7 @@ struct Demo: AsyncParsableCommand {
         step("9. hotload log")
         for record in try await store.log(channel: "main", limit: 10) {
             let flags = record.skippedCheck ? "  [check skipped]" : ""
-            Output.line("release \(record.release)  \(record.author)  \(record.message)\(flags)")
+            Output.line("release \(record.release)  \(Output.safe(record.author))  \(Output.safe(record.message))\(flags)")
             for change in record.changes {
                 Output.line("    \(change.action.rawValue.padding(8)) \(change.module)\(change.version.map { " v\($0)" } ?? "")")
             }

@@ -32,18 +32,22 @@ struct Log: AsyncParsableCommand {
                 return
             }
             if records.isEmpty {
-                Output.line("no releases on channel \(channel)\(module.map { " for \($0)" } ?? "")")
+                Output.line("no releases on channel \(Output.safe(channel))\(module.map { " for \(Output.safe($0))" } ?? "")")
             }
             for record in records {
                 var flags = ""
                 if record.skippedCheck { flags += "  [check skipped]" }
                 Output.line("release \(record.release)  \(record.channel)  \(Output.timestamp(record.createdAt))  "
-                            + "\(record.author) (\(record.databaseRole))\(flags)")
-                if !record.message.isEmpty { Output.line("    \(record.message)") }
+                            + "\(Output.safe(record.author)) (\(Output.safe(record.databaseRole)))\(flags)")
+                if !record.message.isEmpty {
+                    for line in record.message.split(separator: "\n", omittingEmptySubsequences: false) {
+                        Output.line("    \(Output.safe(String(line)))")
+                    }
+                }
                 let shown = record.changes.prefix(20)
                 for change in shown {
                     let version = change.version.map { " v\($0)" } ?? ""
-                    Output.line("    \(change.action.rawValue.padding(8)) \(change.module)\(version)")
+                    Output.line("    \(change.action.rawValue.padding(8)) \(Output.safe(change.module))\(version)")
                 }
                 if record.changes.count > shown.count {
                     Output.line("    ... and \(record.changes.count - shown.count) more (--json lists all)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotloadNode
+import HotloadStore
 
 /// `hotload status`: which node runs which release.
 struct Status: AsyncParsableCommand {
@@ -76,9 +77,9 @@ struct Status: AsyncParsableCommand {
             if row.servingCache { state.append("cached") }
             if let error = row.lastError, let release = row.errorRelease {
                 state.append("refused \(release)")
-                errors[lines.count] = "    release \(release): \(error)"
+                errors[lines.count] = "    release \(release): \(Output.safe(error.description))"
             }
-            lines.append([row.name, row.channel, row.appliedRelease.map(String.init) ?? "-",
+            lines.append([Output.safe(row.name), Output.safe(row.channel), row.appliedRelease.map(String.init) ?? "-",
                           row.head.map(String.init) ?? "-", String(row.lag),
                           String(format: "%.1fs ago", row.heartbeatAgeSeconds), state.joined(separator: ", ")])
         }

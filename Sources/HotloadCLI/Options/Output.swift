@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HotloadStore
 
 /// Writing to stdout and stderr, exact bytes, and JSON.
 enum Output {
@@ -19,9 +20,17 @@ enum Output {
         raw(text + "\n")
     }
 
-    /// Writes a line to stderr.
+    /// Writes a line to stderr. Error texts carry database text (role, node and module
+    /// names, server messages), so control characters other than line breaks are escaped.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        let safe = TerminalText.escaping(text, keepingLineBreaks: true)
+        FileHandle.standardError.write(Data((safe.hasSuffix("\n") ? safe : safe + "\n").utf8))
+    }
+
+    /// Text from the database (names, authors, messages, hosts, errors) for one line of
+    /// terminal output: every control character, line breaks included, shown escaped.
+    static func safe(_ text: String) -> String {
+        TerminalText.escaping(text)
     }
 
     /// Whether stdout is a terminal (colour only then, and never with NO_COLOR set).

@@ -139,33 +139,20 @@ public enum PropagationBenchmark {
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
-    /// Commits a release changing `module` to version `version`, with the store's NOTIFY.
+    /// Commits a release changing `module` to version `version` through `hotload.publish`,
+    /// the store's own path (and its one NOTIFY).
     private static func commit(_ conn: Connection, channel: String, module: String, version: Int, parent: Int64?)
         async throws -> (release: Int64, committedAt: ContinuousClock.Instant)
     {
         let source = "fn version() = \(version)"
         try await conn.execute("BEGIN")
         do {
-            try await conn.execute("INSERT INTO hotload.channels (name) VALUES ($1) ON CONFLICT DO NOTHING", [.text(channel)])
-            try await conn.execute("INSERT INTO hotload.modules (name) VALUES ($1) ON CONFLICT DO NOTHING", [.text(module)])
-            let rows = try await conn.query("""
-                WITH v AS (UPDATE hotload.modules SET latest_version = latest_version + 1 WHERE name = $1 RETURNING latest_version)
-                INSERT INTO hotload.revisions (module, version, source, sha256, author, message)
-                SELECT $1, v.latest_version, $2, encode(sha256(convert_to($2, 'UTF8')), 'hex'), 'bench', 'propagation'
-                FROM v RETURNING version
-                """, [.text(module), .text(source)])
-            let revision = try rows[0].decode("version", as: Int64.self)
+            _ = try await conn.query("SELECT hotload.lock_channel($1, true)", [.text(channel)])
             let release = try await conn.query("""
-                INSERT INTO hotload.releases (channel, parent, author, message) VALUES ($1, $2, 'bench', 'propagation')
-                RETURNING id
-                """, [.text(channel), parent.map { .int($0) } ?? .null])[0].decode("id", as: Int64.self)
-            try await conn.execute("""
-                INSERT INTO hotload.release_changes (release, channel, module, version, action)
-                VALUES ($1, $2, $3, $4, $5)
-                """, [.int(release), .text(channel), .text(module), .int(revision), .text(version == 1 ? "add" : "modify")])
-            try await conn.execute("UPDATE hotload.channels SET head = $1 WHERE name = $2", [.int(release), .text(channel)])
-            _ = try await conn.query("SELECT pg_notify('hotload_release', $1)",
-                                     [.text("{\"channel\":\"\(channel)\",\"release\":\(release)}")])
+                SELECT hotload.publish($1, $2, 'bench', 'propagation', false, ARRAY[$3::text], ARRAY[$4::text],
+                                       ARRAY[NULL::integer], ARRAY[$5::text]) AS release
+                """, [.text(channel), parent.map { .int($0) } ?? .null, .text(module),
+                      .text(version == 1 ? "add" : "modify"), .text(source)])[0].decode("release", as: Int64.self)
             let committedAt = ContinuousClock.now
             try await conn.execute("COMMIT")
             return (release, committedAt)

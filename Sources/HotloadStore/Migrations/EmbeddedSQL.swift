@@ -87,7 +87,10 @@ INSERT INTO hotload.channels (name) VALUES ('main') ON CONFLICT DO NOTHING;
 """#),
         ("0002_append_only.sql", #"""
 -- History is append-only, enforced by the database itself: revisions, releases and
--- release changes refuse UPDATE, DELETE and TRUNCATE for every role, owners included.
+-- release changes refuse UPDATE, DELETE and TRUNCATE for every role while these triggers
+-- are enabled. Superusers and members of the owner role hotload_owner (0200_owner.sql)
+-- can disable them; nobody else can. (Comment corrected after release; the statements
+-- are unchanged, see Migrations.correctedComments.)
 -- A release's recorded role and time are set by the database, not by the client.
 
 CREATE FUNCTION hotload.refuse_rewrite() RETURNS trigger
@@ -284,6 +287,386 @@ CREATE POLICY node_status_update ON hotload.node_status FOR UPDATE
 GRANT SELECT ON hotload.node_status TO hotload_reader, hotload_node, hotload_pusher;
 -- Nodes write their status and nothing else (no DELETE: history of nodes stays visible).
 GRANT INSERT, UPDATE ON hotload.node_status TO hotload_node;
+
+"""#),
+        ("0200_owner.sql", #"""
+-- Ownership: the NOLOGIN role hotload_owner owns the schema and every object in it, so no
+-- login owns the tables. Owning a table is what allows ALTER TABLE ... DISABLE TRIGGER,
+-- DROP and GRANT; after this file only these can do that:
+--   * superusers (they bypass every check in this schema);
+--   * members of hotload_owner (they act with its privileges);
+--   * before PostgreSQL 16, roles with CREATEROLE (they may grant themselves hotload_owner).
+-- `hotload init` therefore runs as a superuser or as a member of hotload_owner. The
+-- append-only triggers of 0002 bind every role only while enabled, and the roles above
+-- can disable them (see sql/README.md).
+--
+-- Also: every function of the schema is revoked from PUBLIC (EXECUTE is granted per
+-- function to the group role that needs it), and the SECURITY DEFINER trigger function
+-- that maintains channel_modules refuses to run as anything but its own trigger.
+
+-- Roles are cluster-wide: two databases initialised at once may race to create the role,
+-- so "already exists" is ignored, as in 0003_roles.sql.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hotload_owner') THEN
+        BEGIN
+            CREATE ROLE hotload_owner NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+END
+$$;
+
+-- Say plainly who may run this, rather than failing on the first ALTER ... OWNER.
+DO $$
+BEGIN
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+       AND NOT pg_has_role(current_user, 'hotload_owner', 'MEMBER') THEN
+        RAISE EXCEPTION 'role % may not initialise the hotload schema: it is neither a superuser nor a member of hotload_owner', current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('run hotload init as a superuser, or have a superuser run: GRANT hotload_owner TO %I', current_user);
+    END IF;
+END
+$$;
+
+-- Transfer everything the initialising login created so far. Identity sequences and
+-- indexes follow their tables.
+ALTER SCHEMA hotload OWNER TO hotload_owner;
+DO $$
+DECLARE
+    object text;
+BEGIN
+    FOR object IN
+        SELECT c.oid::regclass::text FROM pg_class c
+        WHERE c.relnamespace = 'hotload'::regnamespace AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO hotload_owner', object);
+    END LOOP;
+    FOR object IN
+        SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'hotload'::regnamespace
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO hotload_owner', object);
+    END LOOP;
+END
+$$;
+
+-- From here on, objects are created by the owner itself.
+SET LOCAL ROLE hotload_owner;
+
+-- A trigger function is attached with CREATE TRIGGER, which needs EXECUTE on it; PUBLIC
+-- had EXECUTE, so any role could attach track_channel_modules (SECURITY DEFINER) to a
+-- temporary table and rewrite channel_modules. Now only the owner can attach functions.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hotload FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE hotload_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- Same body as in 0004, plus the guard: it runs only as the AFTER INSERT statement
+-- trigger on hotload.release_changes, whatever table a superuser or owner attaches it to.
+CREATE OR REPLACE FUNCTION hotload.track_channel_modules() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_RELID IS DISTINCT FROM 'hotload.release_changes'::regclass OR TG_OP <> 'INSERT'
+       OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'hotload.track_channel_modules() runs only as the AFTER INSERT statement trigger of hotload.release_changes, not on %', TG_RELID::regclass
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- Only the newest change of each module in this statement counts; an older release
+    -- never overwrites a newer one.
+    WITH latest AS (
+        SELECT DISTINCT ON (channel, module) channel, module, version, release
+        FROM new_changes ORDER BY channel, module, release DESC)
+    DELETE FROM hotload.channel_modules m
+    USING latest l
+    WHERE l.version IS NULL AND m.channel = l.channel AND m.module = l.module AND m.release <= l.release;
+
+    WITH latest AS (
+        SELECT DISTINCT ON (channel, module) channel, module, version, release
+        FROM new_changes ORDER BY channel, module, release DESC)
+    INSERT INTO hotload.channel_modules AS m (channel, module, version, sha256, release)
+    SELECT l.channel, l.module, l.version, r.sha256, l.release
+    FROM latest l
+    JOIN hotload.revisions r ON r.module = l.module AND r.version = l.version
+    WHERE l.version IS NOT NULL
+    ON CONFLICT (channel, module) DO UPDATE
+        SET version = EXCLUDED.version, sha256 = EXCLUDED.sha256, release = EXCLUDED.release
+        WHERE m.release <= EXCLUDED.release;
+    RETURN NULL;
+END
+$$;
+
+-- Releases are now written by SECURITY DEFINER functions, where current_user is the
+-- owner: the release records the login that pushed (session_user) instead.
+CREATE OR REPLACE FUNCTION hotload.stamp_release() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.db_role := session_user;
+    NEW.created_at := now();
+    RETURN NEW;
+END
+$$;
+
+REVOKE ALL ON FUNCTION hotload.track_channel_modules(), hotload.stamp_release() FROM PUBLIC;
+
+COMMENT ON FUNCTION hotload.refuse_rewrite() IS
+    'Append-only guard of history. Binding on every role while the triggers are enabled; superusers and members of hotload_owner can disable them.';
+
+"""#),
+        ("0201_publish.sql", #"""
+-- Publishing: pushers no longer write the history tables directly. Two SECURITY DEFINER
+-- functions (owned by hotload_owner, fixed search_path, EXECUTE only for hotload_pusher)
+-- are the only way in, and hotload.publish() is the one owner of the publish rules:
+--   * a release is created only on the channel it names, with the channel's current
+--     head as its parent (a head moves only with its own, new release);
+--   * its changes are inserted in the same call, so no change row is ever added to an
+--     existing release;
+--   * versions are allocated only by +1 per new revision, so no counter can be set to a
+--     value that makes a module unpushable;
+--   * each change must fit the head it replaces (add: module absent; modify: present,
+--     other content; delete: present; rollback: an existing, different version); at
+--     least one change, each module once; author and message without control
+--     characters (the message may hold newlines and tabs);
+--   * one NOTIFY on hotload_release per release, sent at commit.
+-- Foreign keys on (release, channel) back the first two rules up for the owner as well.
+-- Future rules (staged rollouts, signatures) belong in publish() too.
+
+SET LOCAL ROLE hotload_owner;
+
+ALTER TABLE hotload.releases ADD CONSTRAINT releases_id_channel_key UNIQUE (id, channel);
+ALTER TABLE hotload.channels ADD CONSTRAINT channels_head_on_own_channel
+    FOREIGN KEY (head, name) REFERENCES hotload.releases (id, channel);
+ALTER TABLE hotload.release_changes ADD CONSTRAINT release_changes_on_release_channel
+    FOREIGN KEY (release, channel) REFERENCES hotload.releases (id, channel);
+
+-- Pushers read everything and write through the functions below only.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON hotload.modules, hotload.revisions, hotload.channels,
+    hotload.releases, hotload.release_changes, hotload.channel_modules FROM hotload_pusher;
+REVOKE ALL ON SEQUENCE hotload.releases_id_seq FROM hotload_pusher;
+
+-- Starts a push: creates the channel when asked, locks its row until the transaction
+-- ends (so concurrent pushes to one channel queue up instead of failing) and returns its
+-- head (NULL: no such channel, or no release yet).
+CREATE FUNCTION hotload.lock_channel(channel text, create_missing boolean) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    head bigint;
+BEGIN
+    IF create_missing THEN
+        INSERT INTO hotload.channels (name) VALUES (lock_channel.channel) ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT c.head INTO head FROM hotload.channels c WHERE c.name = lock_channel.channel FOR UPDATE;
+    RETURN head;
+END
+$$;
+
+-- Creates one release of `channel` whose parent is `parent` (NULL for the first) and
+-- moves the head to it. Change i is modules[i] with actions[i]; sources[i] is the text for
+-- add/modify (an identical revision is reused, else the next version is allocated);
+-- versions[i] is the existing version for rollback; both are NULL for delete.
+-- Returns the new release id; the versions are in its release_changes rows.
+CREATE FUNCTION hotload.publish(channel text, parent bigint, author text, message text, skipped_check boolean,
+                                modules text[], actions text[], versions integer[], sources text[])
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    current_head bigint;
+    new_release  bigint;
+    n            integer := coalesce(cardinality(modules), 0);
+    shas         text[];
+    fresh        text[];
+    refused      record;
+BEGIN
+    IF n = 0 THEN
+        RAISE EXCEPTION 'a release needs at least one change' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF coalesce(cardinality(actions), 0) <> n OR coalesce(cardinality(versions), 0) <> n
+       OR coalesce(cardinality(sources), 0) <> n THEN
+        RAISE EXCEPTION 'modules, actions, versions and sources must have one entry per change'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF array_position(modules, NULL) IS NOT NULL
+       OR (SELECT count(DISTINCT m) FROM unnest(modules) m) <> n THEN
+        RAISE EXCEPTION 'every change needs a module, and each module may change once per release'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF author IS NULL OR author ~ '[\x01-\x1f\x7f-\x9f]' OR message IS NULL OR message ~ '[\x01-\x08\x0b-\x1f\x7f-\x9f]' THEN
+        RAISE EXCEPTION 'author and message must be given and contain no control characters (the message may contain newlines and tabs)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT c.head INTO current_head FROM hotload.channels c WHERE c.name = publish.channel FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'channel % does not exist', publish.channel USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF current_head IS DISTINCT FROM parent THEN
+        RAISE EXCEPTION 'channel % moved: its head is %, not %', publish.channel,
+                coalesce(current_head::text, 'empty'), coalesce(parent::text, 'empty')
+            USING ERRCODE = 'HL001';
+    END IF;
+
+    -- Every change must fit the head it replaces (the channel row lock keeps it current).
+    shas := ARRAY(SELECT encode(sha256(convert_to(s, 'UTF8')), 'hex') FROM unnest(sources) WITH ORDINALITY AS t(s, i) ORDER BY i);
+    SELECT c.module, c.action INTO refused
+    FROM unnest(modules, actions, versions, shas) AS c(module, action, version, sha)
+    LEFT JOIN hotload.channel_modules h ON h.channel = publish.channel AND h.module = c.module
+    WHERE (CASE c.action
+        WHEN 'add'      THEN h.module IS NULL AND c.sha IS NOT NULL AND c.version IS NULL
+        WHEN 'modify'   THEN h.sha256 <> c.sha AND c.version IS NULL
+        WHEN 'delete'   THEN h.module IS NOT NULL AND c.sha IS NULL AND c.version IS NULL
+        WHEN 'rollback' THEN c.sha IS NULL AND h.version IS DISTINCT FROM c.version
+                             AND EXISTS (SELECT 1 FROM hotload.revisions r
+                                         WHERE r.module = c.module AND r.version = c.version)
+        END) IS NOT TRUE
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'change % of module % does not fit the head of channel %', refused.action, refused.module, publish.channel
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'add needs a module absent from the head; modify a present one with other content; delete a present one; rollback an existing version other than the current one';
+    END IF;
+
+    -- New content gets the next version of its module; modules are locked in name order
+    -- so that concurrent pushes to different channels cannot deadlock.
+    fresh := ARRAY(
+        SELECT c.module FROM unnest(modules, shas) AS c(module, sha)
+        WHERE c.sha IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM hotload.revisions r WHERE r.module = c.module AND r.sha256 = c.sha)
+        ORDER BY c.module);
+    IF cardinality(fresh) > 0 THEN
+        INSERT INTO hotload.modules (name) SELECT f FROM unnest(fresh) f ORDER BY f ON CONFLICT DO NOTHING;
+        PERFORM 1 FROM hotload.modules m WHERE m.name = ANY (fresh) ORDER BY m.name FOR UPDATE;
+        IF EXISTS (SELECT 1 FROM hotload.modules m WHERE m.name = ANY (fresh) AND m.latest_version = 2147483647) THEN
+            RAISE EXCEPTION 'a module of this release has used up its version numbers' USING ERRCODE = 'program_limit_exceeded';
+        END IF;
+        WITH bumped AS (
+            UPDATE hotload.modules m SET latest_version = m.latest_version + 1
+            WHERE m.name = ANY (fresh) RETURNING m.name, m.latest_version)
+        INSERT INTO hotload.revisions (module, version, source, sha256, author, message)
+        SELECT b.name, b.latest_version, c.source, c.sha, publish.author, publish.message
+        FROM bumped b JOIN unnest(modules, sources, shas) AS c(module, source, sha) ON c.module = b.name;
+    END IF;
+
+    INSERT INTO hotload.releases (channel, parent, author, message, skipped_check)
+    VALUES (publish.channel, parent, author, message, coalesce(skipped_check, false))
+    RETURNING id INTO new_release;
+
+    INSERT INTO hotload.release_changes (release, channel, module, version, action)
+    SELECT new_release, publish.channel, c.module,
+           CASE WHEN c.sha IS NULL THEN c.version
+                ELSE (SELECT max(r.version) FROM hotload.revisions r WHERE r.module = c.module AND r.sha256 = c.sha)
+           END,
+           c.action
+    FROM unnest(modules, actions, versions, shas) AS c(module, action, version, sha);
+
+    UPDATE hotload.channels c SET head = new_release WHERE c.name = publish.channel;
+    -- The one wake-up hint of this release; delivered by PostgreSQL at commit. Channel
+    -- names are [a-z][a-z0-9_-]* (CHECK), so they need no JSON escaping.
+    PERFORM pg_notify('hotload_release', format('{"channel":"%s","release":%s}', publish.channel, new_release));
+    RETURN new_release;
+END
+$$;
+
+REVOKE ALL ON FUNCTION hotload.lock_channel(text, boolean),
+    hotload.publish(text, bigint, text, text, boolean, text[], text[], integer[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hotload.lock_channel(text, boolean),
+    hotload.publish(text, bigint, text, text, boolean, text[], text[], integer[], text[]) TO hotload_pusher;
+
+"""#),
+        ("0202_node_status_functions.sql", #"""
+-- Node status writes go through two SECURITY DEFINER functions (owned by hotload_owner,
+-- fixed search_path, EXECUTE only for hotload_node); nodes lose direct INSERT/UPDATE.
+--   * A row belongs to the login role that registered it (session_user, stamped in
+--     db_role). A name registered by another role is refused with SQLSTATE HL002, the
+--     owner's role name in DETAIL, so the node can say whose name it is.
+--   * A node updates only its own row, and only with the instance id it registered with.
+--   * Names, hosts, channels and error texts contain no control characters (CHECK): what
+--     `hotload status` prints cannot carry terminal escapes. Rows written before this
+--     file are cleaned up below (texts rewritten, rows with unprintable names removed:
+--     no Hotload node can have such a name).
+-- The row-level security policies of 0100 stay as a second line for direct writers.
+
+SET LOCAL ROLE hotload_owner;
+
+DELETE FROM hotload.node_status WHERE name ~ '[\x01-\x1f\x7f-\x9f]';
+UPDATE hotload.node_status
+SET host = regexp_replace(host, '[\x01-\x1f\x7f-\x9f]', '?', 'g'),
+    channel = regexp_replace(channel, '[\x01-\x1f\x7f-\x9f]', '?', 'g'),
+    error_module = regexp_replace(error_module, '[\x01-\x1f\x7f-\x9f]', '?', 'g'),
+    error_message = regexp_replace(error_message, '[\x01-\x1f\x7f-\x9f]', '?', 'g')
+WHERE concat(host, channel, error_module, error_message) ~ '[\x01-\x1f\x7f-\x9f]';
+
+ALTER TABLE hotload.node_status
+    ADD CONSTRAINT node_status_printable CHECK (
+        concat(name, host, channel, error_module, error_message) !~ '[\x01-\x1f\x7f-\x9f]');
+
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON hotload.node_status FROM hotload_node;
+
+-- Registers the calling role's node `name`, or takes its row over (new instance, start
+-- time reset) when `take_live` is set, the row's node stopped, or its heartbeat is older
+-- than `live_seconds`. Returns false when the row was left to another live instance.
+CREATE FUNCTION hotload.node_register(name text, instance uuid, host text, pid integer, channel text,
+                                      applied_release bigint, stale boolean, error_release bigint,
+                                      error_module text, error_line integer, error_column integer,
+                                      error_message text, take_live boolean, live_seconds double precision)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    owner text;
+BEGIN
+    INSERT INTO hotload.node_status AS s (name, db_role, instance, host, pid, channel, applied_release, stale,
+        error_release, error_module, error_line, error_column, error_message, started_at, heartbeat_at, stopped)
+    VALUES (node_register.name, session_user, node_register.instance, node_register.host, node_register.pid,
+        node_register.channel, node_register.applied_release, node_register.stale, node_register.error_release,
+        node_register.error_module, node_register.error_line, node_register.error_column,
+        node_register.error_message, now(), now(), false)
+    ON CONFLICT ON CONSTRAINT node_status_pkey DO NOTHING;
+    IF FOUND THEN
+        RETURN true;
+    END IF;
+
+    SELECT s.db_role INTO owner FROM hotload.node_status s WHERE s.name = node_register.name FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF owner <> session_user THEN
+        RAISE EXCEPTION 'node name "%" is registered by database role "%"', node_register.name, owner
+            USING ERRCODE = 'HL002', DETAIL = owner,
+                  HINT = 'give this node another name, or run it as that role';
+    END IF;
+    UPDATE hotload.node_status s
+    SET instance = node_register.instance, host = node_register.host, pid = node_register.pid,
+        channel = node_register.channel, applied_release = node_register.applied_release,
+        stale = node_register.stale, error_release = node_register.error_release,
+        error_module = node_register.error_module, error_line = node_register.error_line,
+        error_column = node_register.error_column, error_message = node_register.error_message,
+        started_at = now(), heartbeat_at = now(), stopped = false
+    WHERE s.name = node_register.name
+      AND (take_live OR s.stopped OR s.heartbeat_at < now() - make_interval(secs => live_seconds));
+    RETURN FOUND;
+END
+$$;
+
+-- Refreshes the calling role's row of node `name`, if `instance` still holds it.
+CREATE FUNCTION hotload.node_heartbeat(name text, instance uuid, applied_release bigint, stale boolean,
+                                       error_release bigint, error_module text, error_line integer,
+                                       error_column integer, error_message text, stopped boolean)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE hotload.node_status s
+    SET applied_release = node_heartbeat.applied_release, stale = node_heartbeat.stale,
+        error_release = node_heartbeat.error_release, error_module = node_heartbeat.error_module,
+        error_line = node_heartbeat.error_line, error_column = node_heartbeat.error_column,
+        error_message = node_heartbeat.error_message, heartbeat_at = now(), stopped = node_heartbeat.stopped
+    WHERE s.name = node_heartbeat.name AND s.instance = node_heartbeat.instance AND s.db_role = session_user;
+    RETURN FOUND;
+END
+$$;
+
+REVOKE ALL ON FUNCTION
+    hotload.node_register(text, uuid, text, integer, text, bigint, boolean, bigint, text, integer, integer, text, boolean, double precision),
+    hotload.node_heartbeat(text, uuid, bigint, boolean, bigint, text, integer, integer, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    hotload.node_register(text, uuid, text, integer, text, bigint, boolean, bigint, text, integer, integer, text, boolean, double precision),
+    hotload.node_heartbeat(text, uuid, bigint, boolean, bigint, text, integer, integer, text, boolean) TO hotload_node;
 
 """#),
     ]

@@ -6,6 +6,8 @@ public enum HotloadRole: String, Sendable {
     case reader = "hotload_reader"
     case node = "hotload_node"
     case pusher = "hotload_pusher"
+    /// The NOLOGIN role that owns the schema; `hotload init` needs it or a superuser.
+    case owner = "hotload_owner"
 }
 
 /// Why a store operation failed. Every description names the problem and the fix.
@@ -38,6 +40,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case releaseOnOtherChannel(release: Int64, channel: String, expected: String)
     /// The channel does not exist or has no release yet.
     case emptyChannel(String)
+    /// `hotload init` has migrations to apply but the connected role may not act as the
+    /// schema's owner.
+    case notAdministrator(role: String)
     /// A migration file changed after it was applied.
     case migrationChanged(name: String)
     /// An export or other file-system operation failed.
@@ -49,6 +54,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .schemaMissing(let detail):
             return "the hotload schema is missing in this database (\(detail)); run `hotload init` first"
+        case .permissionDenied(.owner, let detail):
+            return "permission denied (\(detail)); this needs a superuser or a member of hotload_owner: "
+                + "run it as a superuser, or have one run GRANT hotload_owner TO <your login role>"
         case .permissionDenied(let role, let detail):
             return "permission denied (\(detail)); this needs the \(role.rawValue) role: "
                 + "GRANT \(role.rawValue) TO <your login role>"
@@ -85,6 +93,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "release \(release) belongs to channel \(channel), not \(expected); pass --channel \(channel)"
         case .emptyChannel(let channel):
             return "channel \(channel) has no release yet; push modules first (`hotload push DIR --channel \(channel)`)"
+        case .notAdministrator(let role):
+            let name = TerminalText.escaping(role)
+            return "role \(name) may not initialise or upgrade the hotload schema: that needs a superuser "
+                + "or a member of hotload_owner (the NOLOGIN role that owns the schema); run hotload init "
+                + "as a superuser, or have a superuser run `GRANT hotload_owner TO \(name)` "
+                + "(and `CREATE ROLE hotload_owner NOLOGIN` first if it does not exist yet)"
         case .migrationChanged(let name):
             return "migration \(name) was changed after it was applied; migrations are immutable, "
                 + "add a new numbered file instead"

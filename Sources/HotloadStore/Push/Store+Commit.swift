@@ -8,11 +8,21 @@ private struct Finished: Error {
 
 extension Store {
     /// Runs an operation that creates a release: one transaction that locks the channel
-    /// row (serialising concurrent pushes), plans against the locked head, checks, writes
-    /// revisions, the release and its changes, moves the head and sends the one NOTIFY.
+    /// row (`hotload.lock_channel`, serialising concurrent pushes), plans against the
+    /// locked head and checks in Swift, then hands the changes to `hotload.publish`, which
+    /// allocates versions, writes the release and its changes, moves the head and sends
+    /// the one NOTIFY. A dry run only reads.
     func commit(_ operation: ReleaseOperation, _ options: ReleaseOptions) async throws -> PushResult {
         guard ChannelName.isValid(options.channel) else {
             throw StoreError.invalidChannelName(options.channel)
+        }
+        // hotload.publish refuses these too; this says which option to fix.
+        if options.author.unicodeScalars.contains(where: TerminalText.isControl) {
+            throw StoreError.invalidRequest("the author contains control characters; give a plain name (--author)")
+        }
+        if options.message.unicodeScalars.contains(where: { TerminalText.isControl($0) && $0 != "\n" && $0 != "\t" }) {
+            throw StoreError.invalidRequest(
+                "the message contains control characters other than newlines and tabs; remove them (-m)")
         }
         return try await run(needs: options.dryRun ? .reader : .pusher) {
             do {
@@ -28,17 +38,16 @@ extension Store {
     private static func commit(_ conn: isolated Connection, _ operation: ReleaseOperation,
                                _ options: ReleaseOptions) async throws -> PushResult {
         let channel = options.channel
-        if !options.dryRun, case .push = operation {
-            try await conn.execute(
-                "INSERT INTO hotload.channels (name) VALUES ($1) ON CONFLICT DO NOTHING", [.text(channel)])
+        let head: Int64?
+        if options.dryRun {
+            let rows = try await conn.query("SELECT head FROM hotload.channels WHERE name = $1", [.text(channel)])
+            head = try rows.first.flatMap { try $0.decode("head", as: Int64?.self) }
+        } else {
+            let rows = try await conn.query(
+                "SELECT hotload.lock_channel($1, $2) AS head", [.text(channel), .bool(isPush(operation))])
+            head = try rows.first.flatMap { try $0.decode("head", as: Int64?.self) }
         }
-        let rows = try await conn.query(
-            options.dryRun
-                ? "SELECT head FROM hotload.channels WHERE name = $1"
-                : "SELECT head FROM hotload.channels WHERE name = $1 FOR UPDATE",
-            [.text(channel)])
-        let head: Int64? = try rows.first.flatMap { try $0.decode("head", as: Int64?.self) }
-        if rows.isEmpty || head == nil, !isPush(operation) {
+        if head == nil, !isPush(operation) {
             throw StoreError.emptyChannel(channel)
         }
         if let expected = options.expectedHead, expected != (head ?? 0) {
@@ -54,37 +63,44 @@ extension Store {
         if planned.isEmpty { throw Finished(result: result) }
 
         result.checked = try await verify(conn, operation, planned, current: current, options: options)
-        let versions = try await allocateVersions(conn, planned, options: options)
-        result.changes = planned.map { change in
-            switch change.target {
-            case .source: ReleaseChange(module: change.module, version: versions[change.module], action: change.action)
-            case .version(let v): ReleaseChange(module: change.module, version: v, action: change.action)
-            case .delete: ReleaseChange(module: change.module, version: nil, action: .delete)
+        if options.dryRun {
+            let versions = try await predictVersions(conn, planned)
+            result.changes = planned.map { change in
+                switch change.target {
+                case .source: ReleaseChange(module: change.module, version: versions[change.module], action: change.action)
+                case .version(let v): ReleaseChange(module: change.module, version: v, action: change.action)
+                case .delete: ReleaseChange(module: change.module, version: nil, action: .delete)
+                }
             }
+            throw Finished(result: result)
         }
-        if options.dryRun { throw Finished(result: result) }
 
-        let inserted = try await conn.query("""
-            INSERT INTO hotload.releases (channel, parent, author, message, skipped_check)
-            VALUES ($1, $2, $3, $4, $5) RETURNING id
-            """, [.text(channel), head.map { .int($0) } ?? .null, .text(options.author),
-                  .text(options.message), .bool(options.skipCheck)])
-        guard let release = try inserted.first?.decode("id", as: Int64.self) else {
+        // PQ sends arrays without NULL elements; the action says which of version and
+        // source a change has, so the placeholders (0, "") become NULLs here.
+        let published = try await conn.query("""
+            SELECT hotload.publish($1, $2, $3, $4, $5, k.modules, k.actions, k.versions, k.sources) AS release
+            FROM (SELECT array_agg(c.module ORDER BY c.i) AS modules, array_agg(c.action ORDER BY c.i) AS actions,
+                         array_agg(CASE WHEN c.action = 'rollback' THEN c.version::integer END ORDER BY c.i) AS versions,
+                         array_agg(CASE WHEN c.action IN ('add', 'modify') THEN c.source END ORDER BY c.i) AS sources
+                  FROM unnest($6::text[], $7::text[], $8::bigint[], $9::text[]) WITH ORDINALITY
+                       AS c(module, action, version, source, i)) k
+            """, [.text(channel), head.map { .int($0) } ?? .null, .text(options.author), .text(options.message),
+                  .bool(options.skipCheck), .textArray(planned.map(\.module)),
+                  .textArray(planned.map(\.action.rawValue)),
+                  .int64Array(planned.map { if case .version(let v) = $0.target { Int64(v) } else { 0 } }),
+                  .textArray(planned.map { if case .source(let file) = $0.target { file.text } else { "" } })])
+        guard let release = try published.first?.decode("release", as: Int64?.self) else {
             throw StoreError.invalidRequest("the database returned no release id")
         }
-        try await conn.execute("""
-            INSERT INTO hotload.release_changes (release, channel, module, version, action)
-            SELECT $1, $2, k.module, NULLIF(k.version, 0)::integer, k.action
-            FROM unnest($3::text[], $4::bigint[], $5::text[]) AS k(module, version, action)
-            """, [.int(release), .text(channel), .textArray(result.changes.map(\.module)),
-                  .int64Array(result.changes.map { Int64($0.version ?? 0) }),
-                  .textArray(result.changes.map(\.action.rawValue))])
-        try await conn.execute(
-            "UPDATE hotload.channels SET head = $1 WHERE name = $2", [.int(release), .text(channel)])
-        // The one wake-up hint of this release; delivered by PostgreSQL at commit.
-        try await conn.execute(
-            "SELECT pg_notify('hotload_release', $1)",
-            [.text(#"{"channel":"\#(channel)","release":\#(release)}"#)])
+        let changes = try await conn.query("""
+            SELECT module, version::bigint AS version, action FROM hotload.release_changes
+            WHERE release = $1 ORDER BY module COLLATE "C"
+            """, [.int(release)])
+        result.changes = try changes.map { row in
+            ReleaseChange(module: try row.decode("module", as: String.self),
+                          version: try row.decode("version", as: Int?.self),
+                          action: ChangeAction(rawValue: try row.decode("action", as: String.self)) ?? .modify)
+        }
         result.release = release
         return result
     }
@@ -218,56 +234,27 @@ extension Store {
         return affected.sorted()
     }
 
-    /// The version each `.source` change will have: an existing revision with the same
-    /// content is reused; otherwise a new version is allocated (row-locked per module) and
-    /// the revision inserted. On a dry run, only predicts.
-    private static func allocateVersions(_ conn: isolated Connection, _ planned: [PlannedChange],
-                                         options: ReleaseOptions) async throws -> [String: Int] {
+    /// The version each `.source` change of a dry run would get: an existing revision with
+    /// the same content is reused (as `hotload.publish` does), otherwise the next version.
+    private static func predictVersions(_ conn: isolated Connection,
+                                        _ planned: [PlannedChange]) async throws -> [String: Int] {
         var files: [ModuleFile] = []
         for change in planned {
             if case .source(let file) = change.target { files.append(file) }
         }
         guard !files.isEmpty else { return [:] }
-        var versions: [String: Int] = [:]
-        let reused = try await conn.query("""
-            SELECT DISTINCT ON (r.module) r.module, r.version::bigint AS version
+        let rows = try await conn.query("""
+            SELECT k.module,
+                   coalesce((SELECT max(r.version) FROM hotload.revisions r
+                             WHERE r.module = k.module AND r.sha256 = k.sha256),
+                            (SELECT m.latest_version FROM hotload.modules m WHERE m.name = k.module) + 1,
+                            1)::bigint AS version
             FROM unnest($1::text[], $2::text[]) AS k(module, sha256)
-            JOIN hotload.revisions r ON r.module = k.module AND r.sha256 = k.sha256
-            ORDER BY r.module, r.version DESC
             """, [.textArray(files.map(\.name)), .textArray(files.map(\.sha256))])
-        for row in reused {
+        var versions: [String: Int] = [:]
+        for row in rows {
             versions[try row.decode("module", as: String.self)] = try row.decode("version", as: Int.self)
         }
-        let fresh = files.filter { versions[$0.name] == nil }.sorted { $0.name < $1.name }
-        guard !fresh.isEmpty else { return versions }
-        let names = PQValue.textArray(fresh.map(\.name))
-
-        if options.dryRun {
-            let rows = try await conn.query(
-                "SELECT name, latest_version::bigint AS v FROM hotload.modules WHERE name = ANY($1::text[])", [names])
-            var latest: [String: Int] = [:]
-            for row in rows { latest[try row.decode("name", as: String.self)] = try row.decode("v", as: Int.self) }
-            for file in fresh { versions[file.name] = (latest[file.name] ?? 0) + 1 }
-            return versions
-        }
-
-        try await conn.execute(
-            "INSERT INTO hotload.modules (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", [names])
-        // Lock in name order so pushes to different channels cannot deadlock.
-        try await conn.execute(
-            "SELECT name FROM hotload.modules WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE", [names])
-        let bumped = try await conn.query("""
-            UPDATE hotload.modules SET latest_version = latest_version + 1
-            WHERE name = ANY($1::text[]) RETURNING name, latest_version::bigint AS v
-            """, [names])
-        for row in bumped { versions[try row.decode("name", as: String.self)] = try row.decode("v", as: Int.self) }
-        try await conn.execute("""
-            INSERT INTO hotload.revisions (module, version, source, sha256, author, message)
-            SELECT k.module, k.version, k.source, k.sha256, $5, $6
-            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS k(module, version, source, sha256)
-            """, [names, .int64Array(fresh.map { Int64(versions[$0.name] ?? 0) }),
-                  .textArray(fresh.map(\.text)), .textArray(fresh.map(\.sha256)),
-                  .text(options.author), .text(options.message)])
         return versions
     }
 }
