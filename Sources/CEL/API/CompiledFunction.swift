@@ -33,11 +33,13 @@ public final class CompiledFunction: Sendable {
         return invoke(args, caller: &frame)
     }
 
-    /// Runs the body with the caller's budget, charging the body's static cost.
+    /// Runs the body with the caller's budget, charging the body's static cost; one level
+    /// deeper than the caller, refused beyond `Limits.maxCallDepth`.
     func invoke(_ args: [Value], caller: inout Frame) -> Value {
         guard args.count == arity else {
             return .error(CELError("function '\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), not \(args.count)"))
         }
+        guard caller.callDepth < caller.maxCallDepth else { return .error(Frame.callDepthExceeded) }
         if let e = caller.charge(staticCost) { return .error(e) }
         var variables = args
         if variableCount > arity {
@@ -47,6 +49,6 @@ public final class CompiledFunction: Sendable {
             }
         }
         return Frame.evaluate(root, variables: variables, shape: shape, limits: limits,
-                              cost: &caller.cost, iterations: &caller.iterations)
+                              cost: &caller.cost, iterations: &caller.iterations, callDepth: caller.callDepth + 1)
     }
 }

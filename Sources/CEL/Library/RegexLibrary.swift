@@ -4,9 +4,9 @@ public enum RegexLibrary {
         [
             FunctionDecl(name: "matches", overloads: [
                 Overload(id: "matches", params: [.string, .string], result: .bool,
-                         implementation: .binary(matches)),
+                         implementation: .binary(matches)).metered(metered),
                 Overload(id: "matches_string", isInstance: true, params: [.string, .string], result: .bool,
-                         implementation: .binary(matches)),
+                         implementation: .binary(matches)).metered(metered),
             ]),
         ]
     }
@@ -25,6 +25,24 @@ public enum RegexLibrary {
             return .error(CELError("invalid regular expression `\(p)`: \(error.message)"))
         }
         return matches(s, regex)
+    }
+
+    /// `matches` inside an evaluation: the subject's bytes, then every matcher step, are
+    /// spent from the evaluation's cost budget (`Limits.maxCost`), not a budget of its own.
+    static let metered: MeteredImplementation = { args, budget in
+        guard args.count == 2, case .string(let s) = args[0], case .string(let p) = args[1] else {
+            return args.count == 2 ? matches(args[0], args[1]) : .error(CELError("internal error: matches arity"))
+        }
+        budget -= s.utf8.count + p.utf8.count
+        if budget < 0 { return .error(Frame.costExceeded) }
+        let regex: RegexEngine.Regex
+        do throws(RegexError) {
+            regex = try RegexEngine.compile(p)
+        } catch {
+            return .error(CELError("invalid regular expression `\(p)`: \(error.message)"))
+        }
+        guard let hit = regex.matches(s, spending: &budget) else { return .error(Frame.costExceeded) }
+        return .bool(hit)
     }
 
     /// Matches with a precompiled pattern (the planner uses this for constant patterns).

@@ -19,4 +19,6 @@ public enum SyntaxErrorCode {
     public static let sourceTooLarge = "E401"
     /// Nesting deeper than `Limits.maxNestingDepth`.
     public static let nestingTooDeep = "E402"
+    /// More syntax nodes, after macro expansion, than `Limits.maxNodes`.
+    public static let tooManyNodes = "E403"
 }
