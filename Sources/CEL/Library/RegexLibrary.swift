@@ -27,8 +27,9 @@ public enum RegexLibrary {
         return matches(s, regex)
     }
 
-    /// `matches` inside an evaluation: the subject's bytes, then every matcher step, are
-    /// spent from the evaluation's cost budget (`Limits.maxCost`), not a budget of its own.
+    /// `matches` inside an evaluation: the subject's and pattern's bytes, then every matcher
+    /// step (`unitsPerStep`), are spent from the evaluation's cost budget (`Limits.maxCost`),
+    /// not from a budget of its own.
     static let metered: MeteredImplementation = { args, budget in
         guard args.count == 2, case .string(let s) = args[0], case .string(let p) = args[1] else {
             return args.count == 2 ? matches(args[0], args[1]) : .error(CELError("internal error: matches arity"))
@@ -41,9 +42,16 @@ public enum RegexLibrary {
         } catch {
             return .error(CELError("invalid regular expression `\(p)`: \(error.message)"))
         }
-        guard let hit = regex.matches(s, spending: &budget) else { return .error(Frame.costExceeded) }
+        var steps = budget / unitsPerStep
+        let hit = regex.matches(s, spending: &steps)
+        budget = steps * unitsPerStep
+        guard let hit else { return .error(Frame.costExceeded) }
         return .bool(hit)
     }
+
+    /// Cost units per matcher step: a step (a sparse-set insert, a dispatch and a stack
+    /// push and pop) is several times the work of evaluating a node.
+    static let unitsPerStep = 4
 
     /// Matches with a precompiled pattern (the planner uses this for constant patterns).
     public static func matches(_ s: String, _ regex: RegexEngine.Regex) -> Value {

@@ -346,6 +346,7 @@ final class ConcatNode: Node, @unchecked Sendable {
         }
         let total = n0 + n1 + n2 + n3
         guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
+        if let e = frame.charge(total) { return fail(e) }
         // The parts are valid strings, so their concatenation is valid UTF-8. The closure
         // captures only addresses: no string is copied (retained) to fill the result.
         let result = String(unsafeUninitializedCapacity: total) { out in
@@ -417,6 +418,7 @@ final class ConcatNode: Node, @unchecked Sendable {
                 }
             }
             guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
+            if let e = frame.charge(total) { return fail(e) }
             let result = String(unsafeUninitializedCapacity: total) { out in
                 var position = 0
                 for i in 0..<initialized { ConcatNode.copy(base + i, into: out, at: &position) }

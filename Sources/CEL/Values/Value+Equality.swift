@@ -66,9 +66,8 @@ extension Value {
 
     /// Deepest nesting of lists, maps and optionals that the recursive operations
     /// (equality, `format`'s `%s`, printing, JSON output) descend into; deeper values are
-    /// refused rather than risk the stack. Values an evaluation builds stay far below it:
-    /// JSON input is at most 1,000 deep and expressions add at most `Limits.maxValueDepth`.
-    public static let maxTraversalDepth = 1_200
+    /// refused rather than risk the stack (JSON input is at most 1,000 deep).
+    public static let maxTraversalDepth = 1_000
 
     /// Whether two strings hold the same code points (Swift's `==` would also equate
     /// canonically equivalent strings, which CEL does not).
