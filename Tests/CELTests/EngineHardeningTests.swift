@@ -156,28 +156,88 @@ import Testing
         return previous!
     }
 
-    @Test func tenThousandChainedFunctionsAreACallDepthError() throws {
-        let last = try Self.chain(10_000, wrap: "_", env: Environment())
+    @Test func tenThousandChainedFunctionsAreRefusedAtCompileTime() throws {
+        // f2(x) = f1(x), f3(x) = f2(x), ...: the link past Limits.maxCallDepth is E405, so
+        // no chain deeper than the limit is ever built (nor called, nor freed recursively).
+        do {
+            _ = try Self.chain(10_000, wrap: "_", env: Environment())
+            Issue.record("expected E405")
+        } catch let error as CompileError {
+            #expect(error.diagnostics.first?.code == "E405")
+            #expect(error.diagnostics.first?.message.contains("Limits.maxCallDepth") == true)
+            #expect(error.diagnostics.first?.location.line == 1)
+        }
+        let legal = try Self.chain(Limits.default.maxCallDepth, wrap: "_", env: Environment())
+        #expect(legal.call([.int(7)]).description == "7")
+    }
+
+    @Test func aChainDeeperThanACalleesLimitIsAnErrorValueAtRunTime() throws {
+        // Functions compiled under different limits: the static check holds for each, the
+        // frame's depth counter stops the chain where a callee's limit is passed.
+        var low = Limits()
+        low.maxCallDepth = 10
+        var env = Environment(limits: low)
+        var previous: CompiledFunction?
+        for k in 1...200 {
+            if k == 11 { env.limits.maxCallDepth = 5_000 }
+            let source = Source(text: previous == nil ? "x + 1" : "f\(k - 1)(x)")
+            let f = try env.compileFunction(name: "f\(k)", parameters: ["x"], body: try env.parse(source).expr, in: source)
+            env.declare(function: "f\(k)", compiled: f)
+            previous = f
+        }
+        let last = previous!
         let result = Mutex<Value>(.null)
         #expect(Self.onSmallStack { result.set(last.call([.int(1)])) })
         Self.expectError(result.get(), containing: "Limits.maxCallDepth")
     }
 
-    @Test func theDeepestLegalChainRunsOnASmallStack() throws {
-        let depth = Limits.default.maxCallDepth
-        let last = try Self.chain(depth, wrap: "[_]", env: Environment())
+    @Test func aChainOfFunctionsThatNestTheirArgumentIsRefusedAtCompileTime() throws {
+        // fN(x) = [[[fN-1(x)]]]: each link adds three levels; the link past
+        // Limits.maxValueDepth is E404.
+        do {
+            _ = try Self.chain(10_000, wrap: "[[[_]]]", env: Environment())
+            Issue.record("expected E404")
+        } catch let error as CompileError {
+            #expect(error.diagnostics.first?.code == "E404")
+            #expect(error.diagnostics.first?.message.contains("Limits.maxValueDepth") == true)
+        }
+        // Within one expression, cel.bind chains compound too.
+        var text = "x"
+        for k in 0..<20 { text = "cel.bind(v\(k), [[[[[[[[\(text)]]]]]]]], [[[[[[[[v\(k)]]]]]]]])" }
+        var env = Environment()
+        env.declare(variable: "x")
+        #expect(throws: CompileError.self) { _ = try env.compile(Source(text: text)) }
+        // Macros that collect elements add one level per list, not per iteration.
+        #expect(try env.compile(Source(text: "x.map(a, [a]).map(b, {'k': b})")).evaluate(["x": .list([.int(1)])])
+            .description == #"[{"k": [1]}]"#)
+    }
+
+    @Test func theDeepestLegalValueWorksOnASmallStack() throws {
+        // The deepest value an evaluation can build with the defaults: JSON input
+        // `maxJSONDepth` deep, wrapped `maxValueDepth` levels deeper by `maxCallDepth` functions.
+        let limits = Limits.default
+        let perLink = limits.maxValueDepth / limits.maxCallDepth
+        let wrap = String(repeating: "[", count: perLink) + "_" + String(repeating: "]", count: perLink)
+        let last = try Self.chain(limits.maxCallDepth, wrap: wrap, env: Environment())
+        let json = String(repeating: "[", count: limits.maxJSONDepth - 1) + "1" + String(repeating: "]", count: limits.maxJSONDepth - 1)
+        let input = try Value(json: Array(json.utf8), limits: limits)
+        let outcome = Mutex<[String]>([])
         let ok = Self.onSmallStack {
-            let value = last.call([.int(1)])
-            let again = last.call([.int(1)])
-            _ = value.celEquals(again)
-            _ = value.description
-            _ = try? value.jsonData()
+            let value = last.call([input])
+            let again = last.call([input])
             var env = Environment()
             env.declare(variable: "v")
-            let program = try! env.compile(Source(text: "v == v && '%s'.format([v]).size() > 0"))
-            _ = program.evaluate(["v": value])
+            env.declare(variable: "w")
+            let program = try! env.compile(Source(text: "v == w && '%s'.format([v]).size() > 0 && !(v in [1, 2])"))
+            outcome.set([
+                value.celEquals(again) ? "equal" : "unequal",
+                program.evaluate(["v": value, "w": again]).description,
+                (try? value.jsonData()) == nil ? "refused" : "written",
+                String(value.description.count),
+            ])
         }
         #expect(ok)
+        #expect(Array(outcome.get().prefix(3)) == ["equal", "true", "written"])
     }
 
     @Test func deepJSONInputIsAnError() throws {

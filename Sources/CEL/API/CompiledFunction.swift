@@ -12,16 +12,22 @@ public final class CompiledFunction: Sendable {
     let shape: FrameShape
     /// Cost charged per call: the number of nodes in the body.
     let staticCost: Int
+    /// A bound of the nesting levels a call adds to its deepest argument (`StaticBounds`).
+    let addedDepth: Int
+    /// The longest chain of compiled calls a call starts, this one included.
+    let callDepth: Int
     let limits: Limits
 
     init(name: String, arity: Int, root: Node, variableCount: Int, shape: FrameShape, staticCost: Int,
-         resultType: CELType, limits: Limits) {
+         addedDepth: Int, callDepth: Int, resultType: CELType, limits: Limits) {
         self.name = name
         self.arity = arity
         self.root = root
         self.variableCount = variableCount
         self.shape = shape
         self.staticCost = staticCost
+        self.addedDepth = addedDepth
+        self.callDepth = callDepth
         self.resultType = resultType
         self.limits = limits
     }

@@ -63,10 +63,68 @@ struct JSONWriter {
         if output.count + bytes > maxBytes { throw JSONError("JSON text longer than \(maxBytes) bytes") }
     }
 
+    /// Containers recurse through small frames only (`writeList`, `writeMap`), so each
+    /// level of nesting takes little stack, even unoptimised.
     mutating func write(_ value: Value, depth: Int) throws(JSONError) {
         // Scalars and indentation are a few dozen bytes at most: checking that the text so
         // far fits bounds what is built; strings and bytes are checked at their size.
         try reserve(0)
+        switch value {
+        case .list(let items): try writeList(items, depth: depth)
+        case .map(let m): try writeMap(m, depth: depth)
+        case .optional(let o):
+            guard let v = o.value else { return output.append(contentsOf: "null".utf8) }
+            try write(v, depth: depth)
+        default: try writeScalar(value, depth: depth)
+        }
+    }
+
+    @inline(never)
+    private mutating func writeList(_ items: [Value], depth: Int) throws(JSONError) {
+        guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
+        output.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            separate(first: i == 0, depth: depth)
+            try write(item, depth: depth + 1)
+        }
+        if !items.isEmpty { newline(depth: depth) }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    @inline(never)
+    private mutating func writeMap(_ m: CELMap, depth: Int) throws(JSONError) {
+        guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
+        output.append(UInt8(ascii: "{"))
+        // Only keys of other kinds can collide once stringified ({1: a, '1': b}).
+        let stringKeysOnly = m.keys.allSatisfy { if case .string = $0 { true } else { false } }
+        var names = Set<String>()
+        for i in 0..<m.count {
+            separate(first: i == 0, depth: depth)
+            let name: String
+            switch m.keys[i] {
+            case .string(let s): name = s
+            case .int(let k): name = String(k)
+            case .uint(let k): name = String(k)
+            case .bool(let k): name = k ? "true" : "false"
+            case let other: throw JSONError("unsupported map key \(other)")
+            }
+            if !stringKeysOnly, !names.insert(name).inserted {
+                throw JSONError("map keys collide as JSON object keys: \"\(name)\"")
+            }
+            try reserve(name.utf8.count + 4)
+            writeString(name)
+            try reserve(0)
+            output.append(UInt8(ascii: ":"))
+            if pretty { output.append(UInt8(ascii: " ")) }
+            try write(m.values[i], depth: depth + 1)
+        }
+        if m.count > 0 { newline(depth: depth) }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// A value that is not a list or map.
+    @inline(never)
+    private mutating func writeScalar(_ value: Value, depth: Int) throws(JSONError) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
@@ -87,49 +145,11 @@ struct JSONWriter {
         case .bytes(let b):
             try reserve((b.count + 2) / 3 * 4 + 2)
             writeString(JSONBase64.encode(b))
-        case .list(let items):
-            guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
-            output.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                separate(first: i == 0, depth: depth)
-                try write(item, depth: depth + 1)
-            }
-            if !items.isEmpty { newline(depth: depth) }
-            output.append(UInt8(ascii: "]"))
-        case .map(let m):
-            guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
-            output.append(UInt8(ascii: "{"))
-            // Only keys of other kinds can collide once stringified ({1: a, '1': b}).
-            let stringKeysOnly = m.keys.allSatisfy { if case .string = $0 { true } else { false } }
-            var names = Set<String>()
-            for i in 0..<m.count {
-                separate(first: i == 0, depth: depth)
-                let name: String
-                switch m.keys[i] {
-                case .string(let s): name = s
-                case .int(let k): name = String(k)
-                case .uint(let k): name = String(k)
-                case .bool(let k): name = k ? "true" : "false"
-                case let other: throw JSONError("unsupported map key \(other)")
-                }
-                if !stringKeysOnly, !names.insert(name).inserted {
-                    throw JSONError("map keys collide as JSON object keys: \"\(name)\"")
-                }
-                try reserve(name.utf8.count + 4)
-                writeString(name)
-                try reserve(0)
-                output.append(UInt8(ascii: ":"))
-                if pretty { output.append(UInt8(ascii: " ")) }
-                try write(m.values[i], depth: depth + 1)
-            }
-            if m.count > 0 { newline(depth: depth) }
-            output.append(UInt8(ascii: "}"))
         case .type(let t): writeString(t.runtimeName)
         case .timestamp(let t): writeString(ValueText.rfc3339(t))
         case .duration(let d): writeString(ValueText.duration(d))
-        case .optional(let o):
-            if let v = o.value { try write(v, depth: depth) } else { output.append(contentsOf: "null".utf8) }
         case .error(let e): throw JSONError("error value: \(e.message)")
+        case .list, .map, .optional: try write(value, depth: depth)
         }
     }
 

@@ -98,49 +98,66 @@ enum StringsFormat {
 
     /// `%s`, refused (a `FormatError`) as soon as the text would exceed `allowance` bytes
     /// or the value nests deeper than `Value.maxTraversalDepth`: lists that share one big
-    /// element many times cannot make it build more than the limit.
+    /// element many times cannot make it build more than the limit. Containers recurse
+    /// through small frames only, so each level takes little stack, even unoptimised.
     private static func string(_ v: Value, allowance: Int, depth: Int) throws -> String {
         let text: String
         switch v {
-        case .null: text = "null"
-        case .bool(let b): text = b ? "true" : "false"
-        case .int(let n): text = String(n)
-        case .uint(let n): text = String(n)
-        case .double(let d): text = shortestFixed(d)
-        case .string(let s): text = s
-        case .bytes(let b): text = String(decoding: b, as: UTF8.self)
-        case .timestamp(let t): text = TimeLibrary.format(t)
-        case .duration(let d): text = TimeLibrary.format(d)
-        case .type(let t): text = t.runtimeName
-        case .list(let items):
-            guard depth < Value.maxTraversalDepth else { throw tooDeep }
-            var out = "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += ", " }
-                out += try string(item, allowance: allowance - out.utf8.count, depth: depth + 1)
-                if out.utf8.count > allowance { throw overLimit }
-            }
-            text = out + "]"
-        case .map(let m):
-            guard depth < Value.maxTraversalDepth else { throw tooDeep }
-            var entries: [(key: String, value: String)] = []
-            var size = 2
-            for (k, value) in zip(m.keys, m.values) {
-                let key = try string(k, allowance: allowance - size, depth: depth + 1)
-                size += key.utf8.count + 4
-                let valueText = try string(value, allowance: allowance - size, depth: depth + 1)
-                size += valueText.utf8.count
-                if size > allowance { throw overLimit }
-                entries.append((key, valueText))
-            }
-            entries.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            text = "{" + entries.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
-        case .error(let e): throw FormatError(e.message)
-        case .optional:
-            throw FormatError("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(v.runtimeType.runtimeName)")
+        case .list(let items): text = try listText(items, allowance: allowance, depth: depth)
+        case .map(let m): text = try mapText(m, allowance: allowance, depth: depth)
+        default: text = try scalarText(v)
         }
         if text.utf8.count > allowance { throw overLimit }
         return text
+    }
+
+    @inline(never)
+    private static func listText(_ items: [Value], allowance: Int, depth: Int) throws -> String {
+        guard depth < Value.maxTraversalDepth else { throw tooDeep }
+        var out = "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += ", " }
+            out += try string(item, allowance: allowance - out.utf8.count, depth: depth + 1)
+            if out.utf8.count > allowance { throw overLimit }
+        }
+        return out + "]"
+    }
+
+    @inline(never)
+    private static func mapText(_ m: CELMap, allowance: Int, depth: Int) throws -> String {
+        guard depth < Value.maxTraversalDepth else { throw tooDeep }
+        var entries: [(key: String, value: String)] = []
+        var size = 2
+        for (k, value) in zip(m.keys, m.values) {
+            let key = try string(k, allowance: allowance - size, depth: depth + 1)
+            size += key.utf8.count + 4
+            let valueText = try string(value, allowance: allowance - size, depth: depth + 1)
+            size += valueText.utf8.count
+            if size > allowance { throw overLimit }
+            entries.append((key, valueText))
+        }
+        entries.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        return "{" + entries.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+    }
+
+    /// `%s` of a value that is not a list or map.
+    @inline(never)
+    private static func scalarText(_ v: Value) throws -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let n): return String(n)
+        case .uint(let n): return String(n)
+        case .double(let d): return shortestFixed(d)
+        case .string(let s): return s
+        case .bytes(let b): return String(decoding: b, as: UTF8.self)
+        case .timestamp(let t): return TimeLibrary.format(t)
+        case .duration(let d): return TimeLibrary.format(d)
+        case .type(let t): return t.runtimeName
+        case .error(let e): throw FormatError(e.message)
+        case .optional, .list, .map:
+            throw FormatError("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(v.runtimeType.runtimeName)")
+        }
     }
 
     /// Thrown by `%s` past its allowance; reported as `StringsExtension.tooLong`.

@@ -44,7 +44,8 @@ struct Dispatcher: Sendable {
                 continue
             }
             if overload.metered == nil, case .unary(let f) = overload.implementation {
-                return Dispatcher.charged(overload.cost, a.costUnits, &frame) { f(a) }
+                guard overload.cost == .linear else { return f(a) }
+                return Dispatcher.charged(.linear, a.costUnits, &frame) { f(a) }
             }
             return Dispatcher.invoke(overload, [a], &frame)
         }
@@ -61,7 +62,8 @@ struct Dispatcher: Sendable {
             guard a.isError || a.conforms(to: overload.params[0]),
                   b.isError || b.conforms(to: overload.params[1]) else { continue }
             if overload.metered == nil, case .binary(let f) = overload.implementation {
-                return Dispatcher.charged(overload.cost, a.costUnits &+ b.costUnits, &frame) { f(a, b) }
+                guard overload.cost == .linear else { return f(a, b) }
+                return Dispatcher.charged(.linear, a.costUnits &+ b.costUnits, &frame) { f(a, b) }
             }
             return Dispatcher.invoke(overload, [a, b], &frame)
         }

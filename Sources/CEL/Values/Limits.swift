@@ -26,6 +26,12 @@ public struct Limits: Sendable, Hashable {
     /// time; at run time a deeper chain yields an error value.
     public var maxCallDepth: Int = 64
 
+    /// Most levels of nesting (lists, maps, optionals) an expression may add to the
+    /// deepest of its inputs, counted through the compiled functions it calls, by a bound
+    /// computed at compile time; more is a diagnostic (E404). With JSON input at most
+    /// `maxJSONDepth` deep, no evaluation builds a value deeper than the sum of the two.
+    public var maxValueDepth: Int = 128
+
     public init() {}
     public static let `default` = Limits()
 }
