@@ -112,11 +112,10 @@ enum CoreComparisons {
     /// `==` (or `!=`) inside an evaluation: each list element or map entry compared is
     /// spent from the budget.
     static func meteredEquals(negated: Bool) -> MeteredImplementation {
-        { args, budget in
-            guard args.count == 2 else { return .error(CELError("internal error: equality arity")) }
-            if args[0].isError { return args[0] }
-            if args[1].isError { return args[1] }
-            guard let equal = args[0].celEquals(args[1], budget: &budget, depth: 0) else {
+        { a, b, budget in
+            if a.isError { return a }
+            if b.isError { return b }
+            guard let equal = a.celEquals(b, budget: &budget, depth: 0) else {
                 return .error(budget < 0 ? Frame.costExceeded : Frame.tooDeep)
             }
             return .bool(equal != negated)
@@ -124,13 +123,11 @@ enum CoreComparisons {
     }
 
     /// `x in list` inside an evaluation: one unit per element, plus what comparing spends.
-    static let meteredContained: MeteredImplementation = { args, budget in
-        guard args.count == 2, case .list(let items) = args[1] else {
-            return args.count == 2 ? contained(args[0], args[1]) : .error(CELError("internal error: in arity"))
-        }
+    static let meteredContained: MeteredImplementation = { x, container, budget in
+        guard case .list(let items) = container else { return contained(x, container) }
         for item in items {
             budget -= 1
-            guard let equal = args[0].celEquals(item, budget: &budget, depth: 0) else {
+            guard let equal = x.celEquals(item, budget: &budget, depth: 0) else {
                 return .error(budget < 0 ? Frame.costExceeded : Frame.tooDeep)
             }
             if equal { return .bool(true) }

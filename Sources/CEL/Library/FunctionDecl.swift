@@ -23,8 +23,8 @@ public struct Overload: Sendable {
     /// How a call is charged to the evaluation's cost budget beyond its node's unit. The
     /// library sets it; host functions stay `.constant` (their work is the host's).
     var cost: CallCost = .constant
-    /// An implementation that spends the evaluation's remaining budget itself; called
-    /// instead of `implementation` inside an evaluation (which then serves direct calls).
+    /// A two-argument implementation that spends the evaluation's remaining budget itself;
+    /// called instead of `implementation` inside an evaluation (which then serves direct calls).
     var metered: MeteredImplementation?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
@@ -46,9 +46,9 @@ public enum Implementation: Sendable {
     case variadic(@Sendable ([Value]) -> Value)
 }
 
-/// An implementation that receives the cost units left in the evaluation (`budget`),
-/// subtracts what it spends and returns `Frame.costExceeded` when they run out.
-typealias MeteredImplementation = @Sendable (_ args: [Value], _ budget: inout Int) -> Value
+/// A two-argument implementation that receives the cost units left in the evaluation
+/// (`budget`), subtracts what it spends and returns `Frame.costExceeded` when they run out.
+typealias MeteredImplementation = @Sendable (_ a: Value, _ b: Value, _ budget: inout Int) -> Value
 
 /// How a call of an overload is charged to the cost budget (`Limits.maxCost`).
 enum CallCost: Sendable {

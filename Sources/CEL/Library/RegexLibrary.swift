@@ -30,10 +30,8 @@ public enum RegexLibrary {
     /// `matches` inside an evaluation: the subject's and pattern's bytes, then every matcher
     /// step (`unitsPerStep`), are spent from the evaluation's cost budget (`Limits.maxCost`),
     /// not from a budget of its own.
-    static let metered: MeteredImplementation = { args, budget in
-        guard args.count == 2, case .string(let s) = args[0], case .string(let p) = args[1] else {
-            return args.count == 2 ? matches(args[0], args[1]) : .error(CELError("internal error: matches arity"))
-        }
+    static let metered: MeteredImplementation = { subject, pattern, budget in
+        guard case .string(let s) = subject, case .string(let p) = pattern else { return matches(subject, pattern) }
         budget -= s.utf8.count + p.utf8.count
         if budget < 0 { return .error(Frame.costExceeded) }
         let regex: RegexEngine.Regex

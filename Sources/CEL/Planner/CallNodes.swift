@@ -50,6 +50,31 @@ final class BinaryCallNode: Node, @unchecked Sendable {
     }
 }
 
+/// A pre-resolved call of a metered two-argument overload (`matches`, `in` over a list),
+/// which spends the frame's budget itself.
+final class MeteredCallNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    let function: MeteredImplementation
+    let strict: Bool
+    init(_ lhs: Node, _ rhs: Node, _ function: @escaping MeteredImplementation, strict: Bool, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        self.function = function
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = lhs.eval(&frame)
+        let b = rhs.eval(&frame)
+        if strict {
+            if case .error = a { return a }
+            if case .error = b { return b }
+        }
+        return located(frame.spend(a, b, function))
+    }
+}
+
 /// A pre-resolved call with any number of arguments.
 final class DirectCallNode: Node, @unchecked Sendable {
     let args: [Node]

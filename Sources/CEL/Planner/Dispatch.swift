@@ -43,7 +43,7 @@ struct Dispatcher: Sendable {
             } else if !a.conforms(to: overload.params[0]) {
                 continue
             }
-            if overload.metered == nil, case .unary(let f) = overload.implementation {
+            if case .unary(let f) = overload.implementation {
                 guard overload.cost == .linear else { return f(a) }
                 return Dispatcher.charged(.linear, a.costUnits, &frame) { f(a) }
             }
@@ -61,7 +61,8 @@ struct Dispatcher: Sendable {
             if hasError, overload.isStrict { continue }
             guard a.isError || a.conforms(to: overload.params[0]),
                   b.isError || b.conforms(to: overload.params[1]) else { continue }
-            if overload.metered == nil, case .binary(let f) = overload.implementation {
+            if let metered = overload.metered { return frame.spend(a, b, metered) }
+            if case .binary(let f) = overload.implementation {
                 guard overload.cost == .linear else { return f(a, b) }
                 return Dispatcher.charged(.linear, a.costUnits &+ b.costUnits, &frame) { f(a, b) }
             }
@@ -75,7 +76,7 @@ struct Dispatcher: Sendable {
     /// a metered implementation spends it itself; a linear one is charged the arguments'
     /// sizes before and the result's size after.
     static func invoke(_ overload: Overload, _ args: [Value], _ frame: inout Frame) -> Value {
-        if let metered = overload.metered { return frame.spend(args, metered) }
+        if let metered = overload.metered, args.count == 2 { return frame.spend(args[0], args[1], metered) }
         var units = 0
         if overload.cost == .linear { for a in args { units &+= a.costUnits } }
         return charged(overload.cost, units, &frame) { invoke(overload.implementation, args) }

@@ -103,9 +103,9 @@ struct Frame {
     }
 
     /// Runs a metered implementation with the budget left and keeps what it spent.
-    mutating func spend(_ args: [Value], _ implementation: MeteredImplementation) -> Value {
+    mutating func spend(_ a: Value, _ b: Value, _ implementation: MeteredImplementation) -> Value {
         var budget = maxCost &- cost
-        let result = implementation(args, &budget)
+        let result = implementation(a, b, &budget)
         cost = maxCost &- budget
         if cost > maxCost, !result.isError { return .error(Frame.costExceeded) }
         return result

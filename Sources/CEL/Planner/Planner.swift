@@ -179,9 +179,12 @@ struct Planner {
                 let overload = candidates[0]
                 let linear = overload.cost == .linear
                 switch overload.implementation {
-                case .unary(let f) where nodes.count == 1 && overload.metered == nil:
+                case _ where nodes.count == 2 && overload.metered != nil:
+                    node = MeteredCallNode(nodes[0], nodes[1], overload.metered!, strict: overload.isStrict,
+                                           offset: e.offset)
+                case .unary(let f) where nodes.count == 1:
                     node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
-                case .binary(let f) where nodes.count == 2 && overload.metered == nil:
+                case .binary(let f) where nodes.count == 2:
                     node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, linear: linear,
                                           offset: e.offset)
                 default:
