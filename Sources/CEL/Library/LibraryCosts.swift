@@ -10,7 +10,7 @@ enum LibraryCosts {
         "size_string", "string_size", "contains_string",
         "add_string", "add_bytes", "add_list",
         "string_to_int64", "string_to_uint64", "string_to_double", "string_to_bool",
-        "bytes_to_string", "string_to_bytes",
+        "bytes_to_string", "string_to_bytes", "string_to_timestamp", "string_to_duration",
         "string_char_at_int", "string_index_of_string", "string_index_of_string_int",
         "string_last_index_of_string", "string_last_index_of_string_int",
         "string_lower_ascii", "string_upper_ascii",
@@ -32,7 +32,9 @@ enum LibraryCosts {
             let overload = decl.overloads[i]
             let walksList = linearOverLists.contains(decl.name) && overload.params.count == 1
                 && { if case .list = overload.params[0] { true } else { false } }()
-            if linear.contains(overload.id) || walksList { decl.overloads[i].cost = .linear }
+            // Calendar accessors with a time zone name read the name.
+            let readsZone = overload.id.hasSuffix("_with_tz")
+            if linear.contains(overload.id) || walksList || readsZone { decl.overloads[i].cost = .linear }
         }
         return decl
     }
