@@ -1,20 +1,17 @@
-/// Bounds computed before planning, in one walk over the checked expression:
+/// Bounds computed before planning, in one walk over the checked expression (each node
+/// visited once):
 ///
 /// - how many levels of nesting (lists, maps, optionals) it adds to the deepest of its
 ///   inputs, including through the compiled functions it calls (each knows its own bound,
-///   `CompiledFunction.addedDepth`);
-/// - how deep the chains of compiled-function calls it starts go (`callDepth`: the
-///   deepest callee's, 0 without calls).
-///
-/// Chains of compiled functions longer than the stack can take cannot be built then:
-/// neither called (a deep evaluation) nor freed (releasing a function releases its callees,
-/// recursively).
-///
-/// Values deeper than the stack can take cannot be built then: Swift frees nested arrays
-/// recursively, so a value nested tens of thousands deep would overflow the stack when it
-/// is released, whatever the operations on it check. Within one expression nesting is
-/// bounded by the syntax, but through `cel.bind` and chains of compiled functions
-/// (`fN(x) = [fN-1(x)]`) it compounds; `Limits.maxValueDepth` caps the bound.
+///   `CompiledFunction.addedDepth`). Within one expression nesting is bounded by the
+///   syntax, but through `cel.bind` and chains of compiled functions (`fN(x) = [fN-1(x)]`)
+///   it compounds; `Limits.maxValueDepth` caps it. Swift frees nested arrays recursively,
+///   so a value nested tens of thousands deep would overflow the stack when released,
+///   whatever the operations on it check: such values must never be built. Host
+///   functions are trusted to return no deeper than their deepest argument.
+/// - how many compiled-function frames its calls nest (`callDepth`: the deepest callee's,
+///   0 without calls); `Limits.maxCallDepth` caps it, so a longer chain is never built,
+///   called (a deep evaluation) nor freed (a function releases its callees, recursively).
 struct StaticBounds {
     let checked: CheckedExpr
     let limit: Int

@@ -22,8 +22,11 @@ public struct Limits: Sendable, Hashable {
     /// diagnostic.
     public var maxNodes: Int = 250_000
     /// Deepest chain of compiled-function calls (module functions calling each other) in
-    /// one evaluation. The module linker refuses a call graph deeper than this at check
-    /// time; at run time a deeper chain yields an error value.
+    /// one evaluation. `Environment.compile`/`compileFunction` refuse a call that would
+    /// start a longer chain (E405), as the module linker refuses such a call graph; at run
+    /// time a frame counter stops a deeper chain with an error value (reachable only when
+    /// functions were compiled under different limits). The default keeps the deepest
+    /// legal chain, and the deepest value it can build, well within a 512 KiB stack.
     public var maxCallDepth: Int = 64
 
     /// Most levels of nesting (lists, maps, optionals) an expression may add to the
