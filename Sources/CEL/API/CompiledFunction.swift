@@ -12,16 +12,22 @@ public final class CompiledFunction: Sendable {
     let shape: FrameShape
     /// Cost charged per call: the number of nodes in the body.
     let staticCost: Int
+    /// A bound of the nesting levels a call adds to its deepest argument (`StaticBounds`).
+    let addedDepth: Int
+    /// The longest chain of compiled calls a call starts, this one included.
+    let callDepth: Int
     let limits: Limits
 
     init(name: String, arity: Int, root: Node, variableCount: Int, shape: FrameShape, staticCost: Int,
-         resultType: CELType, limits: Limits) {
+         addedDepth: Int, callDepth: Int, resultType: CELType, limits: Limits) {
         self.name = name
         self.arity = arity
         self.root = root
         self.variableCount = variableCount
         self.shape = shape
         self.staticCost = staticCost
+        self.addedDepth = addedDepth
+        self.callDepth = callDepth
         self.resultType = resultType
         self.limits = limits
     }
@@ -33,11 +39,13 @@ public final class CompiledFunction: Sendable {
         return invoke(args, caller: &frame)
     }
 
-    /// Runs the body with the caller's budget, charging the body's static cost.
+    /// Runs the body with the caller's budget, charging the body's static cost; one level
+    /// deeper than the caller, refused beyond `Limits.maxCallDepth`.
     func invoke(_ args: [Value], caller: inout Frame) -> Value {
         guard args.count == arity else {
             return .error(CELError("function '\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), not \(args.count)"))
         }
+        guard caller.callDepth < caller.maxCallDepth else { return .error(Frame.callDepthExceeded) }
         if let e = caller.charge(staticCost) { return .error(e) }
         var variables = args
         if variableCount > arity {
@@ -47,6 +55,6 @@ public final class CompiledFunction: Sendable {
             }
         }
         return Frame.evaluate(root, variables: variables, shape: shape, limits: limits,
-                              cost: &caller.cost, iterations: &caller.iterations)
+                              cost: &caller.cost, iterations: &caller.iterations, callDepth: caller.callDepth + 1)
     }
 }

@@ -91,6 +91,7 @@ public struct Environment: Sendable {
     /// run-time errors and run-time dispatch) and plans an expression.
     public func compile(_ expr: Expr, in source: Source, checked: Bool) throws(CompileError) -> Program {
         let result = try Checker.check(expr, declarations: declarations, source: source, lenient: !checked)
+        _ = try staticBounds(result, ownFrame: false, in: source)
         var planner = Planner(checked: result, declarations: declarations, limits: limits)
         let root = planner.plan()
         return Program(root: root, variableNames: planner.variableNames, shape: planner.shape,
@@ -108,10 +109,37 @@ public struct Environment: Sendable {
             decls.constants[p] = nil
         }
         let result = try Checker.check(body, declarations: decls, source: source, lenient: false)
+        let bounds = try staticBounds(result, ownFrame: true, in: source)
         var planner = Planner(checked: result, declarations: decls, limits: limits, parameters: parameters)
         let root = planner.plan()
         return CompiledFunction(name: name, arity: parameters.count, root: root,
                                 variableCount: planner.variableNames.count, shape: planner.shape,
-                                staticCost: planner.nodeCount, resultType: result.resultType, limits: limits)
+                                staticCost: planner.nodeCount, addedDepth: bounds.addedDepth,
+                                callDepth: bounds.callDepth,
+                                resultType: result.resultType, limits: limits)
+    }
+
+    /// The nesting a checked expression adds to its inputs and the longest chain of
+    /// compiled calls it starts (`StaticBounds`): E404 when the nesting can pass
+    /// `Limits.maxValueDepth`, E405 when a call chain (with the function's own frame when
+    /// `ownFrame`) is longer than `Limits.maxCallDepth`.
+    private func staticBounds(_ checked: CheckedExpr, ownFrame: Bool, in source: Source) throws(CompileError)
+        -> (addedDepth: Int, callDepth: Int) {
+        var analysis = StaticBounds(checked: checked, limit: limits.maxValueDepth)
+        let depth = analysis.bound()
+        guard depth <= limits.maxValueDepth else {
+            throw CompileError([Diagnostic(
+                code: SyntaxErrorCode.valueTooDeep,
+                message: "values built here can nest more than \(limits.maxValueDepth) levels deeper than the input (Limits.maxValueDepth)",
+                source: source, offset: Int(analysis.offendingOffset ?? checked.expr.offset))])
+        }
+        let callDepth = analysis.callDepth + (ownFrame ? 1 : 0)
+        guard callDepth <= limits.maxCallDepth else {
+            throw CompileError([Diagnostic(
+                code: SyntaxErrorCode.callsTooDeep,
+                message: "calls here nest \(callDepth) compiled functions deep, more than \(limits.maxCallDepth) (Limits.maxCallDepth)",
+                source: source, offset: Int(analysis.deepestCallOffset ?? checked.expr.offset))])
+        }
+        return (depth, callDepth)
     }
 }

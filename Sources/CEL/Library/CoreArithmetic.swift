@@ -14,17 +14,17 @@ enum CoreArithmetic {
                 },
                 Core.binary("add_string", .string, .string, .string) { a, b in
                     guard case .string(let x) = a, case .string(let y) = b else { return Core.noOverload("_+_", a, b) }
-                    if x.utf8.count + y.utf8.count > maxBytes { return Core.limitExceeded("string size", maxBytes) }
+                    if x.utf8.count + y.utf8.count > maxBytes { return Core.limitExceeded("string size", maxBytes, "maxStringBytes") }
                     return .string(x + y)
                 },
                 Core.binary("add_bytes", .bytes, .bytes, .bytes) { a, b in
                     guard case .bytes(let x) = a, case .bytes(let y) = b else { return Core.noOverload("_+_", a, b) }
-                    if x.count + y.count > maxBytes { return Core.limitExceeded("bytes size", maxBytes) }
+                    if x.count + y.count > maxBytes { return Core.limitExceeded("bytes size", maxBytes, "maxStringBytes") }
                     return .bytes(x + y)
                 },
                 Core.binary("add_list", .list(Core.a), .list(Core.a), .list(Core.a)) { a, b in
                     guard case .list(let x) = a, case .list(let y) = b else { return Core.noOverload("_+_", a, b) }
-                    if x.count + y.count > maxItems { return Core.limitExceeded("list size", maxItems) }
+                    if x.count + y.count > maxItems { return Core.limitExceeded("list size", maxItems, "maxCollectionSize") }
                     if x.isEmpty { return b }
                     if y.isEmpty { return a }
                     return .list(x + y)

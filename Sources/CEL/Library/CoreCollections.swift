@@ -13,7 +13,7 @@ enum CoreCollections {
                      }),
             Core.binary("@mapInsert_map_map", .map(Core.k, Core.v), .map(Core.k, Core.v), .map(Core.k, Core.v)) { a, b in
                 guard case .map(var x) = a, case .map(let y) = b else { return Core.noOverload(mapInsert, a, b) }
-                if x.count + y.count > maxItems { return Core.limitExceeded("map size", maxItems) }
+                if x.count + y.count > maxItems { return Core.limitExceeded("map size", maxItems, "maxCollectionSize") }
                 for i in 0..<y.count where !x.insert(key: y.keys[i], value: y.values[i]) {
                     return .error(CELError("insert failed: key \(y.keys[i]) already exists"))
                 }
@@ -106,7 +106,7 @@ enum CoreCollections {
     /// Adds a new key to a map; an existing key is an error (map literals forbid duplicates too).
     static func insert(_ m: Value, _ key: Value, _ value: Value, maxItems: Int) -> Value {
         guard case .map(var map) = m else { return Core.noOverload(mapInsert, m, key, value) }
-        if map.count >= maxItems { return Core.limitExceeded("map size", maxItems) }
+        if map.count >= maxItems { return Core.limitExceeded("map size", maxItems, "maxCollectionSize") }
         guard CELMap.key(for: key) != nil, !key.isDoubleKey else {
             return .error(CELError("unsupported map key type: \(key.runtimeType.runtimeName)"))
         }

@@ -33,13 +33,13 @@ enum CoreComparisons {
         }
         decls += [
             FunctionDecl(name: Operators.equals, overloads: [
-                Core.binary("equals", Core.a, Core.a, .bool, equals),
+                Core.binary("equals", Core.a, Core.a, .bool, equals).metered(meteredEquals(negated: false)),
             ]),
             FunctionDecl(name: Operators.notEquals, overloads: [
-                Core.binary("not_equals", Core.a, Core.a, .bool, notEquals),
+                Core.binary("not_equals", Core.a, Core.a, .bool, notEquals).metered(meteredEquals(negated: true)),
             ]),
             FunctionDecl(name: Operators.in, overloads: [
-                Core.binary("in_list", Core.a, .list(Core.a), .bool, contained),
+                Core.binary("in_list", Core.a, .list(Core.a), .bool, contained).metered(meteredContained),
                 Core.binary("in_map", Core.a, .map(Core.a, Core.b), .bool, contained),
             ]),
             FunctionDecl(name: Operators.logicalNot, overloads: [
@@ -107,6 +107,32 @@ enum CoreComparisons {
             guard let o = a.compare(b) else { return Core.noOverload("_>=_", a, b) }
             return .bool(o == .greater || o == .equal)
         }
+    }
+
+    /// `==` (or `!=`) inside an evaluation: each list element or map entry compared is
+    /// spent from the budget.
+    static func meteredEquals(negated: Bool) -> MeteredImplementation {
+        { a, b, budget in
+            if a.isError { return a }
+            if b.isError { return b }
+            guard let equal = a.celEquals(b, budget: &budget, depth: 0) else {
+                return .error(budget < 0 ? Frame.costExceeded : Frame.tooDeep)
+            }
+            return .bool(equal != negated)
+        }
+    }
+
+    /// `x in list` inside an evaluation: one unit per element, plus what comparing spends.
+    static let meteredContained: MeteredImplementation = { x, container, budget in
+        guard case .list(let items) = container else { return contained(x, container) }
+        for item in items {
+            budget -= 1
+            guard let equal = x.celEquals(item, budget: &budget, depth: 0) else {
+                return .error(budget < 0 ? Frame.costExceeded : Frame.tooDeep)
+            }
+            if equal { return .bool(true) }
+        }
+        return budget < 0 ? .error(Frame.costExceeded) : .bool(false)
     }
 
     /// `x in list` (any element CEL-equal to x) and `k in map` (a key numerically equal to k).

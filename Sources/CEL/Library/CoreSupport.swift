@@ -20,8 +20,8 @@ enum Core {
         .error(.noSuchOverload(function, arguments: args))
     }
 
-    /// An error naming an exceeded size limit.
-    static func limitExceeded(_ what: String, _ limit: Int) -> Value {
-        .error(CELError("\(what) exceeds the limit of \(limit)"))
+    /// An error naming an exceeded size limit and its `Limits` field.
+    static func limitExceeded(_ what: String, _ limit: Int, _ field: String) -> Value {
+        .error(CELError("\(what) exceeds the limit of \(limit) (Limits.\(field))"))
     }
 }

@@ -11,7 +11,7 @@ public enum EncodersExtension {
                 Overload(id: "base64_encode_bytes", params: [.bytes], result: .string, implementation: .unary { v in
                     guard case .bytes(let b) = v else { return noOverload("base64.encode", v) }
                     guard (b.count + 2) / 3 * 4 <= maxBytes else {
-                        return .error(CELError("string result exceeds the limit of \(maxBytes) bytes"))
+                        return .error(CELError("string result exceeds the limit of \(maxBytes) bytes (Limits.maxStringBytes)"))
                     }
                     return .string(encode(b))
                 }),

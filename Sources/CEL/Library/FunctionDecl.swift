@@ -20,6 +20,12 @@ public struct Overload: Sendable {
     /// Non-strict ones receive errors and decide themselves.
     public var isStrict: Bool
     public var implementation: Implementation
+    /// How a call is charged to the evaluation's cost budget beyond its node's unit. The
+    /// library sets it; host functions stay `.constant` (their work is the host's).
+    var cost: CallCost = .constant
+    /// A two-argument implementation that spends the evaluation's remaining budget itself;
+    /// called instead of `implementation` inside an evaluation (which then serves direct calls).
+    var metered: MeteredImplementation?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
                 isStrict: Bool = true, implementation: Implementation) {
@@ -38,4 +44,49 @@ public enum Implementation: Sendable {
     case binary(@Sendable (Value, Value) -> Value)
     case ternary(@Sendable (Value, Value, Value) -> Value)
     case variadic(@Sendable ([Value]) -> Value)
+}
+
+/// A two-argument implementation that receives the cost units left in the evaluation
+/// (`budget`), subtracts what it spends and returns `Frame.costExceeded` when they run out.
+typealias MeteredImplementation = @Sendable (_ a: Value, _ b: Value, _ budget: inout Int) -> Value
+
+/// How a call of an overload is charged to the cost budget (`Limits.maxCost`).
+enum CallCost: Sendable {
+    /// Constant work: the call node's unit covers it.
+    case constant
+    /// Work in proportion to what the call reads and builds: the sizes of the arguments
+    /// (`Value.costUnits`) are charged before the call, so that a call the budget cannot
+    /// cover never runs, and the size of the result after it.
+    case linear
+}
+
+extension Overload {
+    /// This overload charged by `cost`.
+    func charged(_ cost: CallCost) -> Overload {
+        var copy = self
+        copy.cost = cost
+        return copy
+    }
+
+    /// This overload with a metered implementation (used inside evaluations).
+    func metered(_ implementation: @escaping MeteredImplementation) -> Overload {
+        var copy = self
+        copy.metered = implementation
+        return copy
+    }
+}
+
+extension Value {
+    /// The cost of reading or building this value: bytes of a string or bytes value,
+    /// elements of a list or entries of a map (not counting nested values), else 0.
+    @inline(__always)
+    var costUnits: Int {
+        switch self {
+        case .string(let s): return s.utf8.count
+        case .bytes(let b): return b.count
+        case .list(let l): return l.count
+        case .map(let m): return m.count
+        default: return 0
+        }
+    }
 }

@@ -8,16 +8,20 @@ extension Value {
     /// are the string form of bool, int, uint or string keys.
     ///
     /// Throws for error values, for maps whose keys collide once stringified (`{1: a, '1': b}`),
-    /// and for nesting deeper than `maxDepth`. With `pretty`, arrays and objects are
-    /// spread over lines indented by two spaces.
-    public func json(pretty: Bool = false, maxDepth: Int = 1024) throws(JSONError) -> String {
-        String(decoding: try jsonData(pretty: pretty, maxDepth: maxDepth), as: UTF8.self)
+    /// for nesting deeper than `maxDepth`, and for text longer than `maxBytes` (checked
+    /// before each piece is appended, so no more than that is ever built). With `pretty`,
+    /// arrays and objects are spread over lines indented by two spaces.
+    public func json(pretty: Bool = false, maxDepth: Int = Value.maxTraversalDepth,
+                     maxBytes: Int = Limits.default.maxStringBytes) throws(JSONError) -> String {
+        String(decoding: try jsonData(pretty: pretty, maxDepth: maxDepth, maxBytes: maxBytes), as: UTF8.self)
     }
 
-    /// The JSON text of ``json(pretty:maxDepth:)`` as UTF-8 bytes.
-    public func jsonData(pretty: Bool = false, maxDepth: Int = 1024) throws(JSONError) -> [UInt8] {
-        var writer = JSONWriter(maxDepth: maxDepth, pretty: pretty)
+    /// The JSON text of ``json(pretty:maxDepth:maxBytes:)`` as UTF-8 bytes.
+    public func jsonData(pretty: Bool = false, maxDepth: Int = Value.maxTraversalDepth,
+                         maxBytes: Int = Limits.default.maxStringBytes) throws(JSONError) -> [UInt8] {
+        var writer = JSONWriter(maxDepth: maxDepth, maxBytes: maxBytes, pretty: pretty)
         try writer.write(self, depth: 0)
+        try writer.reserve(0)
         return writer.output
     }
 
@@ -31,10 +35,12 @@ extension Value {
 struct JSONWriter {
     var output: [UInt8] = []
     let maxDepth: Int
+    let maxBytes: Int
     let pretty: Bool
 
-    init(maxDepth: Int, pretty: Bool) {
+    init(maxDepth: Int, maxBytes: Int, pretty: Bool) {
         self.maxDepth = maxDepth
+        self.maxBytes = maxBytes
         self.pretty = pretty
         output.reserveCapacity(64)
     }
@@ -52,7 +58,73 @@ struct JSONWriter {
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
     }
 
+    /// Refuses to grow the output by `bytes` more when that would pass `maxBytes`.
+    func reserve(_ bytes: Int) throws(JSONError) {
+        if output.count + bytes > maxBytes { throw JSONError("JSON text longer than \(maxBytes) bytes") }
+    }
+
+    /// Containers recurse through small frames only (`writeList`, `writeMap`), so each
+    /// level of nesting takes little stack, even unoptimised.
     mutating func write(_ value: Value, depth: Int) throws(JSONError) {
+        // Scalars and indentation are a few dozen bytes at most: checking that the text so
+        // far fits bounds what is built; strings and bytes are checked at their size.
+        try reserve(0)
+        switch value {
+        case .list(let items): try writeList(items, depth: depth)
+        case .map(let m): try writeMap(m, depth: depth)
+        case .optional(let o):
+            guard let v = o.value else { return output.append(contentsOf: "null".utf8) }
+            try write(v, depth: depth)
+        default: try writeScalar(value, depth: depth)
+        }
+    }
+
+    @inline(never)
+    private mutating func writeList(_ items: [Value], depth: Int) throws(JSONError) {
+        guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
+        output.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            separate(first: i == 0, depth: depth)
+            try write(item, depth: depth + 1)
+        }
+        if !items.isEmpty { newline(depth: depth) }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    @inline(never)
+    private mutating func writeMap(_ m: CELMap, depth: Int) throws(JSONError) {
+        guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
+        output.append(UInt8(ascii: "{"))
+        // Only keys of other kinds can collide once stringified ({1: a, '1': b}).
+        let stringKeysOnly = m.keys.allSatisfy { if case .string = $0 { true } else { false } }
+        var names = Set<String>()
+        for i in 0..<m.count {
+            separate(first: i == 0, depth: depth)
+            let name: String
+            switch m.keys[i] {
+            case .string(let s): name = s
+            case .int(let k): name = String(k)
+            case .uint(let k): name = String(k)
+            case .bool(let k): name = k ? "true" : "false"
+            case let other: throw JSONError("unsupported map key \(other)")
+            }
+            if !stringKeysOnly, !names.insert(name).inserted {
+                throw JSONError("map keys collide as JSON object keys: \"\(name)\"")
+            }
+            try reserve(name.utf8.count + 4)
+            writeString(name)
+            try reserve(0)
+            output.append(UInt8(ascii: ":"))
+            if pretty { output.append(UInt8(ascii: " ")) }
+            try write(m.values[i], depth: depth + 1)
+        }
+        if m.count > 0 { newline(depth: depth) }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// A value that is not a list or map.
+    @inline(never)
+    private mutating func writeScalar(_ value: Value, depth: Int) throws(JSONError) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
@@ -66,49 +138,18 @@ struct JSONWriter {
             } else {
                 output.append(contentsOf: DoubleFormatting.roundTrip(d).utf8)
             }
-        case .string(let s): writeString(s)
-        case .bytes(let b): writeString(JSONBase64.encode(b))
-        case .list(let items):
-            guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
-            output.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                separate(first: i == 0, depth: depth)
-                try write(item, depth: depth + 1)
-            }
-            if !items.isEmpty { newline(depth: depth) }
-            output.append(UInt8(ascii: "]"))
-        case .map(let m):
-            guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)") }
-            output.append(UInt8(ascii: "{"))
-            // Only keys of other kinds can collide once stringified ({1: a, '1': b}).
-            let stringKeysOnly = m.keys.allSatisfy { if case .string = $0 { true } else { false } }
-            var names = Set<String>()
-            for i in 0..<m.count {
-                separate(first: i == 0, depth: depth)
-                let name: String
-                switch m.keys[i] {
-                case .string(let s): name = s
-                case .int(let k): name = String(k)
-                case .uint(let k): name = String(k)
-                case .bool(let k): name = k ? "true" : "false"
-                case let other: throw JSONError("unsupported map key \(other)")
-                }
-                if !stringKeysOnly, !names.insert(name).inserted {
-                    throw JSONError("map keys collide as JSON object keys: \"\(name)\"")
-                }
-                writeString(name)
-                output.append(UInt8(ascii: ":"))
-                if pretty { output.append(UInt8(ascii: " ")) }
-                try write(m.values[i], depth: depth + 1)
-            }
-            if m.count > 0 { newline(depth: depth) }
-            output.append(UInt8(ascii: "}"))
+        case .string(let s):
+            try reserve(s.utf8.count + 2)
+            writeString(s)
+            try reserve(0)
+        case .bytes(let b):
+            try reserve((b.count + 2) / 3 * 4 + 2)
+            writeString(JSONBase64.encode(b))
         case .type(let t): writeString(t.runtimeName)
         case .timestamp(let t): writeString(ValueText.rfc3339(t))
         case .duration(let d): writeString(ValueText.duration(d))
-        case .optional(let o):
-            if let v = o.value { try write(v, depth: depth) } else { output.append(contentsOf: "null".utf8) }
         case .error(let e): throw JSONError("error value: \(e.message)")
+        case .list, .map, .optional: try write(value, depth: depth)
         }
     }
 

@@ -4,9 +4,9 @@ public enum RegexLibrary {
         [
             FunctionDecl(name: "matches", overloads: [
                 Overload(id: "matches", params: [.string, .string], result: .bool,
-                         implementation: .binary(matches)),
+                         implementation: .binary(matches)).metered(metered),
                 Overload(id: "matches_string", isInstance: true, params: [.string, .string], result: .bool,
-                         implementation: .binary(matches)),
+                         implementation: .binary(matches)).metered(metered),
             ]),
         ]
     }
@@ -26,6 +26,30 @@ public enum RegexLibrary {
         }
         return matches(s, regex)
     }
+
+    /// `matches` inside an evaluation: the subject's and pattern's bytes, then every matcher
+    /// step (`unitsPerStep`), are spent from the evaluation's cost budget (`Limits.maxCost`),
+    /// not from a budget of its own.
+    static let metered: MeteredImplementation = { subject, pattern, budget in
+        guard case .string(let s) = subject, case .string(let p) = pattern else { return matches(subject, pattern) }
+        budget -= s.utf8.count + p.utf8.count
+        if budget < 0 { return .error(Frame.costExceeded) }
+        let regex: RegexEngine.Regex
+        do throws(RegexError) {
+            regex = try RegexEngine.compile(p)
+        } catch {
+            return .error(CELError("invalid regular expression `\(p)`: \(error.message)"))
+        }
+        var steps = budget / unitsPerStep
+        let hit = regex.matches(s, spending: &steps)
+        budget = steps * unitsPerStep
+        guard let hit else { return .error(Frame.costExceeded) }
+        return .bool(hit)
+    }
+
+    /// Cost units per matcher step: a step (a sparse-set insert, a dispatch and a stack
+    /// push and pop) is several times the work of evaluating a node.
+    static let unitsPerStep = 4
 
     /// Matches with a precompiled pattern (the planner uses this for constant patterns).
     public static func matches(_ s: String, _ regex: RegexEngine.Regex) -> Value {

@@ -11,11 +11,11 @@ public enum StandardLibrary {
     /// could only say `dyn` (see ``Value/conforms(to:)``); type parameters (`A`, `K`, `V`)
     /// stand for any type and tie parameters together for the checker.
     public static func declarations(limits: Limits = .default) -> [FunctionDecl] {
-        limits == .default ? defaultDeclarations : merge(libraries(limits: limits))
+        limits == .default ? defaultDeclarations : merge(libraries(limits: limits)).map(LibraryCosts.apply)
     }
 
     /// Built once: environments are created per module, and building costs hundreds of µs.
-    private static let defaultDeclarations = merge(libraries(limits: .default))
+    private static let defaultDeclarations = merge(libraries(limits: .default)).map(LibraryCosts.apply)
 
     /// The function name used by the `transformMap` expansion to add an entry to the
     /// accumulated map (also declared as `cel.@mapInsert`, cel-go's name).

@@ -127,36 +127,49 @@ public enum StringsExtension {
 
     /// The code point at `index`; `""` at the end; an error beyond it.
     public static func charAt(_ s: String, _ index: Int64) -> Value {
-        let scalars = Array(s.unicodeScalars)
-        guard index >= 0, index <= Int64(scalars.count) else { return outOfRange(index) }
-        if index == Int64(scalars.count) { return .string("") }
-        return .string(String(scalars[Int(index)]))
+        withUTF8(s) { bytes in
+            guard let at = UTF8Scan.offset(ofScalar: index, in: bytes) else { return outOfRange(index) }
+            if at == bytes.count { return .string("") }
+            let end = UTF8Scan.offset(ofScalar: 1, in: bytes, from: at) ?? bytes.count
+            return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[at..<end]), as: UTF8.self))
+        }
     }
 
     /// First code-point index of `t` at or after `offset`, or -1.
     public static func indexOf(_ s: String, _ t: String, offset: Int64) -> Value {
-        let hay = Array(s.unicodeScalars)
-        guard offset >= 0, offset <= Int64(hay.count) else { return outOfRange(offset) }
-        let needle = Array(t.unicodeScalars)
-        if needle.isEmpty { return .int(offset) }
-        return .int(Int64(Searcher(needle).first(in: hay, from: Int(offset)) ?? -1))
+        withUTF8(s) { hay in
+            guard let from = UTF8Scan.offset(ofScalar: offset, in: hay) else { return outOfRange(offset) }
+            if t.isEmpty { return .int(offset) }
+            let needle = Array(t.utf8)
+            guard let p = Searcher(needle).first(in: hay, from: from) else { return .int(-1) }
+            return .int(offset + Int64(UTF8Scan.scalarCount(hay, from, p)))
+        }
     }
 
     /// Last code-point index of `t` starting at or before `offset` (default: the end), or -1.
     public static func lastIndexOf(_ s: String, _ t: String, offset: Int64?) -> Value {
-        let hay = Array(s.unicodeScalars)
-        if let offset, offset < 0 || offset > Int64(hay.count) { return outOfRange(offset) }
-        let needle = Array(t.unicodeScalars)
-        let last = offset.map(Int.init) ?? hay.count
-        if needle.isEmpty { return .int(Int64(last)) }
-        guard hay.count >= needle.count else { return .int(-1) }
-        // The first match in the reversed string at or after `from` is the last one here
-        // starting at or before `last`.
-        let from = hay.count - needle.count - min(last, hay.count - needle.count)
-        guard let j = Searcher(Array(needle.reversed())).first(in: Array(hay.reversed()), from: from) else {
-            return .int(-1)
+        withUTF8(s) { hay in
+            let lastByte: Int
+            if let offset {
+                guard let at = UTF8Scan.offset(ofScalar: offset, in: hay) else { return outOfRange(offset) }
+                if t.isEmpty { return .int(offset) }
+                lastByte = at
+            } else {
+                lastByte = hay.count
+                if t.isEmpty { return .int(Int64(UTF8Scan.scalarCount(hay, 0, hay.count))) }
+            }
+            let needle = Array(t.utf8)
+            guard let p = Searcher(needle.reversed()).last(in: hay, startingAtOrBefore: lastByte) else {
+                return .int(-1)
+            }
+            return .int(Int64(UTF8Scan.scalarCount(hay, 0, p)))
         }
-        return .int(Int64(hay.count - j - needle.count))
+    }
+
+    /// Runs `body` over the string's UTF-8 bytes in place (a copy only for a non-native string).
+    static func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var s = s
+        return s.withUTF8(body)
     }
 
     private static func mapASCII(_ s: String, from range: ClosedRange<UInt8>, delta: Int) -> String {
@@ -169,37 +182,38 @@ public enum StringsExtension {
     /// `old` matches before each code point and at the end.
     public static func replace(_ s: String, _ old: String, _ new: String, limit: Int64, maxBytes: Int) -> Value {
         if limit == 0 || old == new { return .string(s) }
-        let hay = Array(s.utf8)
-        let needle = Array(old.utf8)
-        let replacement = Array(new.utf8)
-        var positions: [Int] = []
-        if needle.isEmpty {
-            var i = 0
-            while i <= hay.count, limit < 0 || positions.count < limit {
-                positions.append(i)
-                i += i == hay.count ? 1 : utf8Length(hay[i])
+        return withUTF8(s) { hay in
+            let needle = Array(old.utf8)
+            let replacement = Array(new.utf8)
+            var positions: [Int] = []
+            if needle.isEmpty {
+                var i = 0
+                while i <= hay.count, limit < 0 || positions.count < limit {
+                    positions.append(i)
+                    i += i == hay.count ? 1 : utf8Length(hay[i])
+                }
+            } else {
+                let searcher = Searcher(needle)
+                var i = 0
+                while limit < 0 || positions.count < limit, let p = searcher.first(in: hay, from: i) {
+                    positions.append(p)
+                    i = p + needle.count
+                }
             }
-        } else {
-            let searcher = Searcher(needle)
-            var i = 0
-            while limit < 0 || positions.count < limit, let p = searcher.first(in: hay, from: i) {
-                positions.append(p)
-                i = p + needle.count
+            let (grow, o1) = (replacement.count - needle.count).multipliedReportingOverflow(by: positions.count)
+            let (size, o2) = hay.count.addingReportingOverflow(grow)
+            if o1 || o2 || size > maxBytes { return tooLong(maxBytes) }
+            var out: [UInt8] = []
+            out.reserveCapacity(size)
+            var from = 0
+            for p in positions {
+                out += hay[from..<p]
+                out += replacement
+                from = p + needle.count
             }
+            out += hay[from...]
+            return .string(String(decoding: out, as: UTF8.self))
         }
-        let (grow, o1) = (replacement.count - needle.count).multipliedReportingOverflow(by: positions.count)
-        let (size, o2) = hay.count.addingReportingOverflow(grow)
-        if o1 || o2 || size > maxBytes { return tooLong(maxBytes) }
-        var out: [UInt8] = []
-        out.reserveCapacity(size)
-        var from = 0
-        for p in positions {
-            out += hay[from..<p]
-            out += replacement
-            from = p + needle.count
-        }
-        out += hay[from...]
-        return .string(String(decoding: out, as: UTF8.self))
     }
 
     private static func utf8Length(_ lead: UInt8) -> Int {
@@ -225,28 +239,33 @@ public enum StringsExtension {
             }
             return .list(parts)
         }
-        let hay = Array(s.utf8)
-        let needle = Array(sep.utf8)
-        let searcher = Searcher(needle)
-        var start = 0
-        while parts.count < max - 1, let p = searcher.first(in: hay, from: start) {
-            parts.append(.string(String(decoding: hay[start..<p], as: UTF8.self)))
-            if parts.count > maxItems { return tooMany(maxItems) }
-            start = p + needle.count
+        return withUTF8(s) { hay in
+            let searcher = Searcher(Array(sep.utf8))
+            var start = 0
+            while parts.count < max - 1, let p = searcher.first(in: hay, from: start) {
+                parts.append(.string(String(decoding: UnsafeBufferPointer(rebasing: hay[start..<p]), as: UTF8.self)))
+                if parts.count > maxItems { return tooMany(maxItems) }
+                start = p + searcher.needle.count
+            }
+            parts.append(.string(String(decoding: UnsafeBufferPointer(rebasing: hay[start...]), as: UTF8.self)))
+            return parts.count > maxItems ? tooMany(maxItems) : .list(parts)
         }
-        parts.append(.string(String(decoding: hay[start...], as: UTF8.self)))
-        return parts.count > maxItems ? tooMany(maxItems) : .list(parts)
     }
 
     /// Code points `start..<end` (to the end when `end` is nil).
     public static func substring(_ s: String, _ start: Int64, _ end: Int64?) -> Value {
-        let scalars = Array(s.unicodeScalars)
-        let count = Int64(scalars.count)
         if let end, start > end { return .error(CELError("invalid substring range. start: \(start), end: \(end)")) }
-        guard start >= 0, start <= count else { return outOfRange(start) }
-        let stop = end ?? count
-        guard stop >= 0, stop <= count else { return outOfRange(stop) }
-        return .string(String(String.UnicodeScalarView(scalars[Int(start)..<Int(stop)])))
+        return withUTF8(s) { bytes in
+            guard let from = UTF8Scan.offset(ofScalar: start, in: bytes) else { return outOfRange(start) }
+            var to = bytes.count
+            if let end {
+                guard let stop = UTF8Scan.offset(ofScalar: end - start, in: bytes, from: from) else {
+                    return outOfRange(end)
+                }
+                to = stop
+            }
+            return .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self))
+        }
     }
 
     /// Removes leading and trailing Unicode white space (the `White_Space` property, as Go's `unicode.IsSpace`).
@@ -257,17 +276,24 @@ public enum StringsExtension {
         return String(scalars[first...last])
     }
 
-    /// Joins a list of strings; any other element is an error.
+    /// Joins a list of strings; any other element is an error. The result's size is
+    /// computed, and refused above `maxBytes`, before anything is copied.
     public static func join(_ items: [Value], _ sep: String, maxBytes: Int) -> Value {
-        var out = ""
+        var size = 0
         for (k, item) in items.enumerated() {
             guard case .string(let s) = item else {
                 if item.isError { return item }
                 return .error(CELError("join: list element \(k) is \(item.runtimeType.runtimeName), not string"))
             }
+            size += s.utf8.count + (k > 0 ? sep.utf8.count : 0)
+            if size > maxBytes { return tooLong(maxBytes) }
+        }
+        var out = ""
+        out.reserveCapacity(size)
+        for (k, item) in items.enumerated() {
+            guard case .string(let s) = item else { continue }
             if k > 0 { out += sep }
             out += s
-            if out.utf8.count > maxBytes { return tooLong(maxBytes) }
         }
         return .string(out)
     }
@@ -301,7 +327,8 @@ public enum StringsExtension {
         private var failure: [Int]
 
         /// `needle` must not be empty.
-        init(_ needle: [T]) {
+        init<C: Collection<T>>(_ needle: C) {
+            let needle = Array(needle)
             self.needle = needle
             failure = [Int](repeating: 0, count: needle.count)
             var k = 0
@@ -314,6 +341,11 @@ public enum StringsExtension {
 
         /// The first index at or after `start` where `needle` occurs in `hay`.
         func first(in hay: [T], from start: Int) -> Int? {
+            hay.withUnsafeBufferPointer { first(in: $0, from: start) }
+        }
+
+        /// The first index at or after `start` where `needle` occurs in `hay`.
+        func first(in hay: UnsafeBufferPointer<T>, from start: Int) -> Int? {
             guard !needle.isEmpty, start >= 0 else { return nil }
             var k = 0
             var i = start
@@ -322,6 +354,21 @@ public enum StringsExtension {
                 if hay[i] == needle[k] { k += 1 }
                 if k == needle.count { return i - needle.count + 1 }
                 i += 1
+            }
+            return nil
+        }
+
+        /// With a reversed needle: the last index at or before `last` where the original
+        /// needle occurs in `hay`, scanning backwards (linear, nothing copied).
+        func last(in hay: UnsafeBufferPointer<T>, startingAtOrBefore last: Int) -> Int? {
+            guard !needle.isEmpty, last >= 0 else { return nil }
+            var k = 0
+            var i = min(hay.count, last + needle.count) - 1
+            while i >= 0 {
+                while k > 0 && hay[i] != needle[k] { k = failure[k - 1] }
+                if hay[i] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+                i -= 1
             }
             return nil
         }
@@ -344,11 +391,11 @@ public enum StringsExtension {
     }
 
     static func tooLong(_ maxBytes: Int) -> Value {
-        .error(CELError("string result exceeds the limit of \(maxBytes) bytes"))
+        .error(CELError("string result exceeds the limit of \(maxBytes) bytes (Limits.maxStringBytes)"))
     }
 
     private static func tooMany(_ maxItems: Int) -> Value {
-        .error(CELError("list result exceeds the limit of \(maxItems) elements"))
+        .error(CELError("list result exceeds the limit of \(maxItems) elements (Limits.maxCollectionSize)"))
     }
 
     private static func outOfRange(_ index: Int64) -> Value {
@@ -359,5 +406,34 @@ public enum StringsExtension {
         if let e = args.first(where: \.isError) { return e }
         let types = args.map { $0.runtimeType.runtimeName }.joined(separator: ", ")
         return .error(CELError("no such overload: \(function)(\(types))"))
+    }
+}
+
+/// Code-point positions in UTF-8 bytes, counted in place.
+enum UTF8Scan {
+    /// The byte offset of the code point `index` code points after byte `start` (the end
+    /// of the bytes for the last one); nil when the bytes hold fewer code points.
+    static func offset(ofScalar index: Int64, in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
+        guard index >= 0 else { return nil }
+        var remaining = index
+        var i = start
+        while remaining > 0 {
+            guard i < bytes.count else { return nil }
+            i += 1
+            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            remaining -= 1
+        }
+        return i
+    }
+
+    /// The number of code points that start in `bytes[from..<to]`.
+    static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        var n = 0
+        var i = from
+        while i < to {
+            if bytes[i] & 0xC0 != 0x80 { n += 1 }
+            i += 1
+        }
+        return n
     }
 }

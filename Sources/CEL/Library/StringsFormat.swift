@@ -63,7 +63,7 @@ enum StringsFormat {
                 if case .error = arg { return arg }
                 let text: String
                 switch verb {
-                case UInt8(ascii: "s"): text = try string(arg)
+                case UInt8(ascii: "s"): text = try string(arg, allowance: maxBytes - out.count, depth: 0)
                 case UInt8(ascii: "d"): text = try decimal(arg)
                 case UInt8(ascii: "f"): text = try fixed(arg, precision ?? 6)
                 case UInt8(ascii: "e"): text = try scientific(arg, precision ?? 6)
@@ -79,6 +79,7 @@ enum StringsFormat {
                 if out.count > maxBytes { return StringsExtension.tooLong(maxBytes) }
             }
         } catch let error as FormatError {
+            if error.message == overLimit.message { return StringsExtension.tooLong(maxBytes) }
             return .error(CELError(error.message))
         } catch {
             return .error(CELError("\(error)"))
@@ -95,8 +96,53 @@ enum StringsFormat {
         FormatError("error during formatting: \(clause) can only be used on \(allowed), was given \(v.runtimeType.runtimeName)")
     }
 
-    /// `%s`.
-    private static func string(_ v: Value) throws -> String {
+    /// `%s`, refused (a `FormatError`) as soon as the text would exceed `allowance` bytes
+    /// or the value nests deeper than `Value.maxTraversalDepth`: lists that share one big
+    /// element many times cannot make it build more than the limit. Containers recurse
+    /// through small frames only, so each level takes little stack, even unoptimised.
+    private static func string(_ v: Value, allowance: Int, depth: Int) throws -> String {
+        let text: String
+        switch v {
+        case .list(let items): text = try listText(items, allowance: allowance, depth: depth)
+        case .map(let m): text = try mapText(m, allowance: allowance, depth: depth)
+        default: text = try scalarText(v)
+        }
+        if text.utf8.count > allowance { throw overLimit }
+        return text
+    }
+
+    @inline(never)
+    private static func listText(_ items: [Value], allowance: Int, depth: Int) throws -> String {
+        guard depth < Value.maxTraversalDepth else { throw tooDeep }
+        var out = "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += ", " }
+            out += try string(item, allowance: allowance - out.utf8.count, depth: depth + 1)
+            if out.utf8.count > allowance { throw overLimit }
+        }
+        return out + "]"
+    }
+
+    @inline(never)
+    private static func mapText(_ m: CELMap, allowance: Int, depth: Int) throws -> String {
+        guard depth < Value.maxTraversalDepth else { throw tooDeep }
+        var entries: [(key: String, value: String)] = []
+        var size = 2
+        for (k, value) in zip(m.keys, m.values) {
+            let key = try string(k, allowance: allowance - size, depth: depth + 1)
+            size += key.utf8.count + 4
+            let valueText = try string(value, allowance: allowance - size, depth: depth + 1)
+            size += valueText.utf8.count
+            if size > allowance { throw overLimit }
+            entries.append((key, valueText))
+        }
+        entries.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        return "{" + entries.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+    }
+
+    /// `%s` of a value that is not a list or map.
+    @inline(never)
+    private static func scalarText(_ v: Value) throws -> String {
         switch v {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -108,20 +154,17 @@ enum StringsFormat {
         case .timestamp(let t): return TimeLibrary.format(t)
         case .duration(let d): return TimeLibrary.format(d)
         case .type(let t): return t.runtimeName
-        case .list(let items):
-            return "[" + (try items.map(string)).joined(separator: ", ") + "]"
-        case .map(let m):
-            var entries: [(key: String, value: String)] = []
-            for (k, value) in zip(m.keys, m.values) {
-                entries.append((try string(k), try string(value)))
-            }
-            entries.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            return "{" + entries.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
         case .error(let e): throw FormatError(e.message)
-        case .optional:
+        case .optional, .list, .map:
             throw FormatError("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(v.runtimeType.runtimeName)")
         }
     }
+
+    /// Thrown by `%s` past its allowance; reported as `StringsExtension.tooLong`.
+    private static let overLimit = FormatError("over the size limit")
+
+    private static let tooDeep = FormatError(
+        "error during formatting: value nested more than \(Value.maxTraversalDepth) levels deep (Value.maxTraversalDepth)")
 
     private static func special(_ d: Double) -> String? {
         if d.isNaN { return "NaN" }

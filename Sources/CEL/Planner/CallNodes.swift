@@ -5,16 +5,20 @@ final class UnaryCallNode: Node, @unchecked Sendable {
     let arg: Node
     let function: @Sendable (Value) -> Value
     let strict: Bool
-    init(_ arg: Node, _ function: @escaping @Sendable (Value) -> Value, strict: Bool, offset: Int32) {
+    /// Whether the overload's cost is `.linear` (see `Dispatcher.charged`).
+    let linear: Bool
+    init(_ arg: Node, _ function: @escaping @Sendable (Value) -> Value, strict: Bool, linear: Bool, offset: Int32) {
         self.arg = arg
         self.function = function
         self.strict = strict
+        self.linear = linear
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
         let a = arg.eval(&frame)
         if strict, case .error = a { return a }
-        return located(function(a))
+        guard linear else { return located(function(a)) }
+        return located(Dispatcher.charged(.linear, a.costUnits, &frame) { function(a) })
     }
 }
 
@@ -23,7 +27,37 @@ final class BinaryCallNode: Node, @unchecked Sendable {
     let rhs: Node
     let function: @Sendable (Value, Value) -> Value
     let strict: Bool
-    init(_ lhs: Node, _ rhs: Node, _ function: @escaping @Sendable (Value, Value) -> Value, strict: Bool, offset: Int32) {
+    /// Whether the overload's cost is `.linear` (see `Dispatcher.charged`).
+    let linear: Bool
+    init(_ lhs: Node, _ rhs: Node, _ function: @escaping @Sendable (Value, Value) -> Value, strict: Bool,
+         linear: Bool, offset: Int32) {
+        self.lhs = lhs
+        self.rhs = rhs
+        self.function = function
+        self.strict = strict
+        self.linear = linear
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = lhs.eval(&frame)
+        let b = rhs.eval(&frame)
+        if strict {
+            if case .error = a { return a }
+            if case .error = b { return b }
+        }
+        guard linear else { return located(function(a, b)) }
+        return located(Dispatcher.charged(.linear, a.costUnits &+ b.costUnits, &frame) { function(a, b) })
+    }
+}
+
+/// A pre-resolved call of a metered two-argument overload (`matches`, `in` over a list),
+/// which spends the frame's budget itself.
+final class MeteredCallNode: Node, @unchecked Sendable {
+    let lhs: Node
+    let rhs: Node
+    let function: MeteredImplementation
+    let strict: Bool
+    init(_ lhs: Node, _ rhs: Node, _ function: @escaping MeteredImplementation, strict: Bool, offset: Int32) {
         self.lhs = lhs
         self.rhs = rhs
         self.function = function
@@ -37,19 +71,17 @@ final class BinaryCallNode: Node, @unchecked Sendable {
             if case .error = a { return a }
             if case .error = b { return b }
         }
-        return located(function(a, b))
+        return located(frame.spend(a, b, function))
     }
 }
 
 /// A pre-resolved call with any number of arguments.
 final class DirectCallNode: Node, @unchecked Sendable {
     let args: [Node]
-    let implementation: Implementation
-    let strict: Bool
-    init(_ args: [Node], _ implementation: Implementation, strict: Bool, offset: Int32) {
+    let overload: Overload
+    init(_ args: [Node], _ overload: Overload, offset: Int32) {
         self.args = args
-        self.implementation = implementation
-        self.strict = strict
+        self.overload = overload
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -57,10 +89,10 @@ final class DirectCallNode: Node, @unchecked Sendable {
         values.reserveCapacity(args.count)
         for node in args {
             let v = node.eval(&frame)
-            if strict, case .error = v { return v }
+            if overload.isStrict, case .error = v { return v }
             values.append(v)
         }
-        return located(Dispatcher.invoke(implementation, values))
+        return located(Dispatcher.invoke(overload, values, &frame))
     }
 }
 
@@ -77,7 +109,7 @@ final class DispatchCallNode: Node, @unchecked Sendable {
         var values: [Value] = []
         values.reserveCapacity(args.count)
         for node in args { values.append(node.eval(&frame)) }
-        return located(dispatcher.call(values))
+        return located(dispatcher.call(values, &frame))
     }
 }
 
@@ -91,7 +123,7 @@ final class Dispatch1Node: Node, @unchecked Sendable {
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
-        located(dispatcher.call1(arg.eval(&frame)))
+        located(dispatcher.call1(arg.eval(&frame), &frame))
     }
 }
 
@@ -109,7 +141,7 @@ final class Dispatch2Node: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let a = lhs.eval(&frame)
         let b = rhs.eval(&frame)
-        return located(dispatcher.call2(a, b))
+        return located(dispatcher.call2(a, b, &frame))
     }
 }
 
@@ -134,7 +166,8 @@ final class CompiledCallNode: Node, @unchecked Sendable {
 /// `s.contains('c')`, `s.startsWith('c')`, `s.endsWith('c')` with a constant argument and
 /// the library's string overload: searches the operand's UTF-8 bytes in place (read in
 /// place itself when it is a variable or field) for the constant's bytes, without dispatch.
-/// Other operands go through the dispatcher as before.
+/// Other operands go through the dispatcher as before. `contains` is charged the
+/// operand's bytes (it may scan them all); the others compare the constant's bytes only.
 final class StringSearchNode: Node, @unchecked Sendable {
     enum Kind: Sendable {
         case contains, prefix, suffix
@@ -166,13 +199,14 @@ final class StringSearchNode: Node, @unchecked Sendable {
     }
 
     override func eval(_ frame: inout Frame) -> Value {
-        if let p = operand.address(&frame) { return find(p.pointee) }
-        return find(operand.node.eval(&frame))
+        if let p = operand.address(&frame) { return find(p.pointee, &frame) }
+        return find(operand.node.eval(&frame), &frame)
     }
 
     @inline(__always)
-    private func find(_ v: Value) -> Value {
-        guard case .string(let s) = v else { return located(fallback.call2(v, .string(needle))) }
+    private func find(_ v: Value, _ frame: inout Frame) -> Value {
+        guard case .string(let s) = v else { return located(fallback.call2(v, .string(needle), &frame)) }
+        if kind == .contains, let e = frame.charge(s.utf8.count) { return fail(e) }
         let found = s.utf8.withContiguousStorageIfAvailable { haystack in
             needleBytes.withUnsafeBufferPointer { search(haystack, $0) }
         }

@@ -1,6 +1,7 @@
 /// Runs one of a function's overloads for argument values. When the checker left only one
 /// candidate and knew the arguments' kinds, the planner calls it directly; otherwise the
-/// overload is picked here by matching the values against the parameter types.
+/// overload is picked here by matching the values against the parameter types. Either
+/// way the call is charged to the frame's budget as the overload's `cost` says.
 struct Dispatcher: Sendable {
     let function: String
     let candidates: [Overload]
@@ -13,7 +14,7 @@ struct Dispatcher: Sendable {
         self.allStrict = candidates.allSatisfy(\.isStrict)
     }
 
-    func call(_ args: [Value]) -> Value {
+    func call(_ args: [Value], _ frame: inout Frame) -> Value {
         let firstError = args.first(where: \.isError)
         if allStrict, let firstError { return firstError }
         for overload in candidates where overload.params.count == args.count {
@@ -26,7 +27,7 @@ struct Dispatcher: Sendable {
                     break
                 }
             }
-            if ok { return Dispatcher.invoke(overload.implementation, args) }
+            if ok { return Dispatcher.invoke(overload, args, &frame) }
         }
         if let firstError { return firstError }
         let types = args.map { $0.runtimeType.runtimeName }.joined(separator: ", ")
@@ -34,7 +35,7 @@ struct Dispatcher: Sendable {
     }
 
     /// `call([a])` without allocating.
-    func call1(_ a: Value) -> Value {
+    func call1(_ a: Value, _ frame: inout Frame) -> Value {
         if allStrict, case .error = a { return a }
         for overload in candidates where overload.params.count == 1 {
             if case .error = a {
@@ -42,29 +43,58 @@ struct Dispatcher: Sendable {
             } else if !a.conforms(to: overload.params[0]) {
                 continue
             }
-            if case .unary(let f) = overload.implementation { return f(a) }
-            return Dispatcher.invoke(overload.implementation, [a])
+            if case .unary(let f) = overload.implementation {
+                guard overload.cost == .linear else { return f(a) }
+                return Dispatcher.charged(.linear, a.costUnits, &frame) { f(a) }
+            }
+            return Dispatcher.invoke(overload, [a], &frame)
         }
         if case .error = a { return a }
         return .error(CELError("no such overload: \(function)(\(a.runtimeType.runtimeName))"))
     }
 
     /// `call([a, b])` without allocating.
-    func call2(_ a: Value, _ b: Value) -> Value {
+    func call2(_ a: Value, _ b: Value, _ frame: inout Frame) -> Value {
         let hasError = a.isError || b.isError
         if allStrict, hasError { return a.isError ? a : b }
         for overload in candidates where overload.params.count == 2 {
             if hasError, overload.isStrict { continue }
             guard a.isError || a.conforms(to: overload.params[0]),
                   b.isError || b.conforms(to: overload.params[1]) else { continue }
-            if case .binary(let f) = overload.implementation { return f(a, b) }
-            return Dispatcher.invoke(overload.implementation, [a, b])
+            if let metered = overload.metered { return frame.spend(a, b, metered) }
+            if case .binary(let f) = overload.implementation {
+                guard overload.cost == .linear else { return f(a, b) }
+                return Dispatcher.charged(.linear, a.costUnits &+ b.costUnits, &frame) { f(a, b) }
+            }
+            return Dispatcher.invoke(overload, [a, b], &frame)
         }
         if hasError { return a.isError ? a : b }
         return .error(CELError("no such overload: \(function)(\(a.runtimeType.runtimeName), \(b.runtimeType.runtimeName))"))
     }
 
-    /// Calls an implementation with arguments (the receiver first).
+    /// Calls an overload with arguments (the receiver first), charging the frame's budget:
+    /// a metered implementation spends it itself; a linear one is charged the arguments'
+    /// sizes before and the result's size after.
+    static func invoke(_ overload: Overload, _ args: [Value], _ frame: inout Frame) -> Value {
+        if let metered = overload.metered, args.count == 2 { return frame.spend(args[0], args[1], metered) }
+        var units = 0
+        if overload.cost == .linear { for a in args { units &+= a.costUnits } }
+        return charged(overload.cost, units, &frame) { invoke(overload.implementation, args) }
+    }
+
+    /// Runs `body`; for a `.linear` cost, charges `argumentUnits` first (not running `body`
+    /// when they exceed the budget) and the result's units after.
+    @inline(__always)
+    static func charged(_ cost: CallCost, _ argumentUnits: Int, _ frame: inout Frame,
+                        _ body: () -> Value) -> Value {
+        guard cost == .linear else { return body() }
+        if let e = frame.charge(argumentUnits) { return .error(e) }
+        let result = body()
+        if let e = frame.charge(result.costUnits) { return .error(e) }
+        return result
+    }
+
+    /// Calls an implementation with arguments (the receiver first), uncharged.
     @inline(__always)
     static func invoke(_ implementation: Implementation, _ args: [Value]) -> Value {
         switch implementation {

@@ -15,19 +15,24 @@ struct Frame {
     var cost: Int
     /// Comprehension iterations run so far.
     var iterations: Int
+    /// Compiled-function calls this frame is nested in (0 for a program's own frame).
+    let callDepth: Int
     let maxCost: Int
     let maxIterations: Int
+    let maxCallDepth: Int
 
     init(variables: UnsafeBufferPointer<Value>, locals: UnsafeMutableBufferPointer<Value>,
          cursors: UnsafeMutableBufferPointer<UnsafePointer<Value>?>, limits: Limits,
-         cost: Int = 0, iterations: Int = 0) {
+         cost: Int = 0, iterations: Int = 0, callDepth: Int = 0) {
         self.variables = variables
         self.locals = locals
         self.cursors = cursors
         self.cost = cost
         self.iterations = iterations
+        self.callDepth = callDepth
         self.maxCost = limits.maxCost
         self.maxIterations = limits.maxIterations
+        self.maxCallDepth = limits.maxCallDepth
     }
 
     /// A frame without variables, locals or cursors (a call on constant arguments).
@@ -46,20 +51,20 @@ struct Frame {
     }
 
     /// Evaluates `root` starting from the budget already spent (`cost`, `iterations`) and
-    /// returns with them updated.
+    /// returns with them updated; `callDepth` is the new frame's nesting in compiled calls.
     ///
     /// Takes the root node, not a closure: a closure capturing the node (or the program
     /// holding it) made Swift retain and release it around every evaluation, an atomic pair
     /// that cost as much as evaluating a small expression. Inside the buffer closures the
     /// node travels unmanaged for the same reason; the caller's reference keeps it alive.
     static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits,
-                         cost: inout Int, iterations: inout Int) -> Value {
+                         cost: inout Int, iterations: inout Int, callDepth: Int = 0) -> Value {
         let node = Unmanaged.passUnretained(root)
         return variables.withUnsafeBufferPointer { vars in
             guard shape.locals > 0 || shape.cursors > 0 else {
                 var frame = Frame(variables: vars, locals: UnsafeMutableBufferPointer(start: nil, count: 0),
                                   cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
-                                  limits: limits, cost: cost, iterations: iterations)
+                                  limits: limits, cost: cost, iterations: iterations, callDepth: callDepth)
                 return run(node, &frame, cost: &cost, iterations: &iterations)
             }
             return withUnsafeTemporaryAllocation(of: Value.self, capacity: shape.locals) { locals in
@@ -68,13 +73,13 @@ struct Frame {
                 guard shape.cursors > 0 else {
                     var frame = Frame(variables: vars, locals: locals,
                                       cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
-                                      limits: limits, cost: cost, iterations: iterations)
+                                      limits: limits, cost: cost, iterations: iterations, callDepth: callDepth)
                     return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
                 return withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
                     cursors.initialize(repeating: nil)
                     var frame = Frame(variables: vars, locals: locals, cursors: cursors, limits: limits,
-                                      cost: cost, iterations: iterations)
+                                      cost: cost, iterations: iterations, callDepth: callDepth)
                     return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
             }
@@ -97,8 +102,19 @@ struct Frame {
         return cost > maxCost ? Frame.costExceeded : nil
     }
 
+    /// Runs a metered implementation with the budget left and keeps what it spent.
+    mutating func spend(_ a: Value, _ b: Value, _ implementation: MeteredImplementation) -> Value {
+        var budget = maxCost &- cost
+        let result = implementation(a, b, &budget)
+        cost = maxCost &- budget
+        if cost > maxCost, !result.isError { return .error(Frame.costExceeded) }
+        return result
+    }
+
     static let costExceeded = CELError("cost budget exceeded: the evaluation was stopped (Limits.maxCost)")
     static let iterationsExceeded = CELError("comprehension iteration limit exceeded (Limits.maxIterations)")
+    static let tooDeep = CELError("value nested more than \(Value.maxTraversalDepth) levels deep (Value.maxTraversalDepth)")
+    static let callDepthExceeded = CELError("compiled function calls nested too deeply (Limits.maxCallDepth)")
 }
 
 /// How many local slots and cursors a program or function body needs.

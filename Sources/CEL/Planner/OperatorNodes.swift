@@ -34,21 +34,21 @@ final class ArithmeticNode: Node, BinaryOperation, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
 
     @inline(__always)
-    func apply(_ l: Value, _ r: Value) -> Value {
+    func apply(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .double(let a) = l, case .double(let b) = r {
             if let v = op.apply(a, b) { return .double(v) }
         } else if case .int(let a) = l, case .int(let b) = r {
             return intResult(a, b)
         }
-        return other(l, r)
+        return other(l, r, &frame)
     }
 
     /// Errors and operands the fast paths do not cover.
-    private func other(_ l: Value, _ r: Value) -> Value {
+    private func other(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
-        return located(fallback.call2(l, r))
+        return located(fallback.call2(l, r, &frame))
     }
 
     @inline(__always)
@@ -96,7 +96,7 @@ final class IntConstantArithmeticNode: Node, @unchecked Sendable {
         let l = lhs.node.eval(&frame)
         if case .int(let a) = l { return ArithmeticNode.intResult(op, a, constant, self) }
         if case .error = l { return l }
-        return located(fallback.call2(l, .int(constant)))
+        return located(fallback.call2(l, .int(constant), &frame))
     }
 }
 
@@ -122,7 +122,7 @@ final class DoubleConstantArithmeticNode: Node, @unchecked Sendable {
         let l = lhs.node.eval(&frame)
         if case .double(let a) = l, let v = op.apply(a, constant) { return .double(v) }
         if case .error = l { return l }
-        return located(fallback.call2(l, .double(constant)))
+        return located(fallback.call2(l, .double(constant), &frame))
     }
 }
 
@@ -168,7 +168,7 @@ final class ComparisonNode: Node, BinaryOperation, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
 
     @inline(__always)
-    func apply(_ l: Value, _ r: Value) -> Value {
+    func apply(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         // Nested matches rather than a switch over the pair: no copy of the two values.
         if case .int(let a) = l, case .int(let b) = r {
             return .bool(op.compare(a, b))
@@ -176,15 +176,15 @@ final class ComparisonNode: Node, BinaryOperation, @unchecked Sendable {
         if case .double(let a) = l, case .double(let b) = r {
             return .bool(op.compare(a, b))
         }
-        return other(l, r)
+        return other(l, r, &frame)
     }
 
     /// Errors and operands the fast paths do not cover.
-    private func other(_ l: Value, _ r: Value) -> Value {
+    private func other(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
         if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
-        return located(fallback.call2(l, r))
+        return located(fallback.call2(l, r, &frame))
     }
 }
 
@@ -213,7 +213,7 @@ final class DoubleConstantComparisonNode: Node, @unchecked Sendable {
         if case .error = l { return l }
         let r = Value.double(constant)
         if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
-        return located(fallback.call2(l, r))
+        return located(fallback.call2(l, r, &frame))
     }
 }
 
@@ -242,7 +242,7 @@ final class IntConstantComparisonNode: Node, @unchecked Sendable {
         if case .error = l { return l }
         let r = Value.int(constant)
         if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
-        return located(fallback.call2(l, r))
+        return located(fallback.call2(l, r, &frame))
     }
 }
 
@@ -261,17 +261,24 @@ final class EqualsNode: Node, BinaryOperation, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value { Operand.pair(self, lhs, rhs, &frame) }
 
     @inline(__always)
-    func apply(_ l: Value, _ r: Value) -> Value {
+    func apply(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         if case .string(let a) = l, case .string(let b) = r { return .bool(Value.utf8Equal(a, b) != negated) }
         if case .int(let a) = l, case .int(let b) = r { return .bool((a == b) != negated) }
-        return other(l, r)
+        return other(l, r, &frame)
     }
 
     /// Errors and the general equality.
-    private func other(_ l: Value, _ r: Value) -> Value {
+    /// Lists and maps are compared element by element, each one charged to the budget.
+    private func other(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
-        return .bool(l.celEquals(r) != negated)
+        var budget = frame.maxCost &- frame.cost
+        let equal = l.celEquals(r, budget: &budget, depth: 0)
+        frame.cost = frame.maxCost &- budget
+        guard let equal else {
+            return fail(budget < 0 ? Frame.costExceeded : Frame.tooDeep)
+        }
+        return .bool(equal != negated)
     }
 }
 
@@ -339,6 +346,7 @@ final class ConcatNode: Node, @unchecked Sendable {
         }
         let total = n0 + n1 + n2 + n3
         guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
+        if let e = frame.charge(total) { return fail(e) }
         // The parts are valid strings, so their concatenation is valid UTF-8. The closure
         // captures only addresses: no string is copied (retained) to fill the result.
         let result = String(unsafeUninitializedCapacity: total) { out in
@@ -410,6 +418,7 @@ final class ConcatNode: Node, @unchecked Sendable {
                 }
             }
             guard total <= maxBytes else { return fail(ConcatNode.tooLong) }
+            if let e = frame.charge(total) { return fail(e) }
             let result = String(unsafeUninitializedCapacity: total) { out in
                 var position = 0
                 for i in 0..<initialized { ConcatNode.copy(base + i, into: out, at: &position) }

@@ -53,13 +53,13 @@ struct Operand: Sendable {
     static func pair<Operation: BinaryOperation>(_ operation: Operation, _ lhs: Operand, _ rhs: Operand,
                                                  _ frame: inout Frame) -> Value {
         if let pl = lhs.address(&frame) {
-            if let pr = rhs.address(&frame) { return operation.apply(pl.pointee, pr.pointee) }
+            if let pr = rhs.address(&frame) { return operation.apply(pl.pointee, pr.pointee, &frame) }
             let r = rhs.node.eval(&frame)
-            return operation.apply(pl.pointee, r)
+            return operation.apply(pl.pointee, r, &frame)
         }
         let l = lhs.node.eval(&frame)
-        if let pr = rhs.address(&frame) { return operation.apply(l, pr.pointee) }
-        return operation.apply(l, rhs.node.eval(&frame))
+        if let pr = rhs.address(&frame) { return operation.apply(l, pr.pointee, &frame) }
+        return operation.apply(l, rhs.node.eval(&frame), &frame)
     }
 
     private static let nowhere = PlaceNode(offset: 0)
@@ -67,7 +67,7 @@ struct Operand: Sendable {
 
 /// A node combining the values of two operands (`Operand.pair`).
 protocol BinaryOperation {
-    func apply(_ l: Value, _ r: Value) -> Value
+    func apply(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value
 }
 
 /// A constant. The value lives in storage of its own, so that it has an address.

@@ -177,13 +177,18 @@ struct Planner {
                 node = StringSearchNode(kind, nodes[0], needle: needle, fallback: dispatcher, offset: e.offset)
             } else if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
                 let overload = candidates[0]
+                let linear = overload.cost == .linear
                 switch overload.implementation {
+                case _ where nodes.count == 2 && overload.metered != nil:
+                    node = MeteredCallNode(nodes[0], nodes[1], overload.metered!, strict: overload.isStrict,
+                                           offset: e.offset)
                 case .unary(let f) where nodes.count == 1:
-                    node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, offset: e.offset)
+                    node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
                 case .binary(let f) where nodes.count == 2:
-                    node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, offset: e.offset)
+                    node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, linear: linear,
+                                          offset: e.offset)
                 default:
-                    node = DirectCallNode(nodes, overload.implementation, strict: overload.isStrict, offset: e.offset)
+                    node = DirectCallNode(nodes, overload, offset: e.offset)
                 }
             } else if nodes.count == 1 {
                 node = Dispatch1Node(nodes[0], dispatcher, offset: e.offset)

@@ -26,6 +26,8 @@ public struct ExpressionParser: Sendable {
     /// Set after a limit error or too many errors: the rest of the input is ignored.
     var halted = false
     var reportedDepth = false
+    /// The first node id of the expression being parsed (for `Limits.maxNodes`).
+    var firstID: Int32 = 1
     /// The declaration keyword that ended the expression, if one did.
     var stoppedAtKeyword: String?
 
@@ -72,6 +74,7 @@ public struct ExpressionParser: Sendable {
         halted = false
         reportedDepth = false
         recursion = 0
+        firstID = nextID
         if source.utf8.count > options.limits.maxSourceBytes {
             throw CompileError([Diagnostic(
                 code: SyntaxErrorCode.sourceTooLarge,
@@ -196,14 +199,22 @@ public struct ExpressionParser: Sendable {
         }
     }
 
+    /// A fresh node id. Past `Limits.maxNodes` nodes in one expression (macro expansions
+    /// included), reports E403 once and stops parsing.
     mutating func newID(depth: Int) -> Int32 {
         let id = nextID
         let (next, overflow) = nextID.addingReportingOverflow(1)
         if overflow {
-            report(SyntaxErrorCode.nestingTooDeep, "expression has too many nodes", at: tok.offset)
+            report(SyntaxErrorCode.tooManyNodes, "expression has too many nodes", at: tok.offset)
             halt()
         } else {
             nextID = next
+            if Int(next - firstID) == options.limits.maxNodes + 1 {
+                report(SyntaxErrorCode.tooManyNodes,
+                       "expression has more than \(options.limits.maxNodes) nodes after macro expansion (Limits.maxNodes)",
+                       at: tok.offset)
+                halt()
+            }
         }
         depths.append(UInt16(clamping: depth))
         return id

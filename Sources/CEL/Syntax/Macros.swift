@@ -5,6 +5,8 @@
 extension ExpressionParser {
     /// The iteration variable of comprehensions that only bind a value (`cel.bind`, `optMap`).
     static let unusedIterVar = "#unused"
+    /// The hidden variable `optMap`/`optFlatMap` bind a computed target to (not a CEL name).
+    static let optionalTargetVar = "#target"
 
     /// A global call, or the `has(a.b)` macro.
     mutating func globalCallOrMacro(_ offset: Int, function: String, args: [Expr]) -> Expr {
@@ -79,15 +81,19 @@ extension ExpressionParser {
                 return failedMacro(offset, target, function, args)
             }
             // target.hasValue() ? optional.of(bind(name, target.value(), expr)) : optional.none()
-            // (optFlatMap leaves out the optional.of wrapper).
-            let targetCopy = copy(target)
-            let hasValue = node(offset, .call(target: target, function: "hasValue", args: []))
-            let value = node(offset, .call(target: targetCopy, function: "value", args: []))
-            let range = node(offset, .list(elements: [], optionalIndices: []))
-            var mapped = bindComprehension(offset, range: range, name: name, initial: value, result: args[1])
-            if function == "optMap" { mapped = call(offset, "optional.of", [mapped]) }
-            let none = call(offset, "optional.none", [])
-            return call(offset, Operators.conditional, [hasValue, mapped, none])
+            // (optFlatMap leaves out the optional.of wrapper), as cel-go expands it when the
+            // target is a name or a field path. Any other target is bound once and the
+            // expansion refers to it by a hidden name: copying it would double the tree at
+            // each link of an `optMap` chain.
+            if let targetCopy = copyPath(target) {
+                return optionalMapping(offset, function, name: name, target: target, targetAgain: targetCopy,
+                                       body: args[1])
+            }
+            let hidden = node(offset, .ident(Self.optionalTargetVar))
+            let mapping = optionalMapping(offset, function, name: name, target: hidden,
+                                          targetAgain: node(offset, .ident(Self.optionalTargetVar)), body: args[1])
+            return bindComprehension(offset, range: node(offset, .list(elements: [], optionalIndices: [])),
+                                     name: Self.optionalTargetVar, initial: target, result: mapping)
         default:
             return nil
         }
@@ -174,33 +180,33 @@ extension ExpressionParser {
             loopStep: node(offset, .ident(name)), result: result)))
     }
 
-    /// A deep copy with fresh ids (macros that use their target twice). Recursion is
-    /// bounded because the tree's depth is already within the nesting limit.
-    mutating func copy(_ expr: Expr) -> Expr {
-        let offset = Int(expr.offset)
-        switch expr.kind {
-        case .literal, .ident:
-            return node(offset, expr.kind)
-        case .select(let operand, let field, let testOnly):
-            return node(offset, .select(operand: copy(operand), field: field, testOnly: testOnly))
-        case .call(let target, let function, let args):
-            let t = target.map { copy($0) }
-            return node(offset, .call(target: t, function: function, args: args.map { copy($0) }))
-        case .list(let elements, let optionalIndices):
-            return node(offset, .list(elements: elements.map { copy($0) }, optionalIndices: optionalIndices))
-        case .map(let entries):
-            let copied = entries.map { e in
-                MapEntry(id: newID(depth: 0), key: copy(e.key), value: copy(e.value), optional: e.optional)
-            }
-            return node(offset, .map(entries: copied))
-        case .comprehension(let c):
-            var d = c
-            d.iterRange = copy(c.iterRange)
-            d.accuInit = copy(c.accuInit)
-            d.loopCondition = copy(c.loopCondition)
-            d.loopStep = copy(c.loopStep)
-            d.result = copy(c.result)
-            return node(offset, .comprehension(d))
+    /// `target.hasValue() ? optional.of(cel.bind(name, target.value(), body)) : optional.none()`
+    /// (without `optional.of` for `optFlatMap`); `targetAgain` is a second node for `target`.
+    private mutating func optionalMapping(_ offset: Int, _ function: String, name: String, target: Expr,
+                                          targetAgain: Expr, body: Expr) -> Expr {
+        let hasValue = node(offset, .call(target: target, function: "hasValue", args: []))
+        let value = node(offset, .call(target: targetAgain, function: "value", args: []))
+        let range = node(offset, .list(elements: [], optionalIndices: []))
+        var mapped = bindComprehension(offset, range: range, name: name, initial: value, result: body)
+        if function == "optMap" { mapped = call(offset, "optional.of", [mapped]) }
+        let none = call(offset, "optional.none", [])
+        return call(offset, Operators.conditional, [hasValue, mapped, none])
+    }
+
+    /// A copy with fresh ids of a name or a field path (`a`, `a.b.c`); nil for anything else.
+    /// Iterative, and linear in the path's length.
+    mutating func copyPath(_ expr: Expr) -> Expr? {
+        var fields: [(offset: Int, field: String)] = []
+        var base = expr
+        while case .select(let operand, let field, false) = base.kind {
+            fields.append((Int(base.offset), field))
+            base = operand
         }
+        guard case .ident = base.kind else { return nil }
+        var copy = node(Int(base.offset), base.kind)
+        for (offset, field) in fields.reversed() {
+            copy = node(offset, .select(operand: copy, field: field, testOnly: false))
+        }
+        return copy
     }
 }

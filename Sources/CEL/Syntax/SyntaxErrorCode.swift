@@ -19,4 +19,11 @@ public enum SyntaxErrorCode {
     public static let sourceTooLarge = "E401"
     /// Nesting deeper than `Limits.maxNestingDepth`.
     public static let nestingTooDeep = "E402"
+    /// More syntax nodes, after macro expansion, than `Limits.maxNodes`.
+    public static let tooManyNodes = "E403"
+    /// An expression (with the compiled functions it calls) that can nest values more
+    /// than `Limits.maxValueDepth` levels deeper than its inputs.
+    public static let valueTooDeep = "E404"
+    /// A call that starts a chain of compiled-function calls longer than `Limits.maxCallDepth`.
+    public static let callsTooDeep = "E405"
 }

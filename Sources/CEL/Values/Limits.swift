@@ -5,8 +5,9 @@ public struct Limits: Sendable, Hashable {
     public var maxSourceBytes: Int = 1 << 20
     /// Deepest nesting of expressions (parentheses, calls, operators) the parser accepts.
     public var maxNestingDepth: Int = 128
-    /// Cost units one evaluation may spend (roughly one per node evaluated, plus the
-    /// size of strings, lists and maps built or scanned) before it yields an error.
+    /// Cost units one evaluation may spend before it yields an error: one per node of a
+    /// loop body per iteration and of a compiled function per call, plus one per byte or
+    /// element that library calls read and build (see `API/README.md`).
     public var maxCost: Int = 10_000_000
     /// Most iterations of all comprehensions in one evaluation.
     public var maxIterations: Int = 1_000_000
@@ -16,13 +17,23 @@ public struct Limits: Sendable, Hashable {
     public var maxCollectionSize: Int = 1 << 20
     /// Deepest nesting of JSON input accepted.
     public var maxJSONDepth: Int = 128
-    /// Most syntax nodes, after macro expansion, of one parsed expression; a module's
-    /// expressions together are held to the same number. Exceeding it is a diagnostic.
+    /// Most syntax nodes, after macro expansion, of one parsed expression (E403); a
+    /// module's expressions together are held to the same number. Exceeding it is a
+    /// diagnostic.
     public var maxNodes: Int = 250_000
     /// Deepest chain of compiled-function calls (module functions calling each other) in
-    /// one evaluation. The module linker refuses a call graph deeper than this at check
-    /// time; at run time a deeper chain yields an error value.
+    /// one evaluation. `Environment.compile`/`compileFunction` refuse a call that would
+    /// start a longer chain (E405), as the module linker refuses such a call graph; at run
+    /// time a frame counter stops a deeper chain with an error value (reachable only when
+    /// functions were compiled under different limits). The default keeps the deepest
+    /// legal chain, and the deepest value it can build, well within a 512 KiB stack.
     public var maxCallDepth: Int = 64
+
+    /// Most levels of nesting (lists, maps, optionals) an expression may add to the
+    /// deepest of its inputs, counted through the compiled functions it calls, by a bound
+    /// computed at compile time; more is a diagnostic (E404). With JSON input at most
+    /// `maxJSONDepth` deep, no evaluation builds a value deeper than the sum of the two.
+    public var maxValueDepth: Int = 128
 
     public init() {}
     public static let `default` = Limits()

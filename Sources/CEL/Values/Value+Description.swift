@@ -2,7 +2,58 @@ extension Value: CustomStringConvertible {
     /// The value in CEL literal syntax where one exists: `1`, `1u`, `1.5`, `"a"`, `b"\x00"`,
     /// `[1, 2]`, `{"k": v}`, `null`, `int`, `timestamp("2020-01-01T00:00:00Z")`,
     /// `duration("1.5s")`, `optional.of(1)`, `optional.none()`; errors as `error("message")`.
+    /// Lists and maps nested deeper than `Value.maxTraversalDepth` print as `[...]`/`{...}`.
     public var description: String {
+        var out = ""
+        describe(into: &out, depth: 0)
+        return out
+    }
+
+    /// Appends the description; containers recurse through small frames only.
+    private func describe(into out: inout String, depth: Int) {
+        switch self {
+        case .list(let items):
+            guard depth < Value.maxTraversalDepth else { return out += "[...]" }
+            Value.describe(items, into: &out, depth: depth)
+        case .map(let m):
+            guard depth < Value.maxTraversalDepth else { return out += "{...}" }
+            Value.describe(m, into: &out, depth: depth)
+        case .optional(let o):
+            guard let v = o.value else { return out += "optional.none()" }
+            guard depth < Value.maxTraversalDepth else { return out += "optional.of(...)" }
+            out += "optional.of("
+            v.describe(into: &out, depth: depth + 1)
+            out += ")"
+        default:
+            out += scalarDescription
+        }
+    }
+
+    @inline(never)
+    private static func describe(_ items: [Value], into out: inout String, depth: Int) {
+        out += "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += ", " }
+            item.describe(into: &out, depth: depth + 1)
+        }
+        out += "]"
+    }
+
+    @inline(never)
+    private static func describe(_ m: CELMap, into out: inout String, depth: Int) {
+        out += "{"
+        for i in 0..<m.count {
+            if i > 0 { out += ", " }
+            m.keys[i].describe(into: &out, depth: depth + 1)
+            out += ": "
+            m.values[i].describe(into: &out, depth: depth + 1)
+        }
+        out += "}"
+    }
+
+    /// The description of a value that is not a list, map or optional.
+    @inline(never)
+    private var scalarDescription: String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -26,19 +77,11 @@ extension Value: CustomStringConvertible {
                 }
             }
             return out + "\""
-        case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
-        case .map(let m):
-            var parts: [String] = []
-            parts.reserveCapacity(m.count)
-            for i in 0..<m.count { parts.append("\(m.keys[i]): \(m.values[i])") }
-            return "{" + parts.joined(separator: ", ") + "}"
         case .type(let t): return t.runtimeName
         case .timestamp(let t): return "timestamp(\"\(ValueText.rfc3339(t))\")"
         case .duration(let d): return "duration(\"\(ValueText.duration(d))\")"
-        case .optional(let o):
-            if let v = o.value { return "optional.of(\(v))" }
-            return "optional.none()"
         case .error(let e): return "error(\(Value.quoted(e.message)))"
+        case .list, .map, .optional: return description
         }
     }
 

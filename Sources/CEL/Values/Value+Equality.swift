@@ -4,8 +4,70 @@ extension Value {
     /// a range check); NaN equals nothing; strings compare by code points (no Unicode
     /// normalisation); lists element-wise; maps by key set and values, ignoring order;
     /// type values by runtime name; optionals by presence and payload. Values of
-    /// different kinds are unequal, and an error equals nothing.
+    /// different kinds are unequal, and an error equals nothing. Values nested deeper than
+    /// `Value.maxTraversalDepth` compare unequal (the recursion stops there).
     public func celEquals(_ other: Value) -> Bool {
+        var budget = Int.max
+        return celEquals(other, budget: &budget, depth: 0) ?? false
+    }
+
+    /// `celEquals`, spending one unit of `budget` per list element or map entry visited;
+    /// nil when the budget runs out or the values nest deeper than `maxTraversalDepth`.
+    ///
+    /// The recursion goes through small functions only (containers here, scalars in
+    /// `scalarEquals`), so that each level of nesting takes little stack, even unoptimised.
+    func celEquals(_ other: Value, budget: inout Int, depth: Int) -> Bool? {
+        switch self {
+        case .list(let a):
+            guard case .list(let b) = other else { return false }
+            return Value.listEquals(a, b, &budget, depth)
+        case .map(let a):
+            guard case .map(let b) = other else { return false }
+            return Value.mapEquals(a, b, &budget, depth)
+        case .optional(let a):
+            guard case .optional(let b) = other else { return false }
+            switch (a.value, b.value) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                guard depth < Value.maxTraversalDepth else { return nil }
+                return x.celEquals(y, budget: &budget, depth: depth + 1)
+            default: return false
+            }
+        default:
+            return scalarEquals(other)
+        }
+    }
+
+    @inline(never)
+    private static func listEquals(_ a: [Value], _ b: [Value], _ budget: inout Int, _ depth: Int) -> Bool? {
+        guard a.count == b.count else { return false }
+        guard depth < Value.maxTraversalDepth else { return nil }
+        budget &-= a.count
+        if budget < 0 { return nil }
+        for i in a.indices {
+            guard let equal = a[i].celEquals(b[i], budget: &budget, depth: depth + 1) else { return nil }
+            if !equal { return false }
+        }
+        return true
+    }
+
+    @inline(never)
+    private static func mapEquals(_ a: CELMap, _ b: CELMap, _ budget: inout Int, _ depth: Int) -> Bool? {
+        guard a.count == b.count else { return false }
+        guard depth < Value.maxTraversalDepth else { return nil }
+        budget &-= a.count
+        if budget < 0 { return nil }
+        for i in 0..<a.count {
+            guard let v = b[a.keys[i]] else { return false }
+            guard let equal = a.values[i].celEquals(v, budget: &budget, depth: depth + 1) else { return nil }
+            if !equal { return false }
+        }
+        return true
+    }
+
+    /// Equality when `self` is not a list, map or optional.
+    @inline(never)
+    private func scalarEquals(_ other: Value) -> Bool {
         switch (self, other) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -20,28 +82,17 @@ extension Value {
             return Value.compare(a, b) == .equal
         case (.string(let a), .string(let b)): return Value.utf8Equal(a, b)
         case (.bytes(let a), .bytes(let b)): return a == b
-        case (.list(let a), .list(let b)):
-            guard a.count == b.count else { return false }
-            for i in a.indices where !a[i].celEquals(b[i]) { return false }
-            return true
-        case (.map(let a), .map(let b)):
-            guard a.count == b.count else { return false }
-            for i in 0..<a.count {
-                guard let v = b[a.keys[i]], a.values[i].celEquals(v) else { return false }
-            }
-            return true
         case (.type(let a), .type(let b)): return a.runtimeName == b.runtimeName
         case (.timestamp(let a), .timestamp(let b)): return a == b
         case (.duration(let a), .duration(let b)): return a == b
-        case (.optional(let a), .optional(let b)):
-            switch (a.value, b.value) {
-            case (nil, nil): return true
-            case (let x?, let y?): return x.celEquals(y)
-            default: return false
-            }
         default: return false
         }
     }
+
+    /// Deepest nesting of lists, maps and optionals that the recursive operations
+    /// (equality, `format`'s `%s`, printing, JSON output) descend into; deeper values are
+    /// refused rather than risk the stack (JSON input is at most 1,000 deep).
+    public static let maxTraversalDepth = 1_000
 
     /// Whether two strings hold the same code points (Swift's `==` would also equate
     /// canonically equivalent strings, which CEL does not).

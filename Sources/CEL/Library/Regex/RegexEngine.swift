@@ -28,12 +28,19 @@ public enum RegexEngine {
         /// Whether the pattern matches anywhere in `s` (an unanchored search, as RE2's
         /// `PartialMatch`). Always finishes in O(|s| × programSize).
         public func matches(_ s: String) -> Bool {
-            RegexMatcher.search(program, in: s, budget: Int.max) ?? false
+            var budget = Int.max
+            return RegexMatcher.search(program, in: s, budget: &budget) ?? false
         }
 
         /// As `matches`, but nil when the search would take more than `budget` steps.
         public func matches(_ s: String, budget: Int) -> Bool? {
-            RegexMatcher.search(program, in: s, budget: budget)
+            var remaining = budget
+            return RegexMatcher.search(program, in: s, budget: &remaining)
+        }
+
+        /// As `matches(_:budget:)`, subtracting the steps taken from `budget`.
+        func matches(_ s: String, spending budget: inout Int) -> Bool? {
+            RegexMatcher.search(program, in: s, budget: &budget)
         }
     }
 

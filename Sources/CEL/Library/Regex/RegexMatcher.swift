@@ -22,10 +22,12 @@ enum RegexMatcher {
     }
 
     /// Whether the pattern matches anywhere in `input`; nil when more than `budget`
-    /// thread steps would be needed.
-    static func search(_ program: RegexProgram, in input: String, budget: Int) -> Bool? {
+    /// thread steps would be needed. The steps taken are subtracted from `budget`.
+    static func search(_ program: RegexProgram, in input: String, budget: inout Int) -> Bool? {
         if let literal = program.literal { return contains(input, literal) }
         var threads = Threads(program: program)
+        let limit = budget
+        defer { budget -= threads.steps }
         var current = SparseSet(capacity: program.insts.count)
         var next = SparseSet(capacity: program.insts.count)
         var it = input.unicodeScalars.makeIterator()
@@ -44,7 +46,7 @@ enum RegexMatcher {
                 if threads.add(to: &current, 0, prev, cur) { return true }
             }
             atStart = false
-            if threads.steps > budget { return nil }
+            if threads.steps > limit { return nil }
             guard let c = cur else { return false }
             if current.count == 0 && program.anchoredStart { return false }
             let following = it.next()?.value
