@@ -39,10 +39,11 @@ extension Node {
             throw NodeStartError.configuration(error)
         }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
+        logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
-            try await queries.run { [configuration, instance] conn in
+            _ = try await queries.run { [configuration, instance] conn in
                 try await StatusWriter.register(conn, name: configuration.name, instance: instance,
                                                 channel: configuration.channel,
                                                 report: StatusReport(appliedRelease: nil, stale: false))
