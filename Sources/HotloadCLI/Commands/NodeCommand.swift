@@ -44,7 +44,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "The node's name in `hotload status` (default: host-pid).")
     var name: String?
 
-    @Option(help: "Where to serve HTTP: HOST:PORT, [IPv6]:PORT, or :PORT for every interface (0.0.0.0).")
+    @Option(help: "Where to serve HTTP: HOST:PORT, [IPv6]:PORT, or :PORT for every IPv4 interface (0.0.0.0).")
     var listen: String = "127.0.0.1:8080"
 
     @Flag(help: "Serve POST /v1/eval (arbitrary expressions from clients). Off by default.")
@@ -56,7 +56,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may take to send its body and to wait for an evaluation thread.")
     var requestTimeout: Double = 5
 
-    @Option(help: "Evaluations running at once, each on its own thread (default: number of cores).")
+    @Option(help: "Evaluations running at once, each on its own thread; the default is the number of cores.")
     var maxEvaluations: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Evaluations waiting for a thread; beyond this requests get 503.")
@@ -77,7 +77,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Longest reconnect delay in seconds.")
     var backoffCap: Double = 5
 
-    @Option(help: "Cache the last good release here and serve it (marked stale) when the database is unreachable at start.")
+    @Option(help: "Cache the last good release here (files 0600 in a 0700 directory, sources checked against their SHA-256 on load, tied to the database) and serve it, marked stale, when the database is unreachable at start.")
     var cacheDirectory: String?
 
     @OptionGroup var connection: ConnectionOptions
