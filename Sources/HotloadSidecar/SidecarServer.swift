@@ -30,6 +30,8 @@ public enum SidecarServer {
             }
         }
         router.post("/v1/eval") { request, context in
+            // Unauthenticated clients learn nothing, not even whether eval is enabled.
+            if let refusal = gate.refusal(request) { return gate.respond(refusal) }
             guard configuration.enableEval else {
                 return gate.respond(.error(404, "eval_disabled", "/v1/eval is disabled on this node (hotload node --enable-eval)"))
             }
@@ -81,7 +83,8 @@ struct RequestGate: Sendable {
         return respond(reply())
     }
 
-    private func refusal(_ request: Request) -> SidecarReply? {
+    /// The 401 for a request without the token; nil when it may pass.
+    func refusal(_ request: Request) -> SidecarReply? {
         guard let token, !token.accepts(request.headers[.authorization]) else { return nil }
         var reply = SidecarReply.error(401, "unauthorized", "this node requires Authorization: Bearer <token>")
         reply.bearerChallenge = true

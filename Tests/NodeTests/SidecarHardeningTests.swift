@@ -70,7 +70,8 @@ struct SidecarHardeningTests {
             for header in [nil, "Bearer wrong", "Bearer \(token)x", "Bearer \(token.dropLast())", "Basic \(token)", token] {
                 var headers = HTTPFields()
                 if let header { headers[.authorization] = header }
-                for (uri, method) in [("/v1/call/math/basic/add", HTTPRequest.Method.post), ("/v1/status", .get), ("/metrics", .get)] {
+                for (uri, method) in [("/v1/call/math/basic/add", HTTPRequest.Method.post), ("/v1/eval", .post),
+                                      ("/v1/status", .get), ("/metrics", .get)] {
                     try await client.execute(uri: uri, method: method, headers: headers, body: call) { response in
                         #expect(response.status == .unauthorized, "\(uri) with \(header ?? "no header")")
                         #expect(response.headers[.wwwAuthenticate] == "Bearer")
