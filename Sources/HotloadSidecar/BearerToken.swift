@@ -10,10 +10,11 @@ struct BearerToken: Sendable {
     /// True when `header` is `Bearer ` followed by exactly the expected token.
     func accepts(_ header: String?) -> Bool {
         guard let header else { return false }
-        let prefix = Array("Bearer ".utf8)
+        // The scheme is case-insensitive (RFC 9110), the separator one space.
+        let prefix = Array("bearer ".utf8)
         let given = Array(header.utf8)
         guard given.count >= prefix.count,
-              zip(given[..<prefix.count], prefix).allSatisfy({ ($0 | 0x20) == ($1 | 0x20) })
+              zip(given[..<prefix.count], prefix).allSatisfy({ $1 == 0x20 ? $0 == 0x20 : ($0 | 0x20) == $1 })
         else { return false }
         return Self.constantTimeEquals(Array(given[prefix.count...]), expected)
     }

@@ -127,7 +127,7 @@ struct SidecarHardeningTests {
         #expect(token.accepts("Bearer 0123456789abcdef"))
         #expect(token.accepts("bearer 0123456789abcdef"))
         for wrong in ["Bearer 0123456789abcdeF", "Bearer 0123456789abcde", "Bearer 0123456789abcdef0", "Bearer ",
-                      "0123456789abcdef", "Bearer  0123456789abcdef", ""] {
+                      "0123456789abcdef", "Bearer  0123456789abcdef", "Bearer\u{0}0123456789abcdef", ""] {
             #expect(!token.accepts(wrong), "\(wrong)")
         }
         #expect(!token.accepts(nil))
