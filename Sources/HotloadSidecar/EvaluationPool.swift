@@ -41,9 +41,14 @@ final class EvaluationPool: @unchecked Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome<T>, Never>) in
             let job = Job(start: { continuation.resume(returning: .done(work())) },
                           expire: { continuation.resume(returning: .timedOut) })
-            guard enqueue(job) else {
+            switch enqueue(job) {
+            case .refused:
                 continuation.resume(returning: .busy)
                 return
+            case .startsNow:
+                return
+            case .waits:
+                break
             }
             let timer = Task {
                 try? await Task.sleep(until: deadline)
@@ -56,11 +61,16 @@ final class EvaluationPool: @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ job: Job) -> Bool {
+    private enum Admission { case refused, startsNow, waits }
+
+    /// Queues `job` unless the pool is saturated. A job that a free thread takes at once
+    /// needs no deadline timer (creating one costs more than the hand-over itself).
+    private func enqueue(_ job: Job) -> Admission {
         condition.lock()
         defer { condition.unlock() }
-        guard queue.count < queueLimit + (threads - busy) else { return false }
+        guard queue.count < queueLimit + (threads - busy) else { return .refused }
         queue.append(job)
+        let admission: Admission = queue.count <= threads - busy ? .startsNow : .waits
         if threadCount < threads, queue.count > threadCount - busy {
             threadCount += 1
             let thread = Thread { [self] in work() }
@@ -69,7 +79,7 @@ final class EvaluationPool: @unchecked Sendable {
             thread.start()
         }
         condition.signal()
-        return true
+        return admission
     }
 
     private func remove(_ job: Job) {

@@ -122,6 +122,28 @@ struct SidecarHardeningTests {
         await fixture.close()
     }
 
+    /// The pool runs at most `threads` at once, refuses beyond its queue, and gives up on
+    /// a queued job at its deadline (a running one is never interrupted).
+    @Test func evaluationPoolBoundsAndDeadlines() async {
+        let pool = EvaluationPool(threads: 1, queueLimit: 1)
+        let release = Atomic<Bool>(false)
+        async let blocker = pool.run(deadline: .now + .seconds(30)) { () -> Int in
+            while !release.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.005) }
+            return 1
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+        // Queued behind the blocker: times out at its deadline; while it waits, the queue is full.
+        async let queued = pool.run(deadline: .now + .milliseconds(300)) { 2 }
+        try? await Task.sleep(for: .milliseconds(50))
+        if case .busy = await pool.run(deadline: .now + .seconds(5), { 3 }) {} else { Issue.record("a full pool accepted a job") }
+        if case .timedOut = await queued {} else { Issue.record("a queued job outlived its deadline") }
+        release.store(true, ordering: .relaxed)
+        if case .done(let value) = await blocker { #expect(value == 1) } else { Issue.record("the running job was interrupted") }
+        if case .done(let value) = await pool.run(deadline: .now + .seconds(5), { 4 }) { #expect(value == 4) } else {
+            Issue.record("the pool did not recover")
+        }
+    }
+
     @Test func tokenComparisonAndResponseBound() {
         let token = BearerToken("0123456789abcdef")
         #expect(token.accepts("Bearer 0123456789abcdef"))
