@@ -16,6 +16,7 @@ import Testing
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(channel: "Main").validate() }
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(name: "").validate() }
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(pollInterval: .zero).validate() }
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(minSyncInterval: .zero).validate() }
         #expect(throws: NodeConfigurationError.self) {
             try NodeConfiguration(backoffInitial: .seconds(10), backoffCap: .seconds(1)).validate()
         }

@@ -144,6 +144,15 @@ struct SidecarHardeningTests {
         }
     }
 
+    @Test func invalidSidecarConfigurationsAreRefused() {
+        #expect(throws: Never.self) { try SidecarConfiguration().validate() }
+        for bad in [SidecarConfiguration(token: "short"), SidecarConfiguration(requestTimeout: .zero),
+                    SidecarConfiguration(maxConcurrentEvaluations: 0), SidecarConfiguration(maxQueuedEvaluations: -1),
+                    SidecarConfiguration(maxConnections: 0), SidecarConfiguration(idleTimeout: .zero)] {
+            #expect(throws: SidecarConfigurationError.self) { try bad.validate() }
+        }
+    }
+
     @Test func tokenComparisonAndResponseBound() {
         let token = BearerToken("0123456789abcdef")
         #expect(token.accepts("Bearer 0123456789abcdef"))
