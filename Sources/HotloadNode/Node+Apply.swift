@@ -15,7 +15,8 @@ extension Node {
         let refused = state.withLock { $0.errorRelease }
         // A release served from the cache is not "known": the database must confirm it.
         let known = [loaded.flatMap { $0.stale ? nil : $0.release }, refused].compactMap { $0 }
-        let have = loaded.map { Array($0.entries.values) } ?? []
+        // Nor do its sources: the first read after a cached start fetches every source.
+        let have = loaded.flatMap { $0.stale ? nil : Array($0.entries.values) } ?? []
         let read: HeadRead
         do {
             read = try await queries.run { [channel = configuration.channel] conn in

@@ -45,6 +45,7 @@ extension Node {
             throw NodeStartError.configuration(error)
         }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
+        logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
@@ -83,7 +84,8 @@ extension Node {
     private func driverLoop(_ events: AsyncStream<DriverEvent>, _ input: AsyncStream<DriverEvent>.Continuation,
                             _ beat: AsyncStream<Void>.Continuation, _ listenConfig: ConnectionConfiguration,
                             _ group: inout DiscardingTaskGroup) async {
-        var machine = WatcherStateMachine(backoff: Backoff(initial: configuration.backoffInitial, cap: configuration.backoffCap))
+        var machine = WatcherStateMachine(backoff: Backoff(initial: configuration.backoffInitial, cap: configuration.backoffCap),
+                                          minSyncInterval: configuration.minSyncInterval)
         var connections: [Int: Connection] = [:]
         var listeners: [Int: Task<Void, Never>] = [:]
         input.yield(.machine(.start))
@@ -132,9 +134,15 @@ extension Node {
                             input.yield(.machine(.reconnectTimerFired(generation: generation)))
                         }
                     case .sync:
+                        state.withLock { $0.headReads += 1 }
                         group.addTask {
                             if await self.sync() { beat.yield() }
                             input.yield(.machine(.syncFinished))
+                        }
+                    case .armSyncTimer(let delay):
+                        group.addTask {
+                            try? await Task.sleep(for: delay)
+                            input.yield(.machine(.syncTimerFired))
                         }
                     }
                 }

@@ -38,7 +38,30 @@ public final class Node: Service, Sendable {
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
         self.compiler = ReleaseCompiler(host: configuration.host, limits: configuration.limits)
-        self.queries = QueryConnection(configuration: ConnectionSettings.configuration(configuration, role: "query"))
+        var onConnect: (@Sendable (Connection) async -> Void)?
+        if let directory = configuration.cacheDirectory {
+            let cache = ReleaseCache(directory: directory)
+            let log = logger
+            onConnect = { conn in await Node.adoptCache(cache, conn, logger: log) }
+        }
+        self.queries = QueryConnection(configuration: ConnectionSettings.configuration(configuration, role: "query"),
+                                       onConnect: onConnect)
+    }
+
+    /// Keeps the offline cache to the database just reached: releases cached from another
+    /// database are removed (the next sync then caches this one's). Runs on every new query
+    /// connection, before any sync uses it.
+    static func adoptCache(_ cache: ReleaseCache, _ conn: Connection, logger: Logger) async {
+        do {
+            let identity = try await DatabaseIdentityQuery.read(conn)
+            if try cache.adopt(identity) {
+                logger.warning("the release cache came from another database; removed it", metadata: [
+                    "directory": "\(cache.directory)", "database": "\(identity.name)",
+                ])
+            }
+        } catch {
+            logger.warning("could not check the release cache against the database", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The release being served, nil until one is loaded. Lock-free.
@@ -56,7 +79,8 @@ public final class Node: Service, Sendable {
                        modules: loaded.map { $0.entries.count } ?? 0,
                        listening: state.listening, databaseReachable: state.databaseReachable,
                        errorRelease: state.errorRelease, lastError: state.lastError,
-                       applies: state.applies, failures: state.failures, startedAt: state.startedAt)
+                       applies: state.applies, failures: state.failures, headReads: state.headReads,
+                       startedAt: state.startedAt)
         }
     }
 }
@@ -70,6 +94,8 @@ struct NodeState: Sendable {
     var lastError: NodeError?
     var applies = 0
     var failures = 0
+    /// Syncs started (each reads the head once).
+    var headReads = 0
     var startedAt = Date()
 }
 
@@ -90,5 +116,8 @@ public struct NodeStatus: Sendable, Codable, Hashable {
     /// Releases applied and refused since start.
     public var applies: Int
     public var failures: Int
+    /// Head reads (syncs) since start: bounded by one per `minSyncInterval` whatever the
+    /// notifications.
+    public var headReads: Int
     public var startedAt: Date
 }

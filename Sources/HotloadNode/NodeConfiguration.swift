@@ -30,13 +30,18 @@ public struct NodeConfiguration: Sendable {
     public var cacheDirectory: String?
     /// How long to wait for a connection.
     public var connectTimeout: Swift.Duration
+    /// The shortest time between two head reads. Notifications are only hints that any
+    /// role able to connect may send: however many arrive, a node reads the head at most
+    /// once per interval (poll ticks and reconnects included), and a release they announce
+    /// is read within one interval.
+    public var minSyncInterval: Swift.Duration
 
     public init(database: String? = nil, channel: String = "main", name: String? = nil,
                 pollInterval: Swift.Duration = .seconds(5), backoffInitial: Swift.Duration = .milliseconds(50),
                 backoffCap: Swift.Duration = .seconds(5), pingInterval: Swift.Duration = .seconds(10),
                 heartbeatInterval: Swift.Duration = .seconds(5), host: HostEnvironment = HostEnvironment(),
                 limits: Limits = .default, cacheDirectory: String? = nil,
-                connectTimeout: Swift.Duration = .seconds(10)) {
+                connectTimeout: Swift.Duration = .seconds(10), minSyncInterval: Swift.Duration = .milliseconds(100)) {
         self.database = database
         self.channel = channel
         self.name = name ?? NodeConfiguration.defaultName()
@@ -49,6 +54,7 @@ public struct NodeConfiguration: Sendable {
         self.limits = limits
         self.cacheDirectory = cacheDirectory
         self.connectTimeout = connectTimeout
+        self.minSyncInterval = minSyncInterval
     }
 
     /// `host-pid`: unique among the processes of one machine.
@@ -66,7 +72,8 @@ public struct NodeConfiguration: Sendable {
         }
         for (label, value) in [("poll interval", pollInterval), ("initial backoff", backoffInitial),
                                ("backoff cap", backoffCap), ("ping interval", pingInterval),
-                               ("heartbeat interval", heartbeatInterval), ("connect timeout", connectTimeout)]
+                               ("heartbeat interval", heartbeatInterval), ("connect timeout", connectTimeout),
+                               ("minimum sync interval", minSyncInterval)]
         where value <= .zero {
             throw .invalid("\(label) must be positive")
         }

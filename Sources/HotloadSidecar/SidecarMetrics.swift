@@ -7,7 +7,8 @@ final class SidecarMetrics: Sendable {
     /// How a call ended, as the `outcome` label.
     enum Outcome: String, CaseIterable, Sendable {
         case ok, notFound = "not_found", evaluationError = "evaluation_error",
-             badRequest = "bad_request", tooLarge = "too_large", notLoaded = "not_loaded"
+             badRequest = "bad_request", tooLarge = "too_large", notLoaded = "not_loaded",
+             unauthorized, busy
     }
 
     /// Upper bounds of the latency buckets, in seconds.
@@ -50,6 +51,8 @@ final class SidecarMetrics: Sendable {
                ["hotload_applied_release \(status.appliedRelease ?? 0)"])
         metric("hotload_stale", "gauge", "1 while serving a release from the offline cache.",
                ["hotload_stale \(status.stale ? 1 : 0)"])
+        metric("hotload_head_reads_total", "counter", "Head reads since start (at most one per minimum sync interval).",
+               ["hotload_head_reads_total \(status.headReads)"])
         metric("hotload_listening", "gauge", "1 while the listener connection has LISTEN in place.",
                ["hotload_listening \(status.listening ? 1 : 0)"])
         metric("hotload_calls_total", "counter", "Calls by outcome.",

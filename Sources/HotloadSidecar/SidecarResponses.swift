@@ -3,11 +3,16 @@ import Foundation
 import HotloadModules
 import HotloadNode
 
-/// A reply before it becomes an HTTP response: status, content type and body bytes.
+/// A reply before it becomes an HTTP response: status, content type, body bytes and the
+/// two extra headers the sidecar may send.
 struct SidecarReply: Error, Sendable {
     var status: Int
     var contentType = "application/json"
     var body: [UInt8]
+    /// Sends `WWW-Authenticate: Bearer` (with a 401).
+    var bearerChallenge = false
+    /// Sends `Retry-After` (with a 503).
+    var retryAfterSeconds: Int?
 
     /// `{"error": {"code": CODE, "message": MESSAGE}}`.
     static func error(_ status: Int, _ code: String, _ message: String) -> SidecarReply {
@@ -21,11 +26,14 @@ struct SidecarReply: Error, Sendable {
 }
 
 /// Turns sidecar requests into replies using the node's current release. Independent of
-/// the HTTP framework; lock-free on the call path like the node itself.
+/// the HTTP framework; lock-free on the call path like the node itself. Error messages name
+/// the problem in the request, never internal state (no Swift error descriptions).
 struct SidecarHandler: Sendable {
     let node: Node
     let metrics: SidecarMetrics
     let limits: Limits
+    /// Largest response body; checked on the result before its JSON is built.
+    let maxResponseBytes: Int
 
     /// `POST /v1/call/{module path}/{function}` with `{"args": [...]}`.
     func call(path: String, body: [UInt8]) -> (SidecarReply, SidecarMetrics.Outcome) {
@@ -99,10 +107,15 @@ struct SidecarHandler: Sendable {
         return result(program.evaluate(bindings), release: loaded.release)
     }
 
-    /// `{"result": ..., "release": N}`, or a 422 for an error value.
+    /// `{"result": ..., "release": N}`, or a 422 for an error value, a result without a
+    /// JSON form, or one larger than `maxResponseBytes`.
     private func result(_ value: Value, release: Int64) -> (SidecarReply, SidecarMetrics.Outcome) {
         if case .error(let error) = value {
             return (.error(422, "evaluation_error", error.message), .evaluationError)
+        }
+        if ResponseLimits.exceeds(value, limit: maxResponseBytes - 64) {
+            return (.error(422, "result_too_large", "the result's JSON would exceed \(maxResponseBytes) bytes"),
+                    .evaluationError)
         }
         let json: [UInt8]
         do {

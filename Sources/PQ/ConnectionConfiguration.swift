@@ -18,20 +18,25 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible, Custom
     let options: [(keyword: String, value: String)]
     /// libpq's complaint about the string, when it could not be parsed (redacted).
     let parseError: String?
+    /// The password in every form it may be echoed, for `Redaction.redact(_:secrets:)`.
+    let secrets: [String]
 
     /// Parses `urlOrConninfo`; `nil` or an empty string means libpq's environment defaults.
     public init(_ urlOrConninfo: String?) {
         guard let text = urlOrConninfo, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             options = []
             parseError = nil
+            secrets = []
             return
         }
+        let written = Redaction.secrets(in: text)
         var message: UnsafeMutablePointer<CChar>?
         guard let parsed = PQconninfoParse(text, &message) else {
             let reason = message.map { String(cString: $0) } ?? "out of memory"
             if let message { PQfreemem(message) }
             options = []
-            parseError = Redaction.redact(reason.trimmingCharacters(in: .whitespacesAndNewlines))
+            secrets = written
+            parseError = Redaction.redact(reason.trimmingCharacters(in: .whitespacesAndNewlines), secrets: written)
             return
         }
         defer { PQconninfoFree(parsed) }
@@ -45,6 +50,7 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible, Custom
         }
         options = collected
         parseError = nil
+        secrets = written + collected.filter { $0.keyword == "password" }.map(\.value)
         // Honour libpq's own `connect_timeout` (seconds) as the default timeout.
         if let text = collected.last(where: { $0.keyword == "connect_timeout" })?.value,
             let seconds = Int64(text), seconds > 0
@@ -70,7 +76,7 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible, Custom
         var text = shownHost + ":" + port
         if let user { text = user + "@" + text }
         if let database { text += "/" + database }
-        return Redaction.redact(text)
+        return Redaction.redact(text, secrets: secrets)
     }
 
     public var description: String { redactedDescription }

@@ -25,10 +25,10 @@ struct Connector {
         }
         while state != PGRES_POLLING_OK {
             guard state == PGRES_POLLING_READING || state == PGRES_POLLING_WRITING else {
-                throw Self.classify(handle.errorMessage, target: target)
+                throw Self.classify(Redaction.redact(handle.errorMessage, secrets: configuration.secrets), target: target)
             }
             let socket = PQsocket(pointer)
-            guard socket >= 0 else { throw Self.classify(handle.errorMessage, target: target) }
+            guard socket >= 0 else { throw Self.classify(Redaction.redact(handle.errorMessage, secrets: configuration.secrets), target: target) }
             let event = try await SocketWait(
                 socket: socket, read: state == PGRES_POLLING_READING, write: state == PGRES_POLLING_WRITING,
                 deadline: deadline

@@ -16,6 +16,7 @@ import Testing
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(channel: "Main").validate() }
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(name: "").validate() }
         #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(pollInterval: .zero).validate() }
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(minSyncInterval: .zero).validate() }
         #expect(throws: NodeConfigurationError.self) {
             try NodeConfiguration(backoffInitial: .seconds(10), backoffCap: .seconds(1)).validate()
         }
@@ -27,6 +28,9 @@ import Testing
         #expect(ConnectionSettings.withKeepalives("postgresql://h/db?sslmode=disable").contains("sslmode=disable&keepalives=1"))
         #expect(ConnectionSettings.withKeepalives("host=h dbname=d").hasPrefix("host=h dbname=d keepalives=1 "))
         #expect(ConnectionSettings.withKeepalives(nil).hasPrefix("keepalives=1 "))
+        // A `?` in the password is not the query.
+        #expect(ConnectionSettings.withKeepalives("postgresql://u:p?x#y@h/db").hasPrefix("postgresql://u:p?x#y@h/db?keepalives=1&"))
+        #expect(ConnectionSettings.withKeepalives("postgresql://u:p?x@h/db?a=b").hasPrefix("postgresql://u:p?x@h/db?a=b&keepalives=1&"))
         #expect(!ConnectionSettings.withKeepalives("host=h keepalives_idle=60").contains("keepalives_idle=5"))
     }
 }

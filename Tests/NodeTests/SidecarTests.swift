@@ -11,9 +11,11 @@ import Testing
 /// a real database.
 @Suite("HTTP sidecar")
 struct SidecarTests {
+    /// The sidecar with `/v1/eval` enabled (it is off by default; see `SidecarHardeningTests`).
     private func app(_ node: Node) -> some ApplicationProtocol {
         SidecarServer.application(node: node, host: "127.0.0.1", port: 0, limits: .default,
-                                  logger: Logger(label: "sidecar-test"))
+                                  logger: Logger(label: "sidecar-test"),
+                                  configuration: SidecarConfiguration(enableEval: true))
     }
 
     @Test func servesCallsEvalStatusAndMetrics() async throws {

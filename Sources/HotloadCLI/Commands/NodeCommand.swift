@@ -16,8 +16,26 @@ struct NodeCommand: AsyncParsableCommand {
         not applied; the node keeps the last good one and reports the error in `hotload status`.
 
         HTTP: POST /v1/call/{module path}/{function} {"args": [...]} → {"result": ..., "release": N}; \
-        POST /v1/eval {"expr": "...", "bindings": {...}}; GET /v1/status; GET /healthz (200 once \
-        a release is loaded); GET /metrics (Prometheus). SIGTERM/SIGINT stop it cleanly.
+        POST /v1/eval {"expr": "...", "bindings": {...}} (only with --enable-eval; 404 otherwise); \
+        GET /v1/status; GET /healthz (200 once a release is loaded); GET /metrics (Prometheus). \
+        With --token-file, every route but /healthz needs `Authorization: Bearer TOKEN` (401 otherwise).
+
+        Limits: calls and evals run on --max-evaluations threads of their own (default: one per \
+        core) with at most --max-queued waiting (default 64; 503 beyond, or when still queued \
+        after --request-timeout, default 5 s), so slow requests never delay the node's own sync, \
+        heartbeat and listener, nor /healthz. A request body must arrive within --request-timeout \
+        (else the connection is closed) and be at most 1 MiB (413); a result whose JSON would \
+        exceed 8 MiB is refused (422) before it is built. At most --max-connections connections \
+        (default 256; more wait in the listen backlog); a connection idle for --idle-timeout \
+        (default 30 s) is closed. Each evaluation is bounded by CEL's cost limits.
+
+        Notifications are only hints (any role that can connect may send one): the node reads \
+        the head at most once per --min-sync-interval (default 100 ms) whatever arrives.
+
+        Give the database password through ~/.pgpass or PGPASSFILE (or PGPASSWORD / \
+        HOTLOAD_DATABASE_URL in the environment), not in --database: command lines are visible \
+        to every user in `ps`. Passwords are redacted wherever the node prints its target.
+        SIGTERM/SIGINT stop it cleanly.
         """)
 
     @Option(help: "The channel to follow.")
@@ -26,8 +44,32 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "The node's name in `hotload status` (default: host-pid).")
     var name: String?
 
-    @Option(help: "Where to serve HTTP, HOST:PORT.")
+    @Option(help: "Where to serve HTTP: HOST:PORT, [IPv6]:PORT, or :PORT for every IPv4 interface (0.0.0.0).")
     var listen: String = "127.0.0.1:8080"
+
+    @Flag(help: "Serve POST /v1/eval (arbitrary expressions from clients). Off by default.")
+    var enableEval = false
+
+    @Option(help: "Require `Authorization: Bearer TOKEN` on every route but /healthz; the file holds the token (16+ printable characters).")
+    var tokenFile: String?
+
+    @Option(help: "Seconds a request may take to send its body and to wait for an evaluation thread.")
+    var requestTimeout: Double = 5
+
+    @Option(help: "Evaluations running at once, each on its own thread; the default is the number of cores.")
+    var maxEvaluations: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Evaluations waiting for a thread; beyond this requests get 503.")
+    var maxQueued: Int = 64
+
+    @Option(help: "Open HTTP connections; further clients wait in the listen backlog.")
+    var maxConnections: Int = 256
+
+    @Option(help: "Seconds after which an idle HTTP connection is closed.")
+    var idleTimeout: Double = 30
+
+    @Option(help: "Milliseconds between two head reads at least, however many notifications arrive.")
+    var minSyncInterval: Double = 100
 
     @Option(help: "Seconds between head polls (the safety net for a missed NOTIFY).")
     var pollInterval: Double = 5
@@ -35,7 +77,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Longest reconnect delay in seconds.")
     var backoffCap: Double = 5
 
-    @Option(help: "Cache the last good release here and serve it (marked stale) when the database is unreachable at start.")
+    @Option(help: "Cache the last good release here (files 0600 in a 0700 directory, sources checked against their SHA-256 on load, tied to the database) and serve it, marked stale, when the database is unreachable at start.")
     var cacheDirectory: String?
 
     @OptionGroup var connection: ConnectionOptions
@@ -46,6 +88,16 @@ struct NodeCommand: AsyncParsableCommand {
             guard pollInterval > 0, pollInterval <= 86_400, backoffCap > 0, backoffCap <= 3_600 else {
                 throw ValidationError("--poll-interval must be in (0, 86400] and --backoff-cap in (0, 3600] seconds")
             }
+            guard requestTimeout > 0, requestTimeout <= 3_600, idleTimeout > 0, idleTimeout <= 86_400,
+                  minSyncInterval >= 1, minSyncInterval <= 60_000 else {
+                throw ValidationError("--request-timeout must be in (0, 3600] and --idle-timeout in (0, 86400] seconds, --min-sync-interval in [1, 60000] ms")
+            }
+            let sidecar = SidecarConfiguration(
+                enableEval: enableEval, token: try tokenFile.map(SidecarConfiguration.token(fromFile:)),
+                requestTimeout: .milliseconds(Int64(requestTimeout * 1000)),
+                maxConcurrentEvaluations: maxEvaluations, maxQueuedEvaluations: maxQueued,
+                maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            try sidecar.validate()
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = .info
@@ -56,11 +108,13 @@ struct NodeCommand: AsyncParsableCommand {
                 database: connection.resolved, channel: channel, name: name,
                 pollInterval: .milliseconds(Int64(pollInterval * 1000)),
                 backoffCap: .milliseconds(Int64(backoffCap * 1000)),
-                cacheDirectory: cacheDirectory)
+                cacheDirectory: cacheDirectory, minSyncInterval: .milliseconds(Int64(minSyncInterval)))
             try configuration.validate()
             let node = Node(configuration: configuration, logger: logger)
             let app = SidecarServer.application(node: node, host: host, port: port,
-                                                limits: configuration.limits, logger: logger)
+                                                limits: configuration.limits, logger: logger, configuration: sidecar)
+            logger.info("serving HTTP on \(host):\(port)\(host == "0.0.0.0" || host == "::" ? " (every interface)" : "")",
+                        metadata: ["eval": "\(enableEval ? "enabled" : "disabled")", "token": "\(tokenFile == nil ? "none" : "required")"])
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: node), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint],

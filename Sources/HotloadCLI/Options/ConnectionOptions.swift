@@ -6,7 +6,7 @@ import PQ
 /// `--database URL`, else `HOTLOAD_DATABASE_URL`, else libpq's own defaults (`PGHOST`, ...).
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("database"),
-            help: "PostgreSQL URL or conninfo (default: $HOTLOAD_DATABASE_URL, else libpq's PG* defaults).")
+            help: "PostgreSQL URL or conninfo (default: $HOTLOAD_DATABASE_URL, else libpq's PG* defaults). Keep passwords out of it (command lines show in `ps`): use ~/.pgpass, PGPASSFILE or the environment.")
     var database: String?
 
     /// The connection string to use, nil for libpq's defaults.

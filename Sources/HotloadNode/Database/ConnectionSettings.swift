@@ -16,9 +16,14 @@ enum ConnectionSettings {
         let base = target ?? ""
         let missing = keepalives.filter { !base.contains($0.0 + "=") }
         if missing.isEmpty { return base }
-        if base.hasPrefix("postgresql://") || base.hasPrefix("postgres://") {
+        if let scheme = base.range(of: "://"), base.hasPrefix("postgresql://") || base.hasPrefix("postgres://") {
             let query = missing.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-            return base + (base.contains("?") ? "&" : "?") + query
+            // The user info (up to its `@`, before the path) may hold a `?` of a password:
+            // only a `?` after it starts the query.
+            let rest = base[scheme.upperBound...]
+            let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
+            let host = authority.lastIndex(of: "@").map { base.index(after: $0) } ?? scheme.upperBound
+            return base + (base[host...].contains("?") ? "&" : "?") + query
         }
         let words = missing.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         return base.isEmpty ? words : base + " " + words

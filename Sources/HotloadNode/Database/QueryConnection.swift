@@ -7,12 +7,15 @@ import PQ
 /// method that suspends can be re-entered, and libpq runs one query at a time.
 actor QueryConnection {
     private let configuration: ConnectionConfiguration
+    /// Runs on every new connection before any operation uses it.
+    private let onConnect: (@Sendable (Connection) async -> Void)?
     private var connection: Connection?
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(configuration: ConnectionConfiguration) {
+    init(configuration: ConnectionConfiguration, onConnect: (@Sendable (Connection) async -> Void)? = nil) {
         self.configuration = configuration
+        self.onConnect = onConnect
     }
 
     /// Opens the connection now (to fail fast at start).
@@ -20,7 +23,9 @@ actor QueryConnection {
         await acquire()
         defer { release() }
         if connection == nil {
-            connection = try await Self.connect(configuration)
+            let conn = try await Self.connect(configuration)
+            await onConnect?(conn)
+            connection = conn
         }
     }
 
@@ -34,6 +39,7 @@ actor QueryConnection {
             conn = existing
         } else {
             conn = try await Self.connect(configuration)
+            await onConnect?(conn)
             connection = conn
         }
         do {

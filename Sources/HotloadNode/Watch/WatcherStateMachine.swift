@@ -8,8 +8,12 @@
 ///   reconnect wait with jittered exponential backoff that resets once LISTEN succeeds;
 /// - the **sync**: re-reading the head from the tables. NOTIFY is only a hint, so every
 ///   notification, poll tick and (re)connect asks for a sync. At most one sync runs at a
-///   time; requests that arrive meanwhile are coalesced into one more sync afterwards,
-///   so a burst of releases costs at most two head reads, and none is missed.
+///   time, and syncs start at least `minSyncInterval` apart: a sync arms the sync timer,
+///   and requests that arrive while a sync runs or before the timer fires are coalesced
+///   into one more sync once both are over. Any role that can connect may NOTIFY, so a
+///   flood of notifications, garbage or well-formed, costs each node at most one head read
+///   per interval; a request is never dropped, so a real release in the flood is still
+///   read within one interval (plus the running sync).
 ///
 /// Listener events carry the connection's generation so that a late event from a
 /// connection that was already given up cannot disturb the current one. Dead-peer
@@ -32,11 +36,17 @@ public struct WatcherStateMachine: Sendable {
         case stopped
     }
 
-    /// Whether a head re-read is running.
-    public enum SyncState: Sendable, Hashable {
-        case idle
-        /// A sync is running; `again` is set when another request arrived meanwhile.
-        case running(again: Bool)
+    /// Whether a head re-read is running or may start.
+    public struct SyncState: Sendable, Hashable {
+        /// A sync is running.
+        public var running = false
+        /// The sync timer is armed: less than `minSyncInterval` since the last sync started.
+        public var timerArmed = false
+        /// A request arrived that no started sync has served yet.
+        public var pending = false
+
+        /// Nothing running, nothing waiting, no timer.
+        public static let idle = SyncState()
     }
 
     /// What happened.
@@ -57,6 +67,8 @@ public struct WatcherStateMachine: Sendable {
         case reconnectTimerFired(generation: Int)
         /// A sync finished (applied, unchanged, or failed — the next request will retry).
         case syncFinished
+        /// The sync timer armed by the last sync fired: another sync may start.
+        case syncTimerFired
         /// The service is shutting down.
         case shutdown
     }
@@ -73,14 +85,21 @@ public struct WatcherStateMachine: Sendable {
         case scheduleReconnect(generation: Int, delay: Duration)
         /// Re-read the head and apply it if it moved.
         case sync
+        /// Fire `syncTimerFired` after `delay` (always right after a `sync`).
+        case armSyncTimer(delay: Duration)
     }
 
     public private(set) var listener: ListenerState = .idle
     public private(set) var sync: SyncState = .idle
     public private(set) var backoff: Backoff
+    /// The shortest time between the starts of two syncs.
+    public let minSyncInterval: Duration
 
-    public init(backoff: Backoff = Backoff()) {
+    /// - Parameter minSyncInterval: the shortest time between the starts of two syncs
+    ///   (at least one millisecond).
+    public init(backoff: Backoff = Backoff(), minSyncInterval: Duration = .milliseconds(100)) {
         self.backoff = backoff
+        self.minSyncInterval = max(minSyncInterval, .milliseconds(1))
     }
 
     /// Feeds one event; returns the actions to perform, in order.
@@ -126,14 +145,12 @@ public struct WatcherStateMachine: Sendable {
             return requestSync()
 
         case .syncFinished:
-            switch sync {
-            case .running(again: true):
-                sync = .running(again: false)
-                return [.sync]
-            case .running(again: false), .idle:
-                sync = .idle
-                return []
-            }
+            sync.running = false
+            return startPendingSync()
+
+        case .syncTimerFired:
+            sync.timerArmed = false
+            return startPendingSync()
 
         case .shutdown:
             let actions: [Action]
@@ -150,13 +167,14 @@ public struct WatcherStateMachine: Sendable {
     }
 
     private mutating func requestSync() -> [Action] {
-        switch sync {
-        case .idle:
-            sync = .running(again: false)
-            return [.sync]
-        case .running:
-            sync = .running(again: true)
-            return []
-        }
+        sync.pending = true
+        return startPendingSync()
+    }
+
+    /// Starts the pending sync unless one runs or the timer is armed.
+    private mutating func startPendingSync() -> [Action] {
+        guard sync.pending, !sync.running, !sync.timerArmed else { return [] }
+        sync = SyncState(running: true, timerArmed: true, pending: false)
+        return [.sync, .armSyncTimer(delay: minSyncInterval)]
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+
+/// What the sidecar allows and how much of the host a client may use.
+///
+/// The defaults are safe to expose: `/v1/eval` is off, evaluations run on a few threads of
+/// their own behind a short queue (so the node's sync, heartbeat and listener never wait
+/// for them), every request has a deadline, and connections are capped and closed when idle.
+public struct SidecarConfiguration: Sendable {
+    /// Serve `POST /v1/eval` (arbitrary expressions over the host environment). Off by
+    /// default: a node should run the reviewed code of its channel, not code from the network.
+    public var enableEval: Bool
+    /// When set, every route but `/healthz` requires `Authorization: Bearer TOKEN`.
+    public var token: String?
+    /// How long a request may take to send its body and to wait for an evaluation thread.
+    /// A running evaluation is not preempted (CEL's cost limits bound it); a request still
+    /// queued at the deadline gets 503.
+    public var requestTimeout: Duration
+    /// Evaluations (calls and evals) running at once, each on a thread of its own.
+    public var maxConcurrentEvaluations: Int
+    /// Evaluations waiting for a thread; beyond this a request gets 503 at once.
+    public var maxQueuedEvaluations: Int
+    /// Largest request body; larger ones get 413.
+    public var maxRequestBytes: Int
+    /// Largest response body; a result whose JSON would be larger gets 422, found before
+    /// the bytes are built.
+    public var maxResponseBytes: Int
+    /// Open connections; further clients wait in the listen backlog until one closes.
+    public var maxConnections: Int
+    /// A connection that sends nothing for this long (no request, or a request head that
+    /// never completes) is closed.
+    public var idleTimeout: Duration
+
+    public init(enableEval: Bool = false, token: String? = nil, requestTimeout: Duration = .seconds(5),
+                maxConcurrentEvaluations: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxQueuedEvaluations: Int = 64, maxRequestBytes: Int = 1 << 20, maxResponseBytes: Int = 8 << 20,
+                maxConnections: Int = 256, idleTimeout: Duration = .seconds(30)) {
+        self.enableEval = enableEval
+        self.token = token
+        self.requestTimeout = requestTimeout
+        self.maxConcurrentEvaluations = maxConcurrentEvaluations
+        self.maxQueuedEvaluations = maxQueuedEvaluations
+        self.maxRequestBytes = maxRequestBytes
+        self.maxResponseBytes = maxResponseBytes
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Checks the numbers.
+    public func validate() throws(SidecarConfigurationError) {
+        for (label, value) in [("evaluation threads", maxConcurrentEvaluations), ("request body limit", maxRequestBytes),
+                               ("response body limit", maxResponseBytes), ("connection limit", maxConnections)]
+        where value < 1 {
+            throw .invalid("the \(label) must be at least 1")
+        }
+        if maxQueuedEvaluations < 0 { throw .invalid("the evaluation queue length must not be negative") }
+        if requestTimeout <= .zero || idleTimeout <= .zero { throw .invalid("timeouts must be positive") }
+        if let token, token.utf8.count < 16 { throw .invalid("the bearer token must be at least 16 characters") }
+    }
+
+    /// The token in `path`: its content without surrounding whitespace, at least 16 characters.
+    public static func token(fromFile path: String) throws(SidecarConfigurationError) -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .invalid("cannot read the token file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalid("the token file \(path) is not UTF-8 text")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if token.utf8.count < 16 || token.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
+            throw .invalid("the token in \(path) must be at least 16 printable ASCII characters without spaces")
+        }
+        return token
+    }
+}
+
+/// A sidecar configuration that was refused.
+public enum SidecarConfigurationError: Error, Sendable, CustomStringConvertible {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return "invalid sidecar configuration: \(message)"
+        }
+    }
+}
