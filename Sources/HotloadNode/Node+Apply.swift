@@ -58,16 +58,19 @@ extension Node {
         }
         let entries = Dictionary(manifest.map { ($0.module, $0) }, uniquingKeysWith: { first, _ in first })
 
+        // A release that takes longer than this to link is refused, so that the next
+        // release (pushed to fix it) is applied within one poll interval.
+        let timeLimit = configuration.pollInterval / 2
         let result: Result<Snapshot, CompileFailure>
         let recompiled: Int
         if let loaded, plan.isContentUnchanged {
             result = .success(loaded.snapshot)
             recompiled = 0
         } else if let loaded {
-            result = compiler.relink(loaded.snapshot, changed: changed, removed: plan.removed)
+            result = compiler.relink(loaded.snapshot, changed: changed, removed: plan.removed, timeLimit: timeLimit)
             recompiled = plan.affected(dependents: { loaded.snapshot.dependents(of: $0) }).count
         } else {
-            result = compiler.link(sources.values.sorted { $0.name < $1.name })
+            result = compiler.link(sources.values.sorted { $0.name < $1.name }, timeLimit: timeLimit)
             recompiled = sources.count
         }
         switch result {

@@ -21,24 +21,32 @@ public struct Linker: Sendable {
     }
 
     /// Compiles and links a complete set of modules.
-    public func link(_ sources: [ModuleSource]) throws(CompileError) -> Snapshot {
-        try build(sources: sources, previous: nil, dirty: nil)
+    ///
+    /// With a `timeLimit`, linking stops with an `E412` diagnostic at the first declaration
+    /// that finishes after it: every single step is bounded by `limits` (a `let` by the
+    /// cost budget, a body by the node count), the time limit bounds their number.
+    public func link(_ sources: [ModuleSource], timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
+        try build(sources: sources, previous: nil, dirty: nil, clock: LinkClock(timeLimit))
     }
 
     /// Links `previous` with some modules changed or added and some removed, recompiling
     /// only the changed modules and the modules that import them (directly or not).
-    public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) throws(CompileError) -> Snapshot {
+    /// `timeLimit` as for `link`.
+    public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
+                       timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
         var sources: [String: ModuleSource] = [:]
         for (name, module) in previous.modules { sources[name] = module.source }
         for name in removed { sources[name] = nil }
         for source in changed { sources[source.name] = source }
         let dirty = Set(changed.map(\.name)).union(removed)
-        return try build(sources: sources.values.sorted { $0.name < $1.name }, previous: previous, dirty: dirty)
+        return try build(sources: sources.values.sorted { $0.name < $1.name }, previous: previous, dirty: dirty,
+                         clock: LinkClock(timeLimit))
     }
 
     /// Links `sources`; when `previous` is given, modules outside `dirty` and its
     /// dependents are taken from it as they are.
-    private func build(sources: [ModuleSource], previous: Snapshot?, dirty: Set<String>?) throws(CompileError) -> Snapshot {
+    private func build(sources: [ModuleSource], previous: Snapshot?, dirty: Set<String>?,
+                       clock: LinkClock) throws(CompileError) -> Snapshot {
         var diagnostics: [Diagnostic] = []
         var parsed: [String: ModuleSyntax] = [:]
         var graph = DependencyGraph()
@@ -116,8 +124,11 @@ public struct Linker: Sendable {
             var moduleDiagnostics: [Diagnostic] = []
             guard let moduleSource = sourcesByName[name] else { failed.insert(name); continue }
             let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, environment: environment,
-                                        limits: limits, imports: linked).compile(into: &moduleDiagnostics)
+                                        limits: limits, imports: linked, clock: clock).compile(into: &moduleDiagnostics)
             diagnostics += moduleDiagnostics
+            if moduleDiagnostics.contains(where: { $0.code == ModuleErrorCode.linkTooSlow }) {
+                throw CompileError(sorted(diagnostics))
+            }
             if let module, moduleDiagnostics.isEmpty { linked[name] = module } else { failed.insert(name) }
         }
 

@@ -11,6 +11,7 @@ struct ModuleCompiler {
     let limits: Limits
     /// Linked modules by name; contains every module `syntax` imports.
     let imports: [String: LinkedModule]
+    let clock: LinkClock
 
     /// The linked module, or nil with the reasons appended to `diagnostics`.
     func compile(into diagnostics: inout [Diagnostic]) -> LinkedModule? {
@@ -42,9 +43,11 @@ struct ModuleCompiler {
         // ones are checked here so that the message can say what is wrong with them.
         var graph = DependencyGraph()
         var broken = Set<String>()
+        var references: [String: References] = [:]
         func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
             graph.addNode(declName)
             let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
+            references[declName] = refs
             for local in refs.local { graph.addEdge(from: declName, to: local) }
             for use in refs.imported {
                 guard let module = aliases[use.alias] else {
@@ -86,6 +89,7 @@ struct ModuleCompiler {
 
         var functions: [String: CompiledFunction] = [:]
         var lets: [String: Value] = [:]
+        var chains: [String: CallChain] = [:]
         for declName in order {
             // Declarations that use a failed one would only repeat its error.
             if failed.contains(declName) { continue }
@@ -94,6 +98,13 @@ struct ModuleCompiler {
                 continue
             }
             if let decl = fnsByName[declName] {
+                guard let chain = callChain(of: decl, references[declName], local: chains, imported: aliases,
+                                            into: &diagnostics)
+                else {
+                    failed.insert(declName)
+                    continue
+                }
+                chains[declName] = chain
                 do {
                     let function = try env.compileFunction(name: "\(name).\(decl.name)", parameters: decl.params.map(\.name),
                                                            body: decl.body, in: syntax.source)
@@ -120,10 +131,45 @@ struct ModuleCompiler {
                     failed.insert(declName)
                 }
             }
+            if clock.isPastDeadline, let limit = clock.limit {
+                let (kind, offset) = fnsByName[declName].map { ("fn", $0.offset) } ?? ("let", letsByName[declName]?.offset ?? 0)
+                diagnostics.append(Diagnostic(
+                    code: ModuleErrorCode.linkTooSlow,
+                    message: "linking went past its time limit of \(limit) at \(kind) '\(declName)'; linking stopped here",
+                    source: syntax.source, offset: Int(offset)))
+                return nil
+            }
         }
         guard failed.isEmpty, failedAliases.isEmpty else { return nil }
         return LinkedModule(name: name, source: moduleSource, imports: syntax.imports.map(\.path),
-                            functions: functions, lets: lets)
+                            functions: functions, lets: lets, callChains: chains)
+    }
+
+    /// The longest call chain starting at `decl`, whose callees come earlier in the
+    /// compilation order (their chains are known), or nil with a diagnostic at the call
+    /// that makes it longer than `limits.maxCallDepth`. Lets are constants when a function
+    /// runs, so only calls count; a let's own evaluation enters chains checked here.
+    private func callChain(of decl: FnDecl, _ refs: References?, local: [String: CallChain],
+                           imported: [String: LinkedModule], into diagnostics: inout [Diagnostic]) -> CallChain? {
+        var deepest: (chain: CallChain, offset: Int32)?
+        func consider(_ chain: CallChain?, at offset: Int32) {
+            guard let chain else { return }
+            // Ties go to the first call in the source, so that diagnostics are stable.
+            if let current = deepest, (current.chain.depth, -current.offset) >= (chain.depth, -offset) { return }
+            deepest = (chain, offset)
+        }
+        for (callee, offset) in refs?.localCalls ?? [:] { consider(local[callee], at: offset) }
+        for use in refs?.imported ?? [] where use.isCall {
+            consider(imported[use.alias]?.callChains[use.name], at: use.offset)
+        }
+        let chain = CallChain(function: "\(name).\(decl.name)", next: deepest?.chain)
+        guard chain.depth > limits.maxCallDepth else { return chain }
+        diagnostics.append(Diagnostic(
+            code: ModuleErrorCode.callChainTooDeep,
+            message: "call chain too deep: \(chain.description) is \(chain.depth) calls deep, "
+                + "more than the limit of \(limits.maxCallDepth) (Limits.maxCallDepth)",
+            source: syntax.source, offset: Int(deepest?.offset ?? decl.offset)))
+        return nil
     }
 
     /// Why an imported name cannot be used, if it cannot.

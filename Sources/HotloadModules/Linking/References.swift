@@ -15,6 +15,8 @@ struct References {
 
     /// Own lets and functions used, in order of first use.
     var local: [String] = []
+    /// Where each own function is first called (for diagnostics about call chains).
+    var localCalls: [String: Int32] = [:]
     var imported: [Imported] = []
 
     /// Collects the references of `expr`. Parameters and comprehension variables shadow
@@ -44,8 +46,9 @@ struct References {
                     } else {
                         work.append((target, bound))
                     }
-                } else if !bound.contains(function), localNames.contains(function), seen.insert(function).inserted {
-                    local.append(function)
+                } else if !bound.contains(function), localNames.contains(function) {
+                    if seen.insert(function).inserted { local.append(function) }
+                    if localCalls[function] == nil { localCalls[function] = node.offset }
                 }
                 for arg in args.reversed() { work.append((arg, bound)) }
             case .list(let elements, _):

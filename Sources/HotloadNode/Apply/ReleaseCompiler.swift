@@ -17,19 +17,21 @@ struct ReleaseCompiler: Sendable {
         ModuleSource(name: module, path: path(of: module), text: text)
     }
 
-    /// Links all `sources` from scratch.
-    func link(_ sources: [ModuleSource]) -> Result<Snapshot, CompileFailure> {
+    /// Links all `sources` from scratch, refusing a release that takes longer than `timeLimit`.
+    func link(_ sources: [ModuleSource], timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {
-            return .success(try linker.link(sources))
+            return .success(try linker.link(sources, timeLimit: timeLimit))
         } catch {
             return .failure(CompileFailure(error))
         }
     }
 
-    /// Relinks `previous` with `changed` sources and without `removed` modules.
-    func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) -> Result<Snapshot, CompileFailure> {
+    /// Relinks `previous` with `changed` sources and without `removed` modules, refusing a
+    /// release that takes longer than `timeLimit`.
+    func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
+                timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {
-            return .success(try linker.relink(previous, changed: changed, removed: removed))
+            return .success(try linker.relink(previous, changed: changed, removed: removed, timeLimit: timeLimit))
         } catch {
             return .failure(CompileFailure(error))
         }

@@ -1,0 +1,157 @@
+import CEL
+import Foundation
+import HotloadModules
+import Testing
+
+/// The module layer's limits: call chains (`Limits.maxCallDepth`, checked at link time
+/// within and across modules), a module's total syntax nodes (`Limits.maxNodes`), lets
+/// under the evaluation limits, and the link's time limit. Check, link and call run on a
+/// thread with a 512 KiB stack: none of them may recurse per function or per module.
+@Suite("LinkLimits")
+struct LinkLimitsTests {
+    /// `fn f0(x) = x + 1` and `fn fK(x) = f{K-1}(x)` up to `count - 1`, one per line.
+    static func chain(_ count: Int) -> String {
+        (["fn f0(x) = x + 1"] + (1..<count).map { "fn f\($0)(x) = f\($0 - 1)(x)" }).joined(separator: "\n")
+    }
+
+    /// Modules `m0` … `m{count-1}`; each `mK` imports `m{K-1}` and calls its `f`.
+    static func moduleChain(_ count: Int) -> [ModuleSource] {
+        [ModuleSource(name: "m0", text: "fn f(x) = x + 1")]
+            + (1..<count).map { ModuleSource(name: "m\($0)", text: "import m\($0 - 1) as prev\nfn f(x) = prev.f(x)") }
+    }
+
+    static func diagnostics(_ sources: [ModuleSource], limits: Limits = .default,
+                            timeLimit: Duration? = nil) -> [Diagnostic] {
+        do {
+            _ = try Linker(limits: limits).link(sources, timeLimit: timeLimit)
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+
+    @Test("thousands of chained functions in one module: refused at the first one past the limit")
+    func deepChainInOneModule() async throws {
+        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "m", text: Self.chain(3000))]) }
+        let diagnostics = try #require(result, "linking did not finish")
+        #expect(diagnostics.count == 1)
+        let d = try #require(diagnostics.first)
+        // f64 is the 65th function of the chain: its call of f63 (at the parenthesis) is refused.
+        #expect(d.code == ModuleErrorCode.callChainTooDeep)
+        #expect(d.headline.hasPrefix("m.hl:65:16: error[E411]: call chain too deep: m.f64 → m.f63 → "))
+        #expect(d.message.contains("→ m.f0 is 65 calls deep, more than the limit of 64"))
+    }
+
+    @Test("a chain of a thousand modules: refused at the first module past the limit")
+    func deepChainAcrossModules() async throws {
+        let result = await onSmallStack { Self.diagnostics(Self.moduleChain(1000)) }
+        let diagnostics = try #require(result, "linking did not finish")
+        #expect(diagnostics.count == 1)
+        let d = try #require(diagnostics.first)
+        #expect(d.headline.hasPrefix("m64.hl:2:11: error[E411]: call chain too deep: m64.f → m63.f → "))
+        #expect(d.message.contains("m0.f is 65 calls deep"))
+    }
+
+    @Test("the deepest allowed chain links and runs on a small stack, from a call and from a let")
+    func deepestAllowedChain() async throws {
+        let one = ModuleSource(name: "m", text: Self.chain(64) + "\nlet top = f63(1)")
+        let across = Self.moduleChain(64) + [ModuleSource(name: "user", text: "import m63\nlet top = m63.f(1)")]
+        let results = await onSmallStack { () -> [String] in
+            [[one], across].map { sources in
+                do {
+                    let snapshot = try Linker().link(sources)
+                    let module = sources.count == 1 ? "m" : "m63"
+                    let function = sources.count == 1 ? "f63" : "f"
+                    let called = try snapshot.call(module: module, function: function, args: [.int(41)])
+                    let top = snapshot.modules[sources.count == 1 ? "m" : "user"]?.exportedLets["top"]
+                    return "\(called) \(top.map { "\($0)" } ?? "-")"
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
+        #expect(results == ["42 2", "42 2"])
+    }
+
+    @Test("the call-depth limit is the configured one; relink checks chains through reused modules")
+    func configuredDepthAndRelink() throws {
+        var limits = Limits()
+        limits.maxCallDepth = 3
+        let base = [ModuleSource(name: "a", text: "fn one(x) = x\nfn two(x) = one(x)"),
+                    ModuleSource(name: "b", text: "import a\nfn three(x) = a.two(x)")]
+        let linker = Linker(limits: limits)
+        let snapshot = try linker.link(base)
+        #expect(try snapshot.call(module: "b", function: "three", args: [.int(7)]).celEquals(.int(7)))
+        // `a` is reused as it is; the new module's chain goes through it.
+        do {
+            _ = try linker.relink(snapshot, changed: [ModuleSource(name: "c", text: "import b\nfn four(x) = b.three(x) + 1")],
+                                  removed: [])
+            Issue.record("a four-deep chain linked with maxCallDepth 3")
+        } catch {
+            #expect(error.diagnostics.map(\.headline) == [
+                "c.hl:2:14: error[E411]: call chain too deep: c.four → b.three → a.two → a.one is 4 calls deep, more than the limit of 3 (Limits.maxCallDepth)",
+            ])
+        }
+        // The deepest of several calls is the one reported; a shallower call is not.
+        let branches = ModuleSource(name: "c", text: "import b\nfn four(x) = a1(x) + b.three(x)\nfn a1(x) = x")
+        #expect(Self.diagnostics(base + [branches], limits: limits).map(\.location.column) == [22])
+    }
+
+    @Test("a module's expressions together are held to Limits.maxNodes")
+    func moduleNodeLimit() throws {
+        var limits = Limits()
+        limits.maxNodes = 100
+        // Each body has 5 nodes (`[1, 2, 3, 4]`): 20 of them fit, the 21st does not.
+        let fits = (1...20).map { "let l\($0) = [1, 2, 3, 4]" }.joined(separator: "\n")
+        #expect(ModuleParser.parse(ModuleSource(name: "m", text: fits), limits: limits).1.isEmpty)
+        let tooMany = fits + "\nfn g(x) = [1, 2, 3, 4]\nlet after = nope("
+        let (syntax, problems) = ModuleParser.parse(ModuleSource(name: "m", text: tooMany), limits: limits)
+        #expect(syntax == nil)
+        // One diagnostic, at the declaration that crossed the limit; nothing after it is read.
+        #expect(problems.map(\.headline) == [
+            "m.hl:21:4: error[E410]: module has more than 100 syntax nodes (Limits.maxNodes) with fn 'g'; split it into smaller modules",
+        ])
+    }
+
+    @Test("a module under the size limit but over the default node limit is refused quickly")
+    func defaultNodeLimit() async throws {
+        // 300 lets of 1,000 list elements: 300,300 nodes in about 600 KB.
+        let list = "[" + Array(repeating: "1", count: 1000).joined(separator: ",") + "]"
+        let text = (0..<300).map { "let l\($0) = \(list)" }.joined(separator: "\n")
+        #expect(text.utf8.count < Limits.default.maxSourceBytes)
+        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "big", text: text)]) }
+        let diagnostics = try #require(result, "linking did not finish")
+        #expect(diagnostics.map(\.code) == [ModuleErrorCode.moduleTooLarge])
+        #expect(diagnostics.first?.location.line == 250)
+    }
+
+    @Test("a let that burns the whole cost budget is a link error")
+    func letBurningTheBudget() async throws {
+        let text = """
+        let _ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        let burn = _ten.map(a, _ten.map(b, _ten.map(c, _ten.map(d, _ten.map(e, _ten.map(f, _ten.map(g, a + b + c + d + e + f + g)))))))
+        fn ok() = 1
+        """
+        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
+        let diagnostics = try #require(result, "linking did not finish")
+        #expect(diagnostics.map(\.code) == ["E308"])
+        #expect(diagnostics.first?.message.hasPrefix("let 'burn' failed: ") == true)
+    }
+
+    @Test("linking stops at its time limit, at the declaration that went past it")
+    func timeLimit() async throws {
+        // Each let runs 100,000 iterations, a tenth of the budget: 500 of them take far longer
+        // than the limit, so the link must stop early, wherever the machine is at that time.
+        let ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+        let body = "\(ten).map(a, \(ten).map(b, \(ten).map(c, \(ten).map(d, \(ten).map(e, a + b + c + d + e)))))"
+        let text = (0..<500).map { "let l\($0) = size(\(body))" }.joined(separator: "\n")
+        let started = ContinuousClock.now
+        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(200)) }
+        let elapsed = ContinuousClock.now - started
+        let diagnostics = try #require(result, "linking did not finish")
+        #expect(diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
+        #expect(diagnostics.first?.message.hasPrefix("linking went past its time limit of 0.2 seconds at let 'l") == true)
+        // Generous: the point is that it stopped long before evaluating 500 lets.
+        #expect(elapsed < .seconds(10))
+    }
+}
