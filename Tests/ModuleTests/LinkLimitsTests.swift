@@ -138,20 +138,37 @@ struct LinkLimitsTests {
         #expect(diagnostics.first?.message.hasPrefix("let 'burn' failed: ") == true)
     }
 
-    @Test("linking stops at its time limit, at the declaration that went past it")
+    @Test("linking stops at its time limit, at the let that went past it")
     func timeLimit() async throws {
-        // Each let runs 100,000 iterations, a tenth of the budget: 500 of them take far longer
-        // than the limit, so the link must stop early, wherever the machine is at that time.
+        // Each let runs 100,000 iterations, a tenth of the budget: 60 of them take far
+        // longer than the limit, so the link must stop early, wherever the machine is then.
         let ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
         let body = "\(ten).map(a, \(ten).map(b, \(ten).map(c, \(ten).map(d, \(ten).map(e, a + b + c + d + e)))))"
-        let text = (0..<500).map { "let l\($0) = size(\(body))" }.joined(separator: "\n")
+        let text = (0..<60).map { "let l\($0) = size(\(body))" }.joined(separator: "\n")
         let started = ContinuousClock.now
-        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(200)) }
+        let result = await onSmallStack {
+            Self.diagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(300))
+        }
         let elapsed = ContinuousClock.now - started
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
-        #expect(diagnostics.first?.message.hasPrefix("linking went past its time limit of 0.2 seconds at let 'l") == true)
-        // Generous: the point is that it stopped long before evaluating 500 lets.
-        #expect(elapsed < .seconds(10))
+        #expect(diagnostics.first?.message.hasPrefix("linking went past its time limit of 0.3 seconds at let 'l") == true)
+        // Generous: the point is that it stopped long before evaluating 60 lets.
+        #expect(elapsed < .seconds(4))
+    }
+
+    @Test("the time limit is read after every module parsed, and applies to relink")
+    func timeLimitWhileParsing() throws {
+        let sources = Self.moduleChain(10)
+        let headlines = Self.diagnostics(sources, timeLimit: .zero).map(\.headline)
+        #expect(headlines == ["m0.hl:1:1: error[E412]: linking went past its time limit of 0.0 seconds at module 'm0'; linking stopped here"])
+        let snapshot = try Linker().link(sources)
+        do {
+            _ = try Linker().relink(snapshot, changed: [ModuleSource(name: "m5", text: "fn f(x) = x")], removed: [],
+                                    timeLimit: .zero)
+            Issue.record("relinked past a zero time limit")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
+        }
     }
 }

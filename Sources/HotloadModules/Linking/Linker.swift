@@ -68,7 +68,7 @@ public struct Linker: Sendable {
                 continue
             }
             attempted.insert(source.name)
-            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            let (syntax, problems) = try parse(source, clock: clock, diagnostics: &diagnostics)
             diagnostics += problems
             if let syntax {
                 parsed[source.name] = syntax
@@ -97,7 +97,7 @@ public struct Linker: Sendable {
         }()
         // Dependents of changed modules were taken from `previous` above; parse them now.
         for source in sources where recompile.contains(source.name) && !attempted.contains(source.name) {
-            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            let (syntax, problems) = try parse(source, clock: clock, diagnostics: &diagnostics)
             diagnostics += problems
             parsed[source.name] = syntax
         }
@@ -134,6 +134,20 @@ public struct Linker: Sendable {
 
         guard diagnostics.isEmpty else { throw CompileError(sorted(diagnostics)) }
         return Snapshot(modules: linked, recompiled: recompiled, environment: environment)
+    }
+
+    /// Parses one module; throws what was found so far when that took the link past its
+    /// time limit.
+    private func parse(_ source: ModuleSource, clock: LinkClock,
+                       diagnostics: inout [Diagnostic]) throws(CompileError) -> (ModuleSyntax?, [Diagnostic]) {
+        let result = ModuleParser.parse(source, limits: limits)
+        if let overrun = clock.overrun(after: "module '\(source.name)'", source: Source(name: source.path, text: source.text),
+                                       offset: 0) {
+            diagnostics += result.1
+            diagnostics.append(overrun)
+            throw CompileError(sorted(diagnostics))
+        }
+        return result
     }
 
     /// Diagnostics by file, then position, so that each file's problems read top to bottom.

@@ -131,12 +131,9 @@ struct ModuleCompiler {
                     failed.insert(declName)
                 }
             }
-            if clock.isPastDeadline, let limit = clock.limit {
-                let (kind, offset) = fnsByName[declName].map { ("fn", $0.offset) } ?? ("let", letsByName[declName]?.offset ?? 0)
-                diagnostics.append(Diagnostic(
-                    code: ModuleErrorCode.linkTooSlow,
-                    message: "linking went past its time limit of \(limit) at \(kind) '\(declName)'; linking stopped here",
-                    source: syntax.source, offset: Int(offset)))
+            let (kind, offset) = fnsByName[declName].map { ("fn", $0.offset) } ?? ("let", letsByName[declName]?.offset ?? 0)
+            if let overrun = clock.overrun(after: "\(kind) '\(declName)'", source: syntax.source, offset: Int(offset)) {
+                diagnostics.append(overrun)
                 return nil
             }
         }
