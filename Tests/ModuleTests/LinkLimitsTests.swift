@@ -97,6 +97,27 @@ struct LinkLimitsTests {
         #expect(Self.diagnostics(base + [branches], limits: limits).map(\.location.column) == [22])
     }
 
+    @Test("thousands of mutual recursions are each reported once, in time linear in the module")
+    func manyCycles() async throws {
+        // Finding one cycle, removing it and sorting again took 26 s for 5,000 pairs.
+        let pairs = (0..<10_000).map { "fn a\($0)(x) = b\($0)(x)\nfn b\($0)(x) = a\($0)(x)" }
+        let text = (pairs + ["fn ok(x) = x", "fn uses(x) = a0(x)"]).joined(separator: "\n")
+        let result = await onSmallStack(timeout: .seconds(10)) { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
+        let diagnostics = try #require(result, "linking did not finish within the guard")
+        #expect(diagnostics.count == 10_000)
+        #expect(Set(diagnostics.map(\.code)) == ["E307"])
+        #expect(diagnostics.last?.headline == "m.hl:19999:4: error[E307]: recursion is not allowed: cycle a9999 → b9999 → a9999 (every call must terminate)")
+    }
+
+    @Test("a group of functions that reach each other is one diagnostic, with one cycle through it")
+    func cyclicGroup() {
+        // a ⇄ b and c ⇄ d, joined by b → c and d → a: one group of four.
+        let text = "fn a(x) = b(x)\nfn b(x) = a(x) + c(x)\nfn c(x) = d(x)\nfn d(x) = c(x) + a(x)\nfn e(x) = d(x)"
+        #expect(Self.diagnostics([ModuleSource(name: "m", text: text)]).map(\.headline) == [
+            "m.hl:1:4: error[E307]: recursion is not allowed: cycle a → b → a (every call must terminate)",
+        ])
+    }
+
     @Test("a module's expressions together are held to Limits.maxNodes")
     func moduleNodeLimit() throws {
         var limits = Limits()

@@ -64,27 +64,23 @@ struct ModuleCompiler {
         for decl in syntax.lets { collect(decl.name, decl.expr, parameters: []) }
         for decl in syntax.functions { collect(decl.name, decl.body, parameters: Set(decl.params.map(\.name))) }
 
-        // Each cycle is reported once; its members are left out and the rest is compiled.
+        // Each group of declarations that refer to each other is reported once, with one
+        // cycle through it; its members are left out and the rest is compiled.
         var failed = broken
-        var acyclic = graph
         var order: [String] = []
-        while true {
-            switch acyclic.topologicalOrder() {
-            case .success(let sorted):
-                order = sorted
-            case .failure(let cycle):
-                let first = cycle.path.first ?? ""
-                let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
-                let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
-                diagnostics.append(Diagnostic(
-                    code: "E307",
-                    message: "recursion is not allowed: \(what) (every call must terminate)",
-                    source: syntax.source, offset: offset))
-                failed.formUnion(cycle.path)
-                acyclic = acyclic.removing(Set(cycle.path))
+        for component in graph.components() {
+            guard let cycle = component.cycle else {
+                order += component.members
                 continue
             }
-            break
+            let first = cycle.path.first ?? ""
+            let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
+            let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
+            diagnostics.append(Diagnostic(
+                code: "E307",
+                message: "recursion is not allowed: \(what) (every call must terminate)",
+                source: syntax.source, offset: offset))
+            failed.formUnion(component.members)
         }
 
         var functions: [String: CompiledFunction] = [:]
