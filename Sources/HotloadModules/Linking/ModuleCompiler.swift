@@ -26,12 +26,6 @@ struct ModuleCompiler {
                 continue
             }
             aliases[decl.alias] = module
-            for (fnName, function) in module.functions where !isPrivateName(fnName) {
-                env.declare(function: "\(decl.alias).\(fnName)", compiled: function)
-            }
-            for (letName, value) in module.lets where !isPrivateName(letName) {
-                env.declare(constant: "\(decl.alias).\(letName)", value: value)
-            }
         }
 
         let letsByName = Dictionary(syntax.lets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -40,10 +34,13 @@ struct ModuleCompiler {
         let aliasNames = Set(aliases.keys).union(failedAliases)
 
         // References of every declaration: the local ones order the work, the imported
-        // ones are checked here so that the message can say what is wrong with them.
+        // ones are checked here so that the message can say what is wrong with them, and
+        // declared: only the imported names used, so that the work of a module is bounded
+        // by its own size, not by the size of the modules it imports (nor how often).
         var graph = DependencyGraph()
         var broken = Set<String>()
         var references: [String: References] = [:]
+        var declaredImports = Set<String>()
         func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
             graph.addNode(declName)
             let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
@@ -58,6 +55,14 @@ struct ModuleCompiler {
                     diagnostics.append(Diagnostic(code: problem.code, message: problem.message,
                                                   source: syntax.source, offset: Int(use.offset)))
                     broken.insert(declName)
+                    continue
+                }
+                let qualified = "\(use.alias).\(use.name)"
+                guard declaredImports.insert(qualified).inserted else { continue }
+                if let function = module.functions[use.name] {
+                    env.declare(function: qualified, compiled: function)
+                } else if let value = module.lets[use.name] {
+                    env.declare(constant: qualified, value: value)
                 }
             }
         }

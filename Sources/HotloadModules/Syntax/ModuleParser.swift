@@ -220,15 +220,18 @@ private struct ParseState {
         }
         advance()
         var params: [FnDecl.Parameter] = []
+        var paramOffsets: [String: Int] = [:]
         if token.kind == .rightParen {
             advance()
         } else {
             while true {
                 guard let (param, paramOffset) = declaredName("a parameter name") else { return false }
-                if let first = params.first(where: { $0.name == param }) {
-                    let column = cel.location(of: Int(first.offset)).column
+                if let first = paramOffsets[param] {
+                    let column = cel.location(of: first).column
                     error(ModuleErrorCode.duplicateParameter,
                           "parameter '\(param)' of '\(name)' is declared twice (first at column \(column))", at: paramOffset)
+                } else {
+                    paramOffsets[param] = paramOffset
                 }
                 params.append(FnDecl.Parameter(name: param, offset: Int32(clamping: paramOffset)))
                 if token.kind == .comma {
