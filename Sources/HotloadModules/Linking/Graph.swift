@@ -12,10 +12,18 @@ struct DependencyGraph {
         }
     }
 
+    /// Every edge once, to keep `addEdge` constant-time however many edges a node has.
+    private var edgeSet: Set<Edge> = []
+
+    private struct Edge: Hashable {
+        var from: String
+        var to: String
+    }
+
     mutating func addEdge(from: String, to: String) {
         addNode(from)
         addNode(to)
-        if edges[from]?.contains(to) == false { edges[from]?.append(to) }
+        if edgeSet.insert(Edge(from: from, to: to)).inserted { edges[from]?.append(to) }
     }
 
     /// Nodes ordered so that every node comes after all it depends on, or the first

@@ -33,6 +33,7 @@ public enum ModuleParser {
     public static func imports(in source: ModuleSource) -> [String] {
         var lexer = Lexer(source: Source(name: source.path, text: source.text))
         var result: [String] = []
+        var found = Set<String>()
         var token = lexer.next()
         while token.kind != .end {
             guard token.isFirstOnLine, token.identifier == "import" else {
@@ -48,7 +49,7 @@ public enum ModuleParser {
                 token = lexer.next()
             }
             let path = segments.joined(separator: "/")
-            if !segments.isEmpty, ModuleName.validate(path), !result.contains(path) { result.append(path) }
+            if !segments.isEmpty, ModuleName.validate(path), found.insert(path).inserted { result.append(path) }
         }
         return result
     }
