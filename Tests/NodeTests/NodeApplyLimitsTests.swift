@@ -41,7 +41,7 @@ import Testing
     func pathologicalReleasesAreRefusedAndReported() async throws {
         let fixture = try await NodeFixture.make()
         let good = try await fixture.push(Self.good)
-        let running = RunningNode.start(fixture.configuration(name: "guarded", poll: .seconds(6)))
+        let running = RunningNode.start(fixture.configuration(name: "guarded", poll: .seconds(60)))
         try await running.waitFor(release: good)
 
         let cases: [(text: String, code: String, line: Int, message: String)] = [
@@ -108,6 +108,37 @@ import Testing
         }
         #expect(refusal.map(\.code) == [ModuleErrorCode.linkTooSlow])
         await running.stop()
+        await fixture.close()
+    }
+
+    /// As many nodes as there are cores link a slow release at once. Compiling on the
+    /// concurrency pool held every one of its threads for the whole link (seconds), and
+    /// the host's tasks (here: a 10 ms sleep loop) stood still meanwhile.
+    @Test(.timeLimit(.minutes(1)))
+    func slowAppliesLeaveTheConcurrencyPoolFree() async throws {
+        let fixture = try await NodeFixture.make()
+        let good = try await fixture.push(Self.good)
+        let nodes = (0..<ProcessInfo.processInfo.activeProcessorCount).map {
+            RunningNode.start(fixture.configuration(name: "pool\($0)", poll: .seconds(8)))
+        }
+        for node in nodes { try await node.waitFor(release: good) }
+
+        let slow = try await fixture.push(["m": Self.slowLets, "user": Self.good["user"]!], skipCheck: true)
+        var worstDelay = Duration.zero
+        let until = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < until {
+            let before = ContinuousClock.now
+            try await Task.sleep(for: .milliseconds(10))
+            worstDelay = max(worstDelay, ContinuousClock.now - before - .milliseconds(10))
+        }
+        for node in nodes {
+            try await node.waitUntil(timeout: .seconds(20), "\(node.node.configuration.name) refused the slow release") {
+                node.node.status.errorRelease == slow
+            }
+        }
+        // Generous: a blocked pool delays the loop by the whole link (about 4 s).
+        #expect(worstDelay < .seconds(1))
+        for node in nodes { await node.stop() }
         await fixture.close()
     }
 

@@ -1,4 +1,5 @@
 import CEL
+import Foundation
 import HotloadModules
 
 /// Compiles a release's modules on the node: a full link for the first release, an
@@ -15,6 +16,19 @@ struct ReleaseCompiler: Sendable {
 
     static func source(module: String, text: String) -> ModuleSource {
         ModuleSource(name: module, path: path(of: module), text: text)
+    }
+
+    /// The stack of the threads `onOwnThread` starts: the compiler's recursion is bounded
+    /// by `Limits.maxNestingDepth`, and debug builds need about 1 MiB at the default.
+    static let threadStackSize = 8 << 20
+
+    /// Runs `body` on a new thread and returns its result.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { done in
+            let thread = Thread { done.resume(returning: body()) }
+            thread.stackSize = threadStackSize
+            thread.start()
+        }
     }
 
     /// Links all `sources` from scratch, refusing a release that takes longer than `timeLimit`.
