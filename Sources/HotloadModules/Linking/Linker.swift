@@ -4,8 +4,10 @@ import CEL
 ///
 /// Linking checks everything that can be known before a call: imports exist and form a
 /// DAG, imported names exist and are public, every name and overload in every body
-/// resolves, functions do not recurse (directly, mutually or across modules), and every
-/// `let` evaluates without error. All problems of all files are reported at once.
+/// resolves, functions do not recurse (directly, mutually or across modules), no chain
+/// of calls is deeper than `Limits.maxCallDepth`, no module has more syntax nodes than
+/// `Limits.maxNodes`, and every `let` evaluates without error under `limits`. All problems
+/// of all files are reported at once.
 public struct Linker: Sendable {
     public let host: HostEnvironment
     public let limits: Limits
