@@ -102,7 +102,7 @@ struct LinkLimitsTests {
         // Finding one cycle, removing it and sorting again took 26 s for 5,000 pairs.
         let pairs = (0..<10_000).map { "fn a\($0)(x) = b\($0)(x)\nfn b\($0)(x) = a\($0)(x)" }
         let text = (pairs + ["fn ok(x) = x", "fn uses(x) = a0(x)"]).joined(separator: "\n")
-        let result = await onSmallStack(timeout: .seconds(10)) { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
+        let result = await onSmallStack(timeout: .seconds(20)) { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
         let diagnostics = try #require(result, "linking did not finish within the guard")
         #expect(diagnostics.count == 10_000)
         #expect(Set(diagnostics.map(\.code)) == ["E307"])
@@ -110,19 +110,19 @@ struct LinkLimitsTests {
     }
 
     /// Source shapes whose cost was quadratic, each under the 1 MiB module limit; the guard
-    /// is generous (each took from 11 s to 3 min before, well under a second now).
+    /// is generous (each took from about 30 s to 3 min before, about a second now).
     static let linearShapes: [(name: String, sources: [ModuleSource], errors: Int)] = [
         // Duplicate parameters were looked for in the list of those before (3 min).
         ("100,000 parameters", [ModuleSource(name: "m", text: "fn f(" + (0..<100_000).map { "a\($0)" }.joined(separator: ", ") + ") = 1")], 0),
         // Each comprehension copied the set of all names in scope (6.5 s for 50,000 × 8,000).
-        ("70,000 parameters and 12,000 comprehensions", [ModuleSource(name: "m", text: "fn f("
-            + (0..<70_000).map { "a\($0)" }.joined(separator: ", ") + ") = ["
-            + Array(repeating: "[1].map(i, i)", count: 12_000).joined(separator: ", ") + "]")], 0),
+        ("90,000 parameters and 20,000 comprehensions", [ModuleSource(name: "m", text: "fn f("
+            + (0..<90_000).map { "a\($0)" }.joined(separator: ", ") + ") = ["
+            + Array(repeating: "[1].map(i, i)", count: 20_000).joined(separator: ", ") + "]")], 0),
         // Every import declared every public name of the imported module (3.5 s for 300 imports).
-        ("1,000 imports of a module with 20,000 functions", [
+        ("3,000 imports of a module with 20,000 functions", [
             ModuleSource(name: "big", text: (0..<20_000).map { "fn f\($0)(x) = x" }.joined(separator: "\n")),
-            ModuleSource(name: "user", text: (0..<1000).map { "import big as b\($0)" }.joined(separator: "\n")
-                + "\nfn g(x) = b0.f1(x) + b999.f19999(x)"),
+            ModuleSource(name: "user", text: (0..<3000).map { "import big as b\($0)" }.joined(separator: "\n")
+                + "\nfn g(x) = b0.f1(x) + b2999.f19999(x)"),
         ], 0),
         // Each dependency was looked for in the list of those before (50 s).
         ("60,000 imports of missing modules", [
@@ -133,7 +133,7 @@ struct LinkLimitsTests {
     @Test("checking and linking take time linear in the size of each module", arguments: 0..<4)
     func linearShapes(_ index: Int) async throws {
         let (name, sources, errors) = Self.linearShapes[index]
-        let result = await onSmallStack(timeout: .seconds(10)) { Self.diagnostics(sources) }
+        let result = await onSmallStack(timeout: .seconds(20)) { Self.diagnostics(sources) }
         let diagnostics = try #require(result, "\(name): linking did not finish within the guard")
         #expect(diagnostics.count == errors, "\(name): \(diagnostics.prefix(3).map(\.headline))")
     }
@@ -195,16 +195,15 @@ struct LinkLimitsTests {
         let ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
         let body = "\(ten).map(a, \(ten).map(b, \(ten).map(c, \(ten).map(d, \(ten).map(e, a + b + c + d + e)))))"
         let text = (0..<60).map { "let l\($0) = size(\(body))" }.joined(separator: "\n")
-        let started = ContinuousClock.now
-        let result = await onSmallStack {
+        let result = await onSmallStack(timeout: .seconds(60)) {
             Self.diagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(300))
         }
-        let elapsed = ContinuousClock.now - started
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
-        #expect(diagnostics.first?.message.hasPrefix("linking went past its time limit of 0.3 seconds at let 'l") == true)
-        // Generous: the point is that it stopped long before evaluating 60 lets.
-        #expect(elapsed < .seconds(4))
+        let message = try #require(diagnostics.first?.message)
+        #expect(message.hasPrefix("linking went past its time limit of 0.3 seconds at let 'l"))
+        // It stopped before the last let, however fast or loaded the machine is.
+        #expect(!message.contains("let 'l59'"))
     }
 
     @Test("the time limit is read after every module parsed, and applies to relink")
