@@ -122,7 +122,7 @@ struct LinkerFuzzTests {
         #expect(findings.tooDeep > 0)
     }
 
-    /// The generation loop: a sixth as many iterations as the mutation loop.
+    /// The generation loop: an eighth as many iterations as the mutation loop.
     static func runGenerated(_ progress: borrowing Atomic<Int>) -> Findings {
         var generator = ModuleGenerator(rng: FuzzRandom(seed: Self.seed))
         var findings = Findings()
@@ -133,7 +133,7 @@ struct LinkerFuzzTests {
                 return (nil, error.diagnostics.map(\.headline))
             }
         }
-        for iteration in 0..<max(1, Self.iterations / 6) {
+        for iteration in 0..<max(1, Self.iterations / 8) {
             progress.store(iteration, ordering: .relaxed)
             let started = ContinuousClock.now
             let limits = generator.limits()

@@ -120,13 +120,13 @@ import Testing
         let good = try await fixture.push(Self.good)
         // The pool has a thread per core (up to 16 nodes here, to spare the database).
         let nodes = (0..<min(ProcessInfo.processInfo.activeProcessorCount, 16)).map {
-            RunningNode.start(fixture.configuration(name: "pool\($0)", poll: .seconds(8)))
+            RunningNode.start(fixture.configuration(name: "pool\($0)", poll: .seconds(4)))
         }
         for node in nodes { try await node.waitFor(release: good) }
 
         let slow = try await fixture.push(["m": Self.slowLets, "user": Self.good["user"]!], skipCheck: true)
         var worstDelay = Duration.zero
-        let until = ContinuousClock.now + .seconds(3)
+        let until = ContinuousClock.now + .milliseconds(1500)
         while ContinuousClock.now < until {
             let before = ContinuousClock.now
             try await Task.sleep(for: .milliseconds(10))
@@ -137,7 +137,7 @@ import Testing
                 node.node.status.errorRelease == slow
             }
         }
-        // Generous: a blocked pool delays the loop by the whole link (about 4 s).
+        // Generous: a blocked pool delays the loop by the whole link (about 2 s).
         #expect(worstDelay < .seconds(1))
         for node in nodes { await node.stop() }
         await fixture.close()
