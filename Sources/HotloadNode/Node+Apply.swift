@@ -33,13 +33,48 @@ extension Node {
               ApplyPlanner.decide(head: head, applied: loaded.flatMap { $0.stale ? nil : $0.release },
                                   refused: refused) != .nothing
         else { return false }
-        apply(release: head, manifest: manifest, sources: read.sources, over: loaded, started: started)
+        guard let job = prepare(release: head, manifest: manifest, sources: read.sources, over: loaded,
+                                started: started)
+        else { return true }
+        // Compiling takes up to half a poll interval: too long to hold one of the few
+        // threads of the concurrency pool that the host's tasks share.
+        let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
+        finish(job, result)
         return true
     }
 
-    /// Compiles and swaps in `release`, or refuses it.
-    func apply(release: Int64, manifest: [ReleaseEntry], sources fetched: [String: String],
-               over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false) {
+    /// What applying one release needs once its sources are fetched.
+    struct ApplyJob: Sendable {
+        var release: Int64
+        var loaded: LoadedRelease?
+        var plan: ReleasePlan
+        var entries: [String: ReleaseEntry]
+        /// Every module of the release.
+        var sources: [String: ModuleSource]
+        /// The modules whose text changed.
+        var changed: [ModuleSource]
+        var started: ContinuousClock.Instant
+        var stale: Bool
+        /// A release that takes longer than this to link is refused, so that the next
+        /// release (pushed to fix it) is applied within one poll interval.
+        var timeLimit: Duration
+
+        /// Nothing to compile: the same modules under a new release number.
+        var isUnchanged: Bool { loaded != nil && plan.isContentUnchanged }
+
+        func compile(with compiler: ReleaseCompiler) -> Result<Snapshot, CompileFailure> {
+            if let loaded, isUnchanged { return .success(loaded.snapshot) }
+            if let loaded {
+                return compiler.relink(loaded.snapshot, changed: changed, removed: plan.removed, timeLimit: timeLimit)
+            }
+            return compiler.link(sources.values.sorted { $0.name < $1.name }, timeLimit: timeLimit)
+        }
+    }
+
+    /// The plan and sources for applying `release` over `loaded`, or nil after refusing
+    /// it (a source the database did not return).
+    func prepare(release: Int64, manifest: [ReleaseEntry], sources fetched: [String: String],
+                 over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false) -> ApplyJob? {
         let plan = ApplyPlanner.plan(current: loaded?.entries ?? [:], target: manifest)
         var sources = loaded?.sources ?? [:]
         for name in plan.removed { sources.removeValue(forKey: name) }
@@ -51,35 +86,30 @@ extension Node {
                 refuse(release: release, kept: loaded?.release,
                        errors: [NodeError(module: ReleaseCompiler.path(of: entry.module),
                                           message: "the source of version \(entry.version) was not returned by the database")])
-                return
+                return nil
             }
             let source = ReleaseCompiler.source(module: entry.module, text: text)
             sources[entry.module] = source
             changed.append(source)
         }
         let entries = Dictionary(manifest.map { ($0.module, $0) }, uniquingKeysWith: { first, _ in first })
+        return ApplyJob(release: release, loaded: loaded, plan: plan, entries: entries, sources: sources,
+                        changed: changed, started: started, stale: stale, timeLimit: configuration.pollInterval / 2)
+    }
 
-        let result: Result<Snapshot, CompileFailure>
-        let recompiled: Int
-        if let loaded, plan.isContentUnchanged {
-            result = .success(loaded.snapshot)
-            recompiled = 0
-        } else if let loaded {
-            result = compiler.relink(loaded.snapshot, changed: changed, removed: plan.removed)
-            recompiled = plan.affected(dependents: { loaded.snapshot.dependents(of: $0) }).count
-        } else {
-            result = compiler.link(sources.values.sorted { $0.name < $1.name })
-            recompiled = sources.count
-        }
+    /// Swaps in the compiled release, or refuses it.
+    func finish(_ job: ApplyJob, _ result: Result<Snapshot, CompileFailure>) {
+        let (release, loaded, plan) = (job.release, job.loaded, job.plan)
         switch result {
         case .failure(let failure):
             refuse(release: release, kept: loaded?.release, errors: failure.errors)
         case .success(let snapshot):
-            let next = LoadedRelease(release: release, channel: configuration.channel, entries: entries,
-                                     sources: sources, snapshot: snapshot, stale: stale)
+            let recompiled = job.isUnchanged ? 0 : snapshot.recompiled.count
+            let next = LoadedRelease(release: release, channel: configuration.channel, entries: job.entries,
+                                     sources: job.sources, snapshot: snapshot, stale: job.stale)
             holder.store(next)
             let swappedAt = ContinuousClock.now
-            let duration = swappedAt - started
+            let duration = swappedAt - job.started
             state.withLock { state in
                 state.applies += 1
                 state.errorRelease = nil
@@ -87,13 +117,13 @@ extension Node {
             }
             logger.info("applied release \(release)", metadata: [
                 "changed": "\(plan.changed.count)", "removed": "\(plan.removed.count)",
-                "recompiled": "\(recompiled)", "stale": "\(stale)",
+                "recompiled": "\(recompiled)", "stale": "\(job.stale)",
             ])
             broadcaster.yield(.applied(release: release, previous: loaded?.release,
                                        changed: plan.changed.map(\.module), removed: plan.removed,
-                                       recompiled: recompiled, duration: duration, stale: stale,
+                                       recompiled: recompiled, duration: duration, stale: job.stale,
                                        at: swappedAt))
-            if !stale { saveToCache(next) }
+            if !job.stale { saveToCache(next) }
         }
     }
 
@@ -132,8 +162,11 @@ extension Node {
         }
         let manifest = contents.modules.map { ReleaseEntry(module: $0.module, version: $0.version, sha256: $0.sha256) }
         let sources = Dictionary(contents.modules.map { ($0.module, $0.source) }, uniquingKeysWith: { first, _ in first })
-        apply(release: contents.release, manifest: manifest, sources: sources, over: nil,
-              started: ContinuousClock.now, stale: true)
+        // At start, before the node serves anything: compiled on the caller's thread.
+        if let job = prepare(release: contents.release, manifest: manifest, sources: sources, over: nil,
+                             started: ContinuousClock.now, stale: true) {
+            finish(job, job.compile(with: compiler))
+        }
         return current != nil
     }
 }

@@ -4,8 +4,10 @@ import CEL
 ///
 /// Linking checks everything that can be known before a call: imports exist and form a
 /// DAG, imported names exist and are public, every name and overload in every body
-/// resolves, functions do not recurse (directly, mutually or across modules), and every
-/// `let` evaluates without error. All problems of all files are reported at once.
+/// resolves, functions do not recurse (directly, mutually or across modules), no chain
+/// of calls is deeper than `Limits.maxCallDepth`, no module has more syntax nodes than
+/// `Limits.maxNodes`, and every `let` evaluates without error under `limits`. All problems
+/// of all files are reported at once.
 public struct Linker: Sendable {
     public let host: HostEnvironment
     public let limits: Limits
@@ -21,24 +23,32 @@ public struct Linker: Sendable {
     }
 
     /// Compiles and links a complete set of modules.
-    public func link(_ sources: [ModuleSource]) throws(CompileError) -> Snapshot {
-        try build(sources: sources, previous: nil, dirty: nil)
+    ///
+    /// With a `timeLimit`, linking stops with an `E412` diagnostic at the first declaration
+    /// that finishes after it: every single step is bounded by `limits` (a `let` by the
+    /// cost budget, a body by the node count), the time limit bounds their number.
+    public func link(_ sources: [ModuleSource], timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
+        try build(sources: sources, previous: nil, dirty: nil, clock: LinkClock(timeLimit))
     }
 
     /// Links `previous` with some modules changed or added and some removed, recompiling
     /// only the changed modules and the modules that import them (directly or not).
-    public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) throws(CompileError) -> Snapshot {
+    /// `timeLimit` as for `link`.
+    public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
+                       timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
         var sources: [String: ModuleSource] = [:]
         for (name, module) in previous.modules { sources[name] = module.source }
         for name in removed { sources[name] = nil }
         for source in changed { sources[source.name] = source }
         let dirty = Set(changed.map(\.name)).union(removed)
-        return try build(sources: sources.values.sorted { $0.name < $1.name }, previous: previous, dirty: dirty)
+        return try build(sources: sources.values.sorted { $0.name < $1.name }, previous: previous, dirty: dirty,
+                         clock: LinkClock(timeLimit))
     }
 
     /// Links `sources`; when `previous` is given, modules outside `dirty` and its
     /// dependents are taken from it as they are.
-    private func build(sources: [ModuleSource], previous: Snapshot?, dirty: Set<String>?) throws(CompileError) -> Snapshot {
+    private func build(sources: [ModuleSource], previous: Snapshot?, dirty: Set<String>?,
+                       clock: LinkClock) throws(CompileError) -> Snapshot {
         var diagnostics: [Diagnostic] = []
         var parsed: [String: ModuleSyntax] = [:]
         var graph = DependencyGraph()
@@ -60,7 +70,7 @@ public struct Linker: Sendable {
                 continue
             }
             attempted.insert(source.name)
-            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            let (syntax, problems) = try parse(source, clock: clock, diagnostics: &diagnostics)
             diagnostics += problems
             if let syntax {
                 parsed[source.name] = syntax
@@ -89,7 +99,7 @@ public struct Linker: Sendable {
         }()
         // Dependents of changed modules were taken from `previous` above; parse them now.
         for source in sources where recompile.contains(source.name) && !attempted.contains(source.name) {
-            let (syntax, problems) = ModuleParser.parse(source, limits: limits)
+            let (syntax, problems) = try parse(source, clock: clock, diagnostics: &diagnostics)
             diagnostics += problems
             parsed[source.name] = syntax
         }
@@ -116,13 +126,30 @@ public struct Linker: Sendable {
             var moduleDiagnostics: [Diagnostic] = []
             guard let moduleSource = sourcesByName[name] else { failed.insert(name); continue }
             let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, environment: environment,
-                                        limits: limits, imports: linked).compile(into: &moduleDiagnostics)
+                                        limits: limits, imports: linked, clock: clock).compile(into: &moduleDiagnostics)
             diagnostics += moduleDiagnostics
+            if moduleDiagnostics.contains(where: { $0.code == ModuleErrorCode.linkTooSlow }) {
+                throw CompileError(sorted(diagnostics))
+            }
             if let module, moduleDiagnostics.isEmpty { linked[name] = module } else { failed.insert(name) }
         }
 
         guard diagnostics.isEmpty else { throw CompileError(sorted(diagnostics)) }
         return Snapshot(modules: linked, recompiled: recompiled, environment: environment)
+    }
+
+    /// Parses one module; throws what was found so far when that took the link past its
+    /// time limit.
+    private func parse(_ source: ModuleSource, clock: LinkClock,
+                       diagnostics: inout [Diagnostic]) throws(CompileError) -> (ModuleSyntax?, [Diagnostic]) {
+        let result = ModuleParser.parse(source, limits: limits)
+        if let overrun = clock.overrun(after: "module '\(source.name)'", source: Source(name: source.path, text: source.text),
+                                       offset: 0) {
+            diagnostics += result.1
+            diagnostics.append(overrun)
+            throw CompileError(sorted(diagnostics))
+        }
+        return result
     }
 
     /// Diagnostics by file, then position, so that each file's problems read top to bottom.

@@ -11,6 +11,7 @@ struct ModuleCompiler {
     let limits: Limits
     /// Linked modules by name; contains every module `syntax` imports.
     let imports: [String: LinkedModule]
+    let clock: LinkClock
 
     /// The linked module, or nil with the reasons appended to `diagnostics`.
     func compile(into diagnostics: inout [Diagnostic]) -> LinkedModule? {
@@ -25,12 +26,6 @@ struct ModuleCompiler {
                 continue
             }
             aliases[decl.alias] = module
-            for (fnName, function) in module.functions where !isPrivateName(fnName) {
-                env.declare(function: "\(decl.alias).\(fnName)", compiled: function)
-            }
-            for (letName, value) in module.lets where !isPrivateName(letName) {
-                env.declare(constant: "\(decl.alias).\(letName)", value: value)
-            }
         }
 
         let letsByName = Dictionary(syntax.lets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -39,12 +34,17 @@ struct ModuleCompiler {
         let aliasNames = Set(aliases.keys).union(failedAliases)
 
         // References of every declaration: the local ones order the work, the imported
-        // ones are checked here so that the message can say what is wrong with them.
+        // ones are checked here so that the message can say what is wrong with them, and
+        // declared: only the imported names used, so that the work of a module is bounded
+        // by its own size, not by the size of the modules it imports (nor how often).
         var graph = DependencyGraph()
         var broken = Set<String>()
+        var references: [String: References] = [:]
+        var declaredImports = Set<String>()
         func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
             graph.addNode(declName)
             let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
+            references[declName] = refs
             for local in refs.local { graph.addEdge(from: declName, to: local) }
             for use in refs.imported {
                 guard let module = aliases[use.alias] else {
@@ -55,37 +55,42 @@ struct ModuleCompiler {
                     diagnostics.append(Diagnostic(code: problem.code, message: problem.message,
                                                   source: syntax.source, offset: Int(use.offset)))
                     broken.insert(declName)
+                    continue
+                }
+                let qualified = "\(use.alias).\(use.name)"
+                guard declaredImports.insert(qualified).inserted else { continue }
+                if let function = module.functions[use.name] {
+                    env.declare(function: qualified, compiled: function)
+                } else if let value = module.lets[use.name] {
+                    env.declare(constant: qualified, value: value)
                 }
             }
         }
         for decl in syntax.lets { collect(decl.name, decl.expr, parameters: []) }
         for decl in syntax.functions { collect(decl.name, decl.body, parameters: Set(decl.params.map(\.name))) }
 
-        // Each cycle is reported once; its members are left out and the rest is compiled.
+        // Each group of declarations that refer to each other is reported once, with one
+        // cycle through it; its members are left out and the rest is compiled.
         var failed = broken
-        var acyclic = graph
         var order: [String] = []
-        while true {
-            switch acyclic.topologicalOrder() {
-            case .success(let sorted):
-                order = sorted
-            case .failure(let cycle):
-                let first = cycle.path.first ?? ""
-                let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
-                let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
-                diagnostics.append(Diagnostic(
-                    code: "E307",
-                    message: "recursion is not allowed: \(what) (every call must terminate)",
-                    source: syntax.source, offset: offset))
-                failed.formUnion(cycle.path)
-                acyclic = acyclic.removing(Set(cycle.path))
+        for component in graph.components() {
+            guard let cycle = component.cycle else {
+                order += component.members
                 continue
             }
-            break
+            let first = cycle.path.first ?? ""
+            let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
+            let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
+            diagnostics.append(Diagnostic(
+                code: "E307",
+                message: "recursion is not allowed: \(what) (every call must terminate)",
+                source: syntax.source, offset: offset))
+            failed.formUnion(component.members)
         }
 
         var functions: [String: CompiledFunction] = [:]
         var lets: [String: Value] = [:]
+        var chains: [String: CallChain] = [:]
         for declName in order {
             // Declarations that use a failed one would only repeat its error.
             if failed.contains(declName) { continue }
@@ -94,6 +99,13 @@ struct ModuleCompiler {
                 continue
             }
             if let decl = fnsByName[declName] {
+                guard let chain = callChain(of: decl, references[declName], local: chains, imported: aliases,
+                                            into: &diagnostics)
+                else {
+                    failed.insert(declName)
+                    continue
+                }
+                chains[declName] = chain
                 do {
                     let function = try env.compileFunction(name: "\(name).\(decl.name)", parameters: decl.params.map(\.name),
                                                            body: decl.body, in: syntax.source)
@@ -120,10 +132,42 @@ struct ModuleCompiler {
                     failed.insert(declName)
                 }
             }
+            let (kind, offset) = fnsByName[declName].map { ("fn", $0.offset) } ?? ("let", letsByName[declName]?.offset ?? 0)
+            if let overrun = clock.overrun(after: "\(kind) '\(declName)'", source: syntax.source, offset: Int(offset)) {
+                diagnostics.append(overrun)
+                return nil
+            }
         }
         guard failed.isEmpty, failedAliases.isEmpty else { return nil }
         return LinkedModule(name: name, source: moduleSource, imports: syntax.imports.map(\.path),
-                            functions: functions, lets: lets)
+                            functions: functions, lets: lets, callChains: chains)
+    }
+
+    /// The longest call chain starting at `decl`, whose callees come earlier in the
+    /// compilation order (their chains are known), or nil with a diagnostic at the call
+    /// that makes it longer than `limits.maxCallDepth`. Lets are constants when a function
+    /// runs, so only calls count; a let's own evaluation enters chains checked here.
+    private func callChain(of decl: FnDecl, _ refs: References?, local: [String: CallChain],
+                           imported: [String: LinkedModule], into diagnostics: inout [Diagnostic]) -> CallChain? {
+        var deepest: (chain: CallChain, offset: Int32)?
+        func consider(_ chain: CallChain?, at offset: Int32) {
+            guard let chain else { return }
+            // Ties go to the first call in the source, so that diagnostics are stable.
+            if let current = deepest, (current.chain.depth, -current.offset) >= (chain.depth, -offset) { return }
+            deepest = (chain, offset)
+        }
+        for (callee, offset) in refs?.localCalls ?? [:] { consider(local[callee], at: offset) }
+        for use in refs?.imported ?? [] where use.isCall {
+            consider(imported[use.alias]?.callChains[use.name], at: use.offset)
+        }
+        let chain = CallChain(function: "\(name).\(decl.name)", next: deepest?.chain)
+        guard chain.depth > limits.maxCallDepth else { return chain }
+        diagnostics.append(Diagnostic(
+            code: ModuleErrorCode.callChainTooDeep,
+            message: "call chain too deep: \(chain.description) is \(chain.depth) calls deep, "
+                + "more than the limit of \(limits.maxCallDepth) (Limits.maxCallDepth)",
+            source: syntax.source, offset: Int(deepest?.offset ?? decl.offset)))
+        return nil
     }
 
     /// Why an imported name cannot be used, if it cannot.

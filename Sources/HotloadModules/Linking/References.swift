@@ -15,59 +15,87 @@ struct References {
 
     /// Own lets and functions used, in order of first use.
     var local: [String] = []
+    /// Where each own function is first called (for diagnostics about call chains).
+    var localCalls: [String: Int32] = [:]
     var imported: [Imported] = []
 
     /// Collects the references of `expr`. Parameters and comprehension variables shadow
     /// module names, exactly as CEL's name resolution lets them.
     init(of expr: Expr, localNames: Set<String>, aliases: Set<String>, parameters: Set<String>) {
         var seen = Set<String>()
+        // Names bound where the walk is, counted (a comprehension may rebind a name): a
+        // scope costs its own variables, not a copy of everything bound around it.
+        var bound: [String: Int] = [:]
+        for name in parameters { bound[name] = 1 }
+        func isBound(_ name: String) -> Bool { bound[name] != nil }
         // An explicit work list instead of recursion: the walk is not bounded by the stack.
-        var work: [(Expr, Set<String>)] = [(expr, parameters)]
-        while let (node, bound) = work.popLast() {
+        var work: [Step] = [.visit(expr)]
+        while let step = work.popLast() {
+            let node: Expr
+            switch step {
+            case .visit(let expr):
+                node = expr
+            case .bind(let names):
+                for name in names { bound[name, default: 0] += 1 }
+                continue
+            case .unbind(let names):
+                for name in names {
+                    if let count = bound[name], count > 1 { bound[name] = count - 1 } else { bound[name] = nil }
+                }
+                continue
+            }
             switch node.kind {
             case .literal:
                 break
             case .ident(let name):
-                if !bound.contains(name), localNames.contains(name), seen.insert(name).inserted {
+                if !isBound(name), localNames.contains(name), seen.insert(name).inserted {
                     local.append(name)
                 }
             case .select(let operand, let field, _):
-                if case .ident(let alias) = operand.kind, !bound.contains(alias), aliases.contains(alias) {
+                if case .ident(let alias) = operand.kind, !isBound(alias), aliases.contains(alias) {
                     imported.append(Imported(alias: alias, name: field, isCall: false, offset: operand.offset))
                 } else {
-                    work.append((operand, bound))
+                    work.append(.visit(operand))
                 }
             case .call(let target, let function, let args):
                 if let target {
-                    if case .ident(let alias) = target.kind, !bound.contains(alias), aliases.contains(alias) {
+                    if case .ident(let alias) = target.kind, !isBound(alias), aliases.contains(alias) {
                         imported.append(Imported(alias: alias, name: function, isCall: true, offset: target.offset))
                     } else {
-                        work.append((target, bound))
+                        work.append(.visit(target))
                     }
-                } else if !bound.contains(function), localNames.contains(function), seen.insert(function).inserted {
-                    local.append(function)
+                } else if !isBound(function), localNames.contains(function) {
+                    if seen.insert(function).inserted { local.append(function) }
+                    if localCalls[function] == nil { localCalls[function] = node.offset }
                 }
-                for arg in args.reversed() { work.append((arg, bound)) }
+                for arg in args.reversed() { work.append(.visit(arg)) }
             case .list(let elements, _):
-                for element in elements.reversed() { work.append((element, bound)) }
+                for element in elements.reversed() { work.append(.visit(element)) }
             case .map(let entries):
                 for entry in entries.reversed() {
-                    work.append((entry.value, bound))
-                    work.append((entry.key, bound))
+                    work.append(.visit(entry.value))
+                    work.append(.visit(entry.key))
                 }
             case .comprehension(let c):
-                var inner = bound
-                inner.insert(c.iterVar)
-                if let second = c.iterVar2 { inner.insert(second) }
-                inner.insert(c.accuVar)
-                var accuOnly = bound
-                accuOnly.insert(c.accuVar)
-                work.append((c.result, accuOnly))
-                work.append((c.loopStep, inner))
-                work.append((c.loopCondition, inner))
-                work.append((c.accuInit, bound))
-                work.append((c.iterRange, bound))
+                // In this order: range and initial value outside, condition and step with
+                // the loop variables and the accumulator, result with the accumulator only.
+                let loopVariables = [c.iterVar] + (c.iterVar2.map { [$0] } ?? [])
+                work.append(.unbind([c.accuVar]))
+                work.append(.visit(c.result))
+                work.append(.unbind(loopVariables))
+                work.append(.visit(c.loopStep))
+                work.append(.visit(c.loopCondition))
+                work.append(.bind(loopVariables + [c.accuVar]))
+                work.append(.visit(c.accuInit))
+                work.append(.visit(c.iterRange))
             }
         }
+    }
+
+    /// One step of the walk: a node to visit, or variables coming into or out of scope.
+    private enum Step {
+        case visit(Expr)
+        case bind([String])
+        case unbind([String])
     }
 }

@@ -10,14 +10,17 @@ public final class LinkedModule: Sendable {
     let functions: [String: CompiledFunction]
     /// All lets, private ones included, with the values they evaluated to at link time.
     let lets: [String: Value]
+    /// The longest call chain starting at each function, by function name.
+    let callChains: [String: CallChain]
 
     init(name: String, source: ModuleSource, imports: [String], functions: [String: CompiledFunction],
-         lets: [String: Value]) {
+         lets: [String: Value], callChains: [String: CallChain]) {
         self.name = name
         self.source = source
         self.imports = imports
         self.functions = functions
         self.lets = lets
+        self.callChains = callChains
     }
 
     /// Public functions (names not starting with `_`) with their arity, sorted by name.

@@ -1,5 +1,6 @@
-/// Stable codes of the module-file parser's own diagnostics (syntax errors inside
-/// declarations use the CEL `E1xx` codes). The linker's codes are E301–E309.
+/// Stable codes of the module layer's own diagnostics (syntax errors inside declarations
+/// use the CEL `E1xx` codes, parse-time limits of one expression CEL's `E4xx`). The
+/// linker's codes are E301–E309.
 public enum ModuleErrorCode {
     /// Two lets, or two functions, with the same name.
     public static let duplicateName = "E310"
@@ -11,4 +12,11 @@ public enum ModuleErrorCode {
     public static let duplicateImportAlias = "E313"
     /// A name declared both as a let and as a fn.
     public static let letAndFunction = "E314"
+    /// A module whose expressions together have more syntax nodes than `Limits.maxNodes`.
+    public static let moduleTooLarge = "E410"
+    /// A chain of function calls (within and across modules) longer than
+    /// `Limits.maxCallDepth`.
+    public static let callChainTooDeep = "E411"
+    /// Linking took longer than the linker's time limit (`Linker.timeLimit`).
+    public static let linkTooSlow = "E412"
 }

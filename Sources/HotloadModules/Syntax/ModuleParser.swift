@@ -33,6 +33,7 @@ public enum ModuleParser {
     public static func imports(in source: ModuleSource) -> [String] {
         var lexer = Lexer(source: Source(name: source.path, text: source.text))
         var result: [String] = []
+        var found = Set<String>()
         var token = lexer.next()
         while token.kind != .end {
             guard token.isFirstOnLine, token.identifier == "import" else {
@@ -48,7 +49,7 @@ public enum ModuleParser {
                 token = lexer.next()
             }
             let path = segments.joined(separator: "/")
-            if !segments.isEmpty, ModuleName.validate(path), !result.contains(path) { result.append(path) }
+            if !segments.isEmpty, ModuleName.validate(path), found.insert(path).inserted { result.append(path) }
         }
         return result
     }
@@ -82,6 +83,9 @@ private struct ParseState {
     var lastEnd = 0
     /// What was reported already: one diagnostic per position and code.
     var reported: Set<ReportKey> = []
+    /// Syntax nodes of all bodies parsed so far, held to `limits.maxNodes`.
+    var nodes = 0
+    let limits: Limits
 
     struct ReportKey: Hashable {
         var offset: Int
@@ -90,6 +94,7 @@ private struct ParseState {
 
     init(source: ModuleSource, limits: Limits) {
         module = source
+        self.limits = limits
         cel = Source(name: source.path, text: source.text)
         expressions = ExpressionParser(source: cel, options: ParseOptions(enableMacros: true, limits: limits))
         expressions.declarationKeywords = ModuleParser.keywords
@@ -201,6 +206,7 @@ private struct ParseState {
             return false
         }
         guard let expr = parseBody(after: token) else { return false }
+        guard withinNodeLimit(expr, declaration: "let '\(name)'", at: offset) else { return true }
         lets.append(LetDecl(name: name, expr: expr, offset: Int32(clamping: offset)))
         return endOfDeclaration()
     }
@@ -215,15 +221,18 @@ private struct ParseState {
         }
         advance()
         var params: [FnDecl.Parameter] = []
+        var paramOffsets: [String: Int] = [:]
         if token.kind == .rightParen {
             advance()
         } else {
             while true {
                 guard let (param, paramOffset) = declaredName("a parameter name") else { return false }
-                if let first = params.first(where: { $0.name == param }) {
-                    let column = cel.location(of: Int(first.offset)).column
+                if let first = paramOffsets[param] {
+                    let column = cel.location(of: first).column
                     error(ModuleErrorCode.duplicateParameter,
                           "parameter '\(param)' of '\(name)' is declared twice (first at column \(column))", at: paramOffset)
+                } else {
+                    paramOffsets[param] = paramOffset
                 }
                 params.append(FnDecl.Parameter(name: param, offset: Int32(clamping: paramOffset)))
                 if token.kind == .comma {
@@ -243,6 +252,7 @@ private struct ParseState {
             return false
         }
         guard let body = parseBody(after: token) else { return false }
+        guard withinNodeLimit(body, declaration: "fn '\(name)'", at: offset) else { return true }
         functions.append(FnDecl(name: name, params: params, body: body, offset: Int32(clamping: offset)))
         return endOfDeclaration()
     }
@@ -273,6 +283,19 @@ private struct ParseState {
             lexer = Lexer(source: cel, offset: assign.end)
             return nil
         }
+    }
+
+    /// Adds the nodes of `body` to the module's count. Past `limits.maxNodes` the module is
+    /// refused (at the declaration that crossed it) and the rest of the file is not read:
+    /// the limit bounds the work every later stage does on one module.
+    mutating func withinNodeLimit(_ body: Expr, declaration: String, at offset: Int) -> Bool {
+        nodes += body.nodeCount
+        guard nodes > limits.maxNodes else { return true }
+        error(ModuleErrorCode.moduleTooLarge,
+              "module has more than \(limits.maxNodes) syntax nodes (Limits.maxNodes) with \(declaration); "
+                  + "split it into smaller modules", at: offset)
+        token = Token(kind: .end, offset: cel.utf8.count, end: cel.utf8.count, isFirstOnLine: true)
+        return false
     }
 
     /// After a declaration the next token must start another one (or end the file).

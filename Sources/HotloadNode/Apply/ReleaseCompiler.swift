@@ -1,4 +1,5 @@
 import CEL
+import Foundation
 import HotloadModules
 
 /// Compiles a release's modules on the node: a full link for the first release, an
@@ -17,19 +18,34 @@ struct ReleaseCompiler: Sendable {
         ModuleSource(name: module, path: path(of: module), text: text)
     }
 
-    /// Links all `sources` from scratch.
-    func link(_ sources: [ModuleSource]) -> Result<Snapshot, CompileFailure> {
+    /// The stack of the threads `onOwnThread` starts: the compiler's recursion is bounded
+    /// by `Limits.maxNestingDepth`, and debug builds need about 1 MiB at the default.
+    static let threadStackSize = 8 << 20
+
+    /// Runs `body` on a new thread and returns its result.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { done in
+            let thread = Thread { done.resume(returning: body()) }
+            thread.stackSize = threadStackSize
+            thread.start()
+        }
+    }
+
+    /// Links all `sources` from scratch, refusing a release that takes longer than `timeLimit`.
+    func link(_ sources: [ModuleSource], timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {
-            return .success(try linker.link(sources))
+            return .success(try linker.link(sources, timeLimit: timeLimit))
         } catch {
             return .failure(CompileFailure(error))
         }
     }
 
-    /// Relinks `previous` with `changed` sources and without `removed` modules.
-    func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String]) -> Result<Snapshot, CompileFailure> {
+    /// Relinks `previous` with `changed` sources and without `removed` modules, refusing a
+    /// release that takes longer than `timeLimit`.
+    func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
+                timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {
-            return .success(try linker.relink(previous, changed: changed, removed: removed))
+            return .success(try linker.relink(previous, changed: changed, removed: removed, timeLimit: timeLimit))
         } catch {
             return .failure(CompileFailure(error))
         }
