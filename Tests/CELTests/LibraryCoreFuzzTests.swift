@@ -16,7 +16,7 @@ private struct Generator: RandomNumberGenerator {
 private let edgeInts: [Int64] = [0, 1, -1, 2, -2, 7, .max, .min, .max - 1, .min + 1, 1 << 32, -(1 << 53)]
 private let edgeUInts: [UInt64] = [0, 1, 2, .max, .max - 1, 1 << 63, UInt64(Int64.max)]
 private let edgeDoubles: [Double] = [0, -0.0, 1, -1, 0.5, -2.5, .nan, .infinity, -.infinity, 9.223372036854775807e18,
-                                     -9.223372036854775808e18, 1.8446744073709551615e19, 5e-324, .greatestFiniteMagnitude, 1e300]
+                                     -9.223372036854775808e18, 1.8446744073709551615e19, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1e300]
 private let edgeStrings: [String] = ["", "a", "hello", "é", "e\u{301}", "🐱", "1", "-1", "1.5", "true", "NaN", "1e400",
                                      "9223372036854775808", "\u{0}", "2009-02-13T23:31:30Z", "1.5s", "UTC", "%d %s", "a.b.c"]
 
