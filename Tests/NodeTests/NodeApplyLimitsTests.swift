@@ -46,7 +46,7 @@ import Testing
 
         let cases: [(text: String, code: String, line: Int, message: String)] = [
             (Self.burnsTheBudget, "E308", 2, "let 'burn' failed: "),
-            (Self.deepChain, ModuleErrorCode.callChainTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
+            (Self.deepChain, SyntaxErrorCode.callsTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
             (Self.tooManyNodes, ModuleErrorCode.moduleTooLarge, 251, "module has more than 250000 syntax nodes"),
         ]
         for (text, code, line, message) in cases {

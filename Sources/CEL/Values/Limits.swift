@@ -35,6 +35,14 @@ public struct Limits: Sendable, Hashable {
     /// `maxJSONDepth` deep, no evaluation builds a value deeper than the sum of the two.
     public var maxValueDepth: Int = 128
 
+    /// Cost units that all the work of one module link spends together, through one
+    /// `CostBudget`: evaluating every `let` and constant folding in every declaration (a
+    /// relink counts the recorded cost of the modules it reuses, so a link and a relink of
+    /// the same modules decide alike). Running out is a link diagnostic (E413) at the
+    /// declaration that ran out. A count, not a time: every machine links or refuses the
+    /// same release, at the same place. Each `let` still has `maxCost` of its own at most.
+    public var maxLinkCost: Int = 100_000_000
+
     public init() {}
     public static let `default` = Limits()
 }
