@@ -23,7 +23,8 @@ public struct Limits: Sendable, Hashable {
     public var maxNodes: Int = 250_000
     /// Deepest chain of compiled-function calls (module functions calling each other) in
     /// one evaluation. `Environment.compile`/`compileFunction` refuse a call that would
-    /// start a longer chain (E405), as the module linker refuses such a call graph; at run
+    /// start a longer chain (E405, naming the chain); the module linker relies on this
+    /// check for chains within and across modules and computes no depth itself. At run
     /// time a frame counter stops a deeper chain with an error value (reachable only when
     /// functions were compiled under different limits). The default keeps the deepest
     /// legal chain, and the deepest value it can build, well within a 512 KiB stack.

@@ -35,8 +35,10 @@ public struct Linker: Sendable {
     /// modules, each under the node limit); the work of lets and folding is bounded by
     /// `Limits.maxLinkCost`, the same on every machine.
     public func link(_ sources: [ModuleSource], timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
-        // Stable: of two modules with one name, the first is compiled and the second reported.
-        try build(sources: sources.sorted { $0.name < $1.name }, previous: nil, dirty: nil, clock: LinkClock(timeLimit))
+        // In name order, and of two modules with one name the first given is compiled and
+        // the second reported (E304).
+        let ordered = sources.enumerated().sorted { ($0.element.name, $0.offset) < ($1.element.name, $1.offset) }
+        return try build(sources: ordered.map(\.element), previous: nil, dirty: nil, clock: LinkClock(timeLimit))
     }
 
     /// Links `previous` with some modules changed or added and some removed, recompiling

@@ -43,12 +43,10 @@ struct ModuleCompiler {
         // by its own size, not by the size of the modules it imports (nor how often).
         var graph = DependencyGraph()
         var broken = Set<String>()
-        var references: [String: References] = [:]
         var declaredImports = Set<String>()
         func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
             graph.addNode(declName)
             let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
-            references[declName] = refs
             for local in refs.local { graph.addEdge(from: declName, to: local) }
             for use in refs.imported {
                 guard let module = aliases[use.alias] else {
