@@ -7,7 +7,7 @@
 /// or what the budget has left, whichever is less; compiling with one
 /// (`Environment.compile(_:in:budget:)`, `compileFunction(…budget:)`) spends it on
 /// constant folding, and leaves to run time a fold the budget cannot cover.
-public struct CostBudget: Sendable, Hashable {
+public struct CostBudget: Sendable {
     /// Cost units left.
     public private(set) var remaining: Int
     /// Whether some work needed more than was left. Later evaluations with the budget fail
