@@ -10,8 +10,8 @@
 public struct CostBudget: Sendable {
     /// Cost units left.
     public private(set) var remaining: Int
-    /// Whether some work needed more than was left. Later evaluations with the budget fail
-    /// at their first charged step; the caller should stop and report.
+    /// Whether some work needed more than was left. Later evaluations with the budget are
+    /// errors and later compilations fold nothing; the caller should stop and report.
     public private(set) var isExhausted = false
 
     public init(_ units: Int) {
