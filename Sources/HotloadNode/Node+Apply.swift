@@ -36,7 +36,7 @@ extension Node {
         guard let job = prepare(release: head, manifest: manifest, sources: read.sources, over: loaded,
                                 started: started)
         else { return true }
-        // Compiling takes up to half a poll interval: too long to hold one of the few
+        // Compiling can take up to half a poll interval: too long to hold one of the few
         // threads of the concurrency pool that the host's tasks share.
         let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
         finish(job, result)
@@ -56,7 +56,10 @@ extension Node {
         var started: ContinuousClock.Instant
         var stale: Bool
         /// A release that takes longer than this to link is refused, so that the next
-        /// release (pushed to fix it) is applied within one poll interval.
+        /// release (pushed to fix it) is applied within one poll interval. A backstop for
+        /// releases that are merely huge: what lets and folding spend is bounded by
+        /// `Limits.maxLinkCost`, the same on every node. Half the poll interval, not more:
+        /// the fix is linked after this one gives up, and must be applied within the interval.
         var timeLimit: Duration
 
         /// Nothing to compile: the same modules under a new release number.

@@ -40,7 +40,8 @@ func run() -> Int32 {
         return 2
     }
 
-    let report = CheckReport.run(paths: paths, root: root)
+    // The limits nodes and the push checker link with.
+    let report = CheckReport.run(paths: paths, root: root, linker: Linker(limits: .default))
     let text = format == "compiler" ? report.compilerFormat : report.humanFormat
     if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
     if report.isSuccess, let stamp {

@@ -180,6 +180,9 @@ import Testing
         } catch let error as CompileError {
             #expect(error.diagnostics.first?.code == "E405")
             #expect(error.diagnostics.first?.message.contains("Limits.maxCallDepth") == true)
+            // The message names the chain CEL computed, the compiled function first.
+            #expect(error.diagnostics.first?.message.hasPrefix("call chain too deep: f65 → f64 → ") == true)
+            #expect(error.diagnostics.first?.message.contains("→ f1 is 65 calls deep, more than the limit of 64") == true)
             #expect(error.diagnostics.first?.location.line == 1)
         }
         let legal = try Self.chain(Limits.default.maxCallDepth, wrap: "_", env: Environment())

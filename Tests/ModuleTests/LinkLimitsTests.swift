@@ -37,8 +37,8 @@ struct LinkLimitsTests {
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
         // f64 is the 65th function of the chain: its call of f63 (at the parenthesis) is refused.
-        #expect(d.code == ModuleErrorCode.callChainTooDeep)
-        #expect(d.headline.hasPrefix("m.hl:65:16: error[E411]: call chain too deep: m.f64 → m.f63 → "))
+        #expect(d.code == SyntaxErrorCode.callsTooDeep)
+        #expect(d.headline.hasPrefix("m.hl:65:16: error[E405]: call chain too deep: m.f64 → m.f63 → "))
         #expect(d.message.contains("→ m.f0 is 65 calls deep, more than the limit of 64"))
     }
 
@@ -48,7 +48,8 @@ struct LinkLimitsTests {
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
-        #expect(d.headline.hasPrefix("m64.hl:2:11: error[E411]: call chain too deep: m64.f → m63.f → "))
+        // At the call of m63.f (its parenthesis, as CEL locates calls).
+        #expect(d.headline.hasPrefix("m64.hl:2:17: error[E405]: call chain too deep: m64.f → m63.f → "))
         #expect(d.message.contains("m0.f is 65 calls deep"))
     }
 
@@ -89,12 +90,12 @@ struct LinkLimitsTests {
             Issue.record("a four-deep chain linked with maxCallDepth 3")
         } catch {
             #expect(error.diagnostics.map(\.headline) == [
-                "c.hl:2:14: error[E411]: call chain too deep: c.four → b.three → a.two → a.one is 4 calls deep, more than the limit of 3 (Limits.maxCallDepth)",
+                "c.hl:2:21: error[E405]: call chain too deep: c.four → b.three → a.two → a.one is 4 calls deep, more than the limit of 3 (Limits.maxCallDepth)",
             ])
         }
-        // The deepest of several calls is the one reported; a shallower call is not.
+        // The deepest of several calls is the one reported (at `b.three(`); a shallower call is not.
         let branches = ModuleSource(name: "c", text: "import b\nfn four(x) = a1(x) + b.three(x)\nfn a1(x) = x")
-        #expect(Self.diagnostics(base + [branches], limits: limits).map(\.location.column) == [22])
+        #expect(Self.diagnostics(base + [branches], limits: limits).map(\.location.column) == [29])
     }
 
     @Test("thousands of mutual recursions are each reported once, in time linear in the module")

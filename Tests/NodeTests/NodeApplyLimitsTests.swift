@@ -29,13 +29,33 @@ import Testing
         return (["fn v() = 1"] + (0..<450).map { "let l\($0) = \(list)" }).joined(separator: "\n")
     }()
 
-    /// About half a megabyte of lets that each cost a tenth of the budget: seconds of work
-    /// in all, so only the link's time limit stops it.
-    static let slowLets: String = {
-        let ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
-        let body = "\(ten).map(a, \(ten).map(b, \(ten).map(c, \(ten).map(d, \(ten).map(e, a + b + c + d + e)))))"
-        return (["fn v() = 1"] + (0..<2000).map { "let l\($0) = size(\(body))" }).joined(separator: "\n")
+    /// A thousand lets that each cost about 1% of `Limits.maxCost` (folded concatenations
+    /// of a 100,000-byte constant): refused by the link's cost budget, at the same let on
+    /// every machine (the linker's own diagnostic says which).
+    static let expensiveLets = (["let _s = '\(String(repeating: "x", count: 100_000))'", "fn v() = 1"]
+        + (0..<1000).map { "let l\($0) = size(_s + _s + _s)" }).joined(separator: "\n")
+
+    /// A release that is merely huge: 16 modules of about 480 KB, each under every limit and
+    /// cheap in cost, whose compiling together takes seconds (about 0.8 s a module in a debug
+    /// build); only the node's time limit stops it.
+    static let hugeRelease: [String: String] = {
+        let list = "[" + Array(repeating: "1", count: 1000).joined(separator: ",") + "]"
+        let big = (["fn v() = 1"] + (0..<240).map { "let l\($0) = \(list)" }).joined(separator: "\n")
+        var modules = Dictionary(uniqueKeysWithValues: (0..<16).map { ("big\($0)", big) })
+        modules["m"] = "fn v() = 1"
+        modules["user"] = good["user"]!
+        return modules
     }()
+
+    /// The linker's diagnostic for module `m` with `text` (and `user`): line and headline.
+    static func linkerDiagnostic(_ text: String) throws -> Diagnostic {
+        do {
+            _ = try Linker().link([ModuleSource(name: "m", text: text), ModuleSource(name: "user", text: good["user"]!)])
+            throw FixtureError("the release linked")
+        } catch let error as CompileError {
+            return try #require(error.diagnostics.first)
+        }
+    }
 
     @Test(.timeLimit(.minutes(1)))
     func pathologicalReleasesAreRefusedAndReported() async throws {
@@ -44,9 +64,12 @@ import Testing
         let running = RunningNode.start(fixture.configuration(name: "guarded", poll: .seconds(60)))
         try await running.waitFor(release: good)
 
+        let cost = try Self.linkerDiagnostic(Self.expensiveLets)
         let cases: [(text: String, code: String, line: Int, message: String)] = [
             (Self.burnsTheBudget, "E308", 2, "let 'burn' failed: "),
-            (Self.deepChain, ModuleErrorCode.callChainTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
+            // The node refuses at the let the linker (and so push and `hotload check`) names.
+            (Self.expensiveLets, ModuleErrorCode.linkCostExceeded, cost.location.line, cost.message),
+            (Self.deepChain, SyntaxErrorCode.callsTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
             (Self.tooManyNodes, ModuleErrorCode.moduleTooLarge, 251, "module has more than 250000 syntax nodes"),
         ]
         for (text, code, line, message) in cases {
@@ -90,11 +113,13 @@ import Testing
         try await running.waitFor(release: good)
 
         let events = running.node.events
-        let slow = try await fixture.push(["m": Self.slowLets, "user": Self.good["user"]!], skipCheck: true)
+        let slow = try await fixture.push(Self.hugeRelease, skipCheck: true)
         // The node is still linking the slow release when the fix arrives.
         try await Task.sleep(for: .milliseconds(200))
         let pushed = ContinuousClock.now
-        let fixed = try await fixture.push(["m": "fn v() = 41", "user": Self.good["user"]!])
+        var fix = Self.hugeRelease.filter { !$0.key.hasPrefix("big") }
+        fix["m"] = "fn v() = 41"
+        let fixed = try await fixture.push(fix, prune: true)
         try await running.waitFor(release: fixed, timeout: poll)
         #expect(ContinuousClock.now - pushed < poll)
         #expect(try callInt(running.node, "user", "w") == 42)
@@ -124,7 +149,7 @@ import Testing
         }
         for node in nodes { try await node.waitFor(release: good) }
 
-        let slow = try await fixture.push(["m": Self.slowLets, "user": Self.good["user"]!], skipCheck: true)
+        let slow = try await fixture.push(Self.hugeRelease, skipCheck: true)
         var worstDelay = Duration.zero
         let until = ContinuousClock.now + .milliseconds(1500)
         while ContinuousClock.now < until {

@@ -22,9 +22,11 @@ struct NodeFixture {
         return NodeFixture(url: target, store: store)
     }
 
-    /// Pushes `modules` (name → source) as one release; returns its id.
+    /// Pushes `modules` (name → source) as one release (with `prune`, deleting the other
+    /// modules of the channel); returns its id.
     @discardableResult
-    func push(_ modules: [String: String], skipCheck: Bool = false, message: String = "test") async throws -> Int64 {
+    func push(_ modules: [String: String], skipCheck: Bool = false, prune: Bool = false,
+              message: String = "test") async throws -> Int64 {
         let files = modules.sorted { $0.key < $1.key }.map { ModuleFile(name: $0.key, path: $0.key + ".hl", text: $0.value) }
         let options = ReleaseOptions(author: "tests", message: message, skipCheck: skipCheck, checker: { files in
             do throws(CompileError) {
@@ -34,7 +36,7 @@ struct NodeFixture {
                 return error.diagnostics
             }
         })
-        let result = try await store.push(PushRequest(modules: files, options: options))
+        let result = try await store.push(PushRequest(modules: files, prune: prune, options: options))
         guard let release = result.release else { throw FixtureError("push created no release") }
         return release
     }
@@ -97,4 +99,30 @@ func callInt(_ node: Node, _ module: String, _ function: String, _ args: [Value]
     guard let loaded = node.current else { return nil }
     if case .int(let n) = try loaded.snapshot.call(module: module, function: function, args: args) { return n }
     return nil
+}
+
+/// The `hotload` executable next to the test bundle.
+func hotloadExecutable() throws -> URL {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hotload")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw FixtureError("\(binary.path) is missing: build the hotload product first (swift build --build-tests)")
+    }
+    return binary
+}
+
+/// Runs the real `hotload` binary; returns its exit status and its output (stdout and stderr).
+func runHotload(_ arguments: [String], environment: [String: String] = [:],
+                directory: URL? = nil) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = try hotloadExecutable()
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    if let directory { process.currentDirectoryURL = directory }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = await onThread { pipe.fileHandleForReading.readDataToEndOfFile() }
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -60,46 +60,23 @@ import Testing
         await fixture.close()
     }
 
-    /// The `hotload` executable next to the test bundle.
-    private func hotload() throws -> URL {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hotload")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw FixtureError("\(binary.path) is missing: build the hotload product first (swift build --build-tests)")
-        }
-        return binary
-    }
-
-    private func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try hotload()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = await onThread { pipe.fileHandleForReading.readDataToEndOfFile() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func theCLINeverPrintsThePassword() async throws {
         let targets = ["postgresql://alice:\(Self.encoded)@127.0.0.1:1/hot?connect_timeout=2",
                        "host=127.0.0.1 port=1 user=alice dbname=hot connect_timeout=2 password='\(Self.quoted)'",
                        "postgresql://alice:\(Self.encoded)%zz@127.0.0.1:1/hot"]
         for target in targets {
             for command in [["node", "--listen", "127.0.0.1:1"], ["status"], ["log"], ["init"]] {
-                let (status, output) = try await run(command + ["--database", target])
+                let (status, output) = try await runHotload(command + ["--database", target])
                 #expect(status != 0, "\(command) \(target)")
                 #expect(output.contains("error"), "\(command): \(output)")
                 expectHidden(output, "\(command) \(target)")
             }
             // The same through the environment.
-            let (status, output) = try await run(["status"], environment: ["HOTLOAD_DATABASE_URL": target])
+            let (status, output) = try await runHotload(["status"], environment: ["HOTLOAD_DATABASE_URL": target])
             #expect(status != 0)
             expectHidden(output, "status with HOTLOAD_DATABASE_URL")
         }
-        let help = try await run(["node", "--help"])
+        let help = try await runHotload(["node", "--help"])
         #expect(help.output.contains("PGPASSFILE"))
         #expect(help.output.contains("--enable-eval"))
         #expect(help.output.contains("--token-file"))

@@ -16,10 +16,13 @@ public final class CompiledFunction: Sendable {
     let addedDepth: Int
     /// The longest chain of compiled calls a call starts, this one included.
     let callDepth: Int
+    /// The callee the longest chain goes through (the first in the body, of several as
+    /// deep), so that a chain past `Limits.maxCallDepth` can be named function by function.
+    let deepestCallee: CompiledFunction?
     let limits: Limits
 
     init(name: String, arity: Int, root: Node, variableCount: Int, shape: FrameShape, staticCost: Int,
-         addedDepth: Int, callDepth: Int, resultType: CELType, limits: Limits) {
+         addedDepth: Int, callDepth: Int, deepestCallee: CompiledFunction?, resultType: CELType, limits: Limits) {
         self.name = name
         self.arity = arity
         self.root = root
@@ -28,6 +31,7 @@ public final class CompiledFunction: Sendable {
         self.staticCost = staticCost
         self.addedDepth = addedDepth
         self.callDepth = callDepth
+        self.deepestCallee = deepestCallee
         self.resultType = resultType
         self.limits = limits
     }
@@ -39,8 +43,8 @@ public final class CompiledFunction: Sendable {
         return invoke(args, caller: &frame)
     }
 
-    /// Runs the body with the caller's budget, charging the body's static cost; one level
-    /// deeper than the caller, refused beyond `Limits.maxCallDepth`.
+    /// Runs the body with the caller's budget (up to the caller's `maxCost`), charging the
+    /// body's static cost; one level deeper than the caller, refused beyond `Limits.maxCallDepth`.
     func invoke(_ args: [Value], caller: inout Frame) -> Value {
         guard args.count == arity else {
             return .error(CELError("function '\(name)' takes \(arity) argument\(arity == 1 ? "" : "s"), not \(args.count)"))
@@ -54,7 +58,24 @@ public final class CompiledFunction: Sendable {
                 variables.append(.error(CELError("no such attribute: only parameters are bound in function '\(name)'")))
             }
         }
-        return Frame.evaluate(root, variables: variables, shape: shape, limits: limits,
+        return Frame.evaluate(root, variables: variables, shape: shape, limits: limits, maxCost: caller.maxCost,
                               cost: &caller.cost, iterations: &caller.iterations, callDepth: caller.callDepth + 1)
+    }
+}
+
+extension CompiledFunction {
+    /// A chain of compiled calls as `a.f → a.g → b.h`: `caller` (if any), then `callee`
+    /// and the callees its longest chain goes through; the middle of a long chain elided.
+    static func describeChain(caller: String?, callee: CompiledFunction?) -> String {
+        var names = caller.map { [$0] } ?? []
+        var link = callee
+        while let current = link {
+            names.append(current.name)
+            link = current.deepestCallee
+        }
+        let shown = 6
+        guard names.count > 2 * shown else { return names.joined(separator: " → ") }
+        return (names.prefix(shown) + ["… \(names.count - 2 * shown) more …"] + names.suffix(shown))
+            .joined(separator: " → ")
     }
 }

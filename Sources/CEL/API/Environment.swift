@@ -90,10 +90,25 @@ public struct Environment: Sendable {
     /// Checks (unless `checked` is false: then unresolved names and overloads become
     /// run-time errors and run-time dispatch) and plans an expression.
     public func compile(_ expr: Expr, in source: Source, checked: Bool) throws(CompileError) -> Program {
+        var budget: CostBudget?
+        return try compile(expr, in: source, checked: checked, budget: &budget)
+    }
+
+    /// Checks and plans an already parsed expression, spending `budget` on constant
+    /// folding (a fold it cannot cover is left to run time and exhausts it).
+    public func compile(_ expr: Expr, in source: Source, budget: inout CostBudget) throws(CompileError) -> Program {
+        var shared: CostBudget? = budget
+        defer { if let shared { budget = shared } }
+        return try compile(expr, in: source, checked: true, budget: &shared)
+    }
+
+    private func compile(_ expr: Expr, in source: Source, checked: Bool,
+                         budget: inout CostBudget?) throws(CompileError) -> Program {
         let result = try Checker.check(expr, declarations: declarations, source: source, lenient: !checked)
-        _ = try staticBounds(result, ownFrame: false, in: source)
-        var planner = Planner(checked: result, declarations: declarations, limits: limits)
+        _ = try staticBounds(result, ownFrame: false, name: nil, in: source)
+        var planner = Planner(checked: result, declarations: declarations, limits: limits, budget: budget)
         let root = planner.plan()
+        budget = planner.budget
         return Program(root: root, variableNames: planner.variableNames, shape: planner.shape,
                        resultType: result.resultType, limits: limits)
     }
@@ -103,28 +118,45 @@ public struct Environment: Sendable {
     /// when the function is called and evaluate to errors.
     public func compileFunction(name: String, parameters: [String], body: Expr, in source: Source)
         throws(CompileError) -> CompiledFunction {
+        var budget: CostBudget?
+        return try compileFunction(name: name, parameters: parameters, body: body, in: source, budget: &budget)
+    }
+
+    /// `compileFunction` spending `budget` on constant folding, as `compile(_:in:budget:)`.
+    public func compileFunction(name: String, parameters: [String], body: Expr, in source: Source,
+                                budget: inout CostBudget) throws(CompileError) -> CompiledFunction {
+        var shared: CostBudget? = budget
+        defer { if let shared { budget = shared } }
+        return try compileFunction(name: name, parameters: parameters, body: body, in: source, budget: &shared)
+    }
+
+    private func compileFunction(name: String, parameters: [String], body: Expr, in source: Source,
+                                 budget: inout CostBudget?) throws(CompileError) -> CompiledFunction {
         var decls = declarations
         for p in parameters {
             decls.variables[p] = .dyn
             decls.constants[p] = nil
         }
         let result = try Checker.check(body, declarations: decls, source: source, lenient: false)
-        let bounds = try staticBounds(result, ownFrame: true, in: source)
-        var planner = Planner(checked: result, declarations: decls, limits: limits, parameters: parameters)
+        let bounds = try staticBounds(result, ownFrame: true, name: name, in: source)
+        var planner = Planner(checked: result, declarations: decls, limits: limits, parameters: parameters,
+                              budget: budget)
         let root = planner.plan()
+        budget = planner.budget
         return CompiledFunction(name: name, arity: parameters.count, root: root,
                                 variableCount: planner.variableNames.count, shape: planner.shape,
                                 staticCost: planner.nodeCount, addedDepth: bounds.addedDepth,
-                                callDepth: bounds.callDepth,
+                                callDepth: bounds.callDepth, deepestCallee: bounds.deepestCallee,
                                 resultType: result.resultType, limits: limits)
     }
 
     /// The nesting a checked expression adds to its inputs and the longest chain of
     /// compiled calls it starts (`StaticBounds`): E404 when the nesting can pass
-    /// `Limits.maxValueDepth`, E405 when a call chain (with the function's own frame when
-    /// `ownFrame`) is longer than `Limits.maxCallDepth`.
-    private func staticBounds(_ checked: CheckedExpr, ownFrame: Bool, in source: Source) throws(CompileError)
-        -> (addedDepth: Int, callDepth: Int) {
+    /// `Limits.maxValueDepth`, E405 when a call chain (with the function's own frame, named
+    /// `name`, when `ownFrame`) is longer than `Limits.maxCallDepth`. E405 is the one check
+    /// of call depth: the module linker reports it as it is, for chains across modules too.
+    private func staticBounds(_ checked: CheckedExpr, ownFrame: Bool, name: String?, in source: Source)
+        throws(CompileError) -> (addedDepth: Int, callDepth: Int, deepestCallee: CompiledFunction?) {
         var analysis = StaticBounds(checked: checked, limit: limits.maxValueDepth)
         let depth = analysis.bound()
         guard depth <= limits.maxValueDepth else {
@@ -135,11 +167,13 @@ public struct Environment: Sendable {
         }
         let callDepth = analysis.callDepth + (ownFrame ? 1 : 0)
         guard callDepth <= limits.maxCallDepth else {
+            let chain = CompiledFunction.describeChain(caller: ownFrame ? name : nil, callee: analysis.deepestCallee)
             throw CompileError([Diagnostic(
                 code: SyntaxErrorCode.callsTooDeep,
-                message: "calls here nest \(callDepth) compiled functions deep, more than \(limits.maxCallDepth) (Limits.maxCallDepth)",
+                message: "call chain too deep: \(chain) is \(callDepth) calls deep, "
+                    + "more than the limit of \(limits.maxCallDepth) (Limits.maxCallDepth)",
                 source: source, offset: Int(analysis.deepestCallOffset ?? checked.expr.offset))])
         }
-        return (depth, callDepth)
+        return (depth, callDepth, analysis.deepestCallee)
     }
 }

@@ -25,6 +25,21 @@ public struct Program: Sendable {
         return Frame.evaluate(core.root, variables: activation.values, shape: core.shape, limits: core.limits)
     }
 
+    /// Evaluates with variables bound by name, spending at most what `budget` has left (and
+    /// at most `Limits.maxCost`) and charging it what was spent. When the budget did not
+    /// cover the evaluation (or was exhausted before) the result is an error and
+    /// `budget.isExhausted` is set. A program folded to a constant costs nothing.
+    public func evaluate(_ bindings: [String: Value] = [:], budget: inout CostBudget) -> Value {
+        if let constant = core.constant { return constant }
+        guard !budget.isExhausted else { return .error(CostBudget.exhaustedError) }
+        let activation = Activation(program: self, bindings: bindings)
+        var cost = 0, iterations = 0
+        let value = Frame.evaluate(core.root, variables: activation.values, shape: core.shape, limits: core.limits,
+                                   maxCost: budget.allowance(core.limits), cost: &cost, iterations: &iterations)
+        budget.charge(cost)
+        return budget.isExhausted ? .error(CostBudget.exhaustedError) : value
+    }
+
     /// A fresh activation for this program with every variable unbound.
     public func makeActivation() -> Activation { Activation(program: self, bindings: [:]) }
 }

@@ -22,7 +22,7 @@ struct Frame {
     let maxCallDepth: Int
 
     init(variables: UnsafeBufferPointer<Value>, locals: UnsafeMutableBufferPointer<Value>,
-         cursors: UnsafeMutableBufferPointer<UnsafePointer<Value>?>, limits: Limits,
+         cursors: UnsafeMutableBufferPointer<UnsafePointer<Value>?>, limits: Limits, maxCost: Int,
          cost: Int = 0, iterations: Int = 0, callDepth: Int = 0) {
         self.variables = variables
         self.locals = locals
@@ -30,7 +30,7 @@ struct Frame {
         self.cost = cost
         self.iterations = iterations
         self.callDepth = callDepth
-        self.maxCost = limits.maxCost
+        self.maxCost = maxCost
         self.maxIterations = limits.maxIterations
         self.maxCallDepth = limits.maxCallDepth
     }
@@ -39,7 +39,7 @@ struct Frame {
     init(limits: Limits) {
         self.init(variables: UnsafeBufferPointer(start: nil, count: 0),
                   locals: UnsafeMutableBufferPointer(start: nil, count: 0),
-                  cursors: UnsafeMutableBufferPointer(start: nil, count: 0), limits: limits)
+                  cursors: UnsafeMutableBufferPointer(start: nil, count: 0), limits: limits, maxCost: limits.maxCost)
     }
 
     /// Evaluates `root` with a fresh budget over `variables`, `shape.locals` fresh local
@@ -47,24 +47,27 @@ struct Frame {
     /// so that every index a node uses is in range.
     static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits) -> Value {
         var cost = 0, iterations = 0
-        return evaluate(root, variables: variables, shape: shape, limits: limits, cost: &cost, iterations: &iterations)
+        return evaluate(root, variables: variables, shape: shape, limits: limits, maxCost: limits.maxCost,
+                        cost: &cost, iterations: &iterations)
     }
 
     /// Evaluates `root` starting from the budget already spent (`cost`, `iterations`) and
-    /// returns with them updated; `callDepth` is the new frame's nesting in compiled calls.
+    /// returns with them updated; `maxCost` is the cost it may reach (the caller's, for a
+    /// compiled function: its callees spend from its budget, whatever their own limits),
+    /// `callDepth` the new frame's nesting in compiled calls.
     ///
     /// Takes the root node, not a closure: a closure capturing the node (or the program
     /// holding it) made Swift retain and release it around every evaluation, an atomic pair
     /// that cost as much as evaluating a small expression. Inside the buffer closures the
     /// node travels unmanaged for the same reason; the caller's reference keeps it alive.
-    static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits,
+    static func evaluate(_ root: Node, variables: [Value], shape: FrameShape, limits: Limits, maxCost: Int,
                          cost: inout Int, iterations: inout Int, callDepth: Int = 0) -> Value {
         let node = Unmanaged.passUnretained(root)
         return variables.withUnsafeBufferPointer { vars in
             guard shape.locals > 0 || shape.cursors > 0 else {
                 var frame = Frame(variables: vars, locals: UnsafeMutableBufferPointer(start: nil, count: 0),
                                   cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
-                                  limits: limits, cost: cost, iterations: iterations, callDepth: callDepth)
+                                  limits: limits, maxCost: maxCost, cost: cost, iterations: iterations, callDepth: callDepth)
                 return run(node, &frame, cost: &cost, iterations: &iterations)
             }
             return withUnsafeTemporaryAllocation(of: Value.self, capacity: shape.locals) { locals in
@@ -73,13 +76,13 @@ struct Frame {
                 guard shape.cursors > 0 else {
                     var frame = Frame(variables: vars, locals: locals,
                                       cursors: UnsafeMutableBufferPointer(start: nil, count: 0),
-                                      limits: limits, cost: cost, iterations: iterations, callDepth: callDepth)
+                                      limits: limits, maxCost: maxCost, cost: cost, iterations: iterations, callDepth: callDepth)
                     return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
                 return withUnsafeTemporaryAllocation(of: UnsafePointer<Value>?.self, capacity: shape.cursors) { cursors in
                     cursors.initialize(repeating: nil)
                     var frame = Frame(variables: vars, locals: locals, cursors: cursors, limits: limits,
-                                      cost: cost, iterations: iterations, callDepth: callDepth)
+                                      maxCost: maxCost, cost: cost, iterations: iterations, callDepth: callDepth)
                     return run(node, &frame, cost: &cost, iterations: &iterations)
                 }
             }

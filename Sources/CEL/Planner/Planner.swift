@@ -19,12 +19,16 @@ struct Planner {
     private var scopes: [[String: LocalRef]] = []
     /// Nodes created so far; used for the static cost of loop bodies and functions.
     private(set) var nodeCount = 0
+    /// The shared budget folding spends (nil: each fold has `limits.maxCost` of its own).
+    private(set) var budget: CostBudget?
 
     /// `parameters` occupy the first variable slots (compiled functions).
-    init(checked: CheckedExpr, declarations: Declarations, limits: Limits, parameters: [String] = []) {
+    init(checked: CheckedExpr, declarations: Declarations, limits: Limits, parameters: [String] = [],
+         budget: CostBudget? = nil) {
         self.checked = checked
         self.declarations = declarations
         self.limits = limits
+        self.budget = budget
         self.variableNames = parameters
         var slots: [String: Int] = [:]
         for (i, p) in parameters.enumerated() { slots[p] = i }
@@ -234,7 +238,7 @@ struct Planner {
         }
     }
 
-    private func planIn(_ lhs: Node, _ rhs: Node, dispatcher: Dispatcher, offset: Int32) -> Node {
+    private mutating func planIn(_ lhs: Node, _ rhs: Node, dispatcher: Dispatcher, offset: Int32) -> Node {
         if case .list(let items)? = rhs.constantValue {
             var ints: [Int64] = []
             var keys = Set<CELMap.Key>()
@@ -417,7 +421,7 @@ struct Planner {
     // MARK: - Folding
 
     /// Replaces a node whose inputs are all constants by its value.
-    private func fold(_ node: Node) -> Node {
+    private mutating func fold(_ node: Node) -> Node {
         let children: [Node]
         switch node {
         case let n as HasNode: children = [n.operand]
@@ -437,9 +441,19 @@ struct Planner {
         return children.allSatisfy({ $0.constantValue != nil }) ? evaluateNow(node) : node
     }
 
-    private func evaluateNow(_ node: Node) -> Node {
-        let value = Frame.evaluate(node, variables: [], shape: .empty, limits: limits)
-        return ConstNode(value, offset: node.offset)
+    /// The node's value as a constant. With a shared budget, a fold it cannot cover is
+    /// left to run time (folding only saves work), and the budget is exhausted.
+    private mutating func evaluateNow(_ node: Node) -> Node {
+        guard var shared = budget else {
+            return ConstNode(Frame.evaluate(node, variables: [], shape: .empty, limits: limits), offset: node.offset)
+        }
+        if shared.isExhausted { return node }
+        var cost = 0, iterations = 0
+        let value = Frame.evaluate(node, variables: [], shape: .empty, limits: limits, maxCost: shared.allowance(limits),
+                                   cost: &cost, iterations: &iterations)
+        shared.charge(cost)
+        budget = shared
+        return shared.isExhausted ? node : ConstNode(value, offset: node.offset)
     }
 
     static func value(of constant: Constant) -> Value {

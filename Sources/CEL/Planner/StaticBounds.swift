@@ -10,8 +10,10 @@
 ///   whatever the operations on it check: such values must never be built. Host
 ///   functions are trusted to return no deeper than their deepest argument.
 /// - how many compiled-function frames its calls nest (`callDepth`: the deepest callee's,
-///   0 without calls); `Limits.maxCallDepth` caps it, so a longer chain is never built,
-///   called (a deep evaluation) nor freed (a function releases its callees, recursively).
+///   0 without calls) and through which callee; `Limits.maxCallDepth` caps it, so a longer
+///   chain is never built, called (a deep evaluation) nor freed (a function releases its
+///   callees, recursively). This is the one place the call-depth rule is computed: the
+///   module linker relies on it for chains within and across modules.
 struct StaticBounds {
     let checked: CheckedExpr
     let limit: Int
@@ -20,8 +22,10 @@ struct StaticBounds {
     /// Where the bound first passed `limit` (the innermost such node).
     private(set) var offendingOffset: Int32?
     /// The most frames of compiled functions the expression's calls nest (the deepest
-    /// callee's `callDepth`), and where that call is.
+    /// callee's `callDepth`), that callee (the first one, of several as deep) and where
+    /// its call is.
     private(set) var callDepth = 0
+    private(set) var deepestCallee: CompiledFunction?
     private(set) var deepestCallOffset: Int32?
 
     /// Larger than any bound (sums saturate here).
@@ -66,6 +70,7 @@ struct StaticBounds {
             case .compiled(let function, _)?:
                 if function.callDepth > callDepth {
                     callDepth = function.callDepth
+                    deepestCallee = function
                     deepestCallOffset = e.offset
                 }
                 return add(d, function.addedDepth)

@@ -24,6 +24,8 @@ public enum SyntaxErrorCode {
     /// An expression (with the compiled functions it calls) that can nest values more
     /// than `Limits.maxValueDepth` levels deeper than its inputs.
     public static let valueTooDeep = "E404"
-    /// A call that starts a chain of compiled-function calls longer than `Limits.maxCallDepth`.
+    /// A call that starts a chain of compiled-function calls longer than `Limits.maxCallDepth`;
+    /// the message names the chain. The module linker reports chains of module functions
+    /// with it too (its own E411 is retired).
     public static let callsTooDeep = "E405"
 }

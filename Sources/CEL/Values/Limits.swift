@@ -23,7 +23,8 @@ public struct Limits: Sendable, Hashable {
     public var maxNodes: Int = 250_000
     /// Deepest chain of compiled-function calls (module functions calling each other) in
     /// one evaluation. `Environment.compile`/`compileFunction` refuse a call that would
-    /// start a longer chain (E405), as the module linker refuses such a call graph; at run
+    /// start a longer chain (E405, naming the chain); the module linker relies on this
+    /// check for chains within and across modules and computes no depth itself. At run
     /// time a frame counter stops a deeper chain with an error value (reachable only when
     /// functions were compiled under different limits). The default keeps the deepest
     /// legal chain, and the deepest value it can build, well within a 512 KiB stack.
@@ -34,6 +35,14 @@ public struct Limits: Sendable, Hashable {
     /// computed at compile time; more is a diagnostic (E404). With JSON input at most
     /// `maxJSONDepth` deep, no evaluation builds a value deeper than the sum of the two.
     public var maxValueDepth: Int = 128
+
+    /// Cost units that all the work of one module link spends together, through one
+    /// `CostBudget`: evaluating every `let` and constant folding in every declaration (a
+    /// relink counts the recorded cost of the modules it reuses, so a link and a relink of
+    /// the same modules decide alike). Running out is a link diagnostic (E413) at the
+    /// declaration that ran out. A count, not a time: every machine links or refuses the
+    /// same release, at the same place. Each `let` still has `maxCost` of its own at most.
+    public var maxLinkCost: Int = 100_000_000
 
     public init() {}
     public static let `default` = Limits()

@@ -27,7 +27,8 @@ struct Check: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let linker = Linker(host: try ModuleCheck.hostEnvironment(path: host))
+        // The limits nodes link with (the push checker's too).
+        let linker = Linker(host: try ModuleCheck.hostEnvironment(path: host), limits: .default)
         let report = CheckReport.run(paths: paths, root: root, linker: linker)
         if json {
             struct Item: Encodable {

@@ -4,13 +4,15 @@ import HotloadModules
 import HotloadStore
 
 /// The compile check of push, rm and rollback: links the would-be module set with the
-/// module layer's linker and returns every diagnostic.
+/// module layer's linker, under the limits nodes link with (`Limits.default`, as
+/// `NodeConfiguration.limits` by default), and returns every diagnostic. So a release that
+/// nodes would refuse for a limit, the link's cost budget (E413) included, is refused here.
 enum ModuleCheck {
     static func checker(host: HostEnvironment = HostEnvironment()) -> PushChecker {
         { modules in
             let sources = modules.map { ModuleSource(name: $0.name, path: $0.path, text: $0.text) }
             do throws(CompileError) {
-                _ = try Linker(host: host).link(sources)
+                _ = try Linker(host: host, limits: .default).link(sources)
                 return []
             } catch {
                 return error.diagnostics

@@ -5,9 +5,15 @@ import CEL
 /// Linking checks everything that can be known before a call: imports exist and form a
 /// DAG, imported names exist and are public, every name and overload in every body
 /// resolves, functions do not recurse (directly, mutually or across modules), no chain
-/// of calls is deeper than `Limits.maxCallDepth`, no module has more syntax nodes than
-/// `Limits.maxNodes`, and every `let` evaluates without error under `limits`. All problems
-/// of all files are reported at once.
+/// of calls is deeper than `Limits.maxCallDepth` (CEL's E405, computed when each function
+/// is compiled), no module has more syntax nodes than `Limits.maxNodes`, every `let`
+/// evaluates without error under `limits`, and all lets and constant folding together
+/// spend at most `Limits.maxLinkCost` (E413). All problems of all files are reported at
+/// once, except that the link stops at E413 and E412.
+///
+/// The outcome depends only on the sources (taken in name order) and `limits`, not on the
+/// machine: a link and a relink of the same modules accept or refuse alike (the time
+/// limit, when given, is the one exception).
 public struct Linker: Sendable {
     public let host: HostEnvironment
     public let limits: Limits
@@ -25,14 +31,20 @@ public struct Linker: Sendable {
     /// Compiles and links a complete set of modules.
     ///
     /// With a `timeLimit`, linking stops with an `E412` diagnostic at the first declaration
-    /// that finishes after it: every single step is bounded by `limits` (a `let` by the
-    /// cost budget, a body by the node count), the time limit bounds their number.
+    /// that finishes after it. It is a backstop for releases that are merely huge (many
+    /// modules, each under the node limit); the work of lets and folding is bounded by
+    /// `Limits.maxLinkCost`, the same on every machine.
     public func link(_ sources: [ModuleSource], timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
-        try build(sources: sources, previous: nil, dirty: nil, clock: LinkClock(timeLimit))
+        // In name order, and of two modules with one name the first given is compiled and
+        // the second reported (E304).
+        let ordered = sources.enumerated().sorted { ($0.element.name, $0.offset) < ($1.element.name, $1.offset) }
+        return try build(sources: ordered.map(\.element), previous: nil, dirty: nil, clock: LinkClock(timeLimit))
     }
 
     /// Links `previous` with some modules changed or added and some removed, recompiling
-    /// only the changed modules and the modules that import them (directly or not).
+    /// only the changed modules and the modules that import them (directly or not). The
+    /// modules taken from `previous` charge the cost they spent when they were compiled, so
+    /// that the link's cost budget decides as for a full link of the same modules.
     /// `timeLimit` as for `link`.
     public func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
                        timeLimit: Duration? = nil) throws(CompileError) -> Snapshot {
@@ -116,19 +128,29 @@ public struct Linker: Sendable {
         var linked: [String: LinkedModule] = [:]
         var failed = Set<String>()
         var recompiled: [String] = []
+        var budget = CostBudget(limits.maxLinkCost)
         for name in order {
             if !recompile.contains(name), let reused = previous?.modules[name] {
-                linked[name] = reused
-                continue
+                if reused.linkCost <= budget.remaining {
+                    budget.charge(reused.linkCost)
+                    linked[name] = reused
+                    continue
+                }
+                // Its cost no longer fits: compile it, so that the link runs out at the same
+                // declaration as a full link would.
+                let (syntax, problems) = try parse(reused.source, clock: clock, diagnostics: &diagnostics)
+                diagnostics += problems
+                parsed[name] = syntax
             }
             guard let syntax = parsed[name] else { failed.insert(name); continue }
             recompiled.append(name)
             var moduleDiagnostics: [Diagnostic] = []
             guard let moduleSource = sourcesByName[name] else { failed.insert(name); continue }
             let module = ModuleCompiler(syntax: syntax, moduleSource: moduleSource, environment: environment,
-                                        limits: limits, imports: linked, clock: clock).compile(into: &moduleDiagnostics)
+                                        limits: limits, imports: linked, clock: clock)
+                .compile(into: &moduleDiagnostics, budget: &budget)
             diagnostics += moduleDiagnostics
-            if moduleDiagnostics.contains(where: { $0.code == ModuleErrorCode.linkTooSlow }) {
+            if moduleDiagnostics.contains(where: { [ModuleErrorCode.linkTooSlow, ModuleErrorCode.linkCostExceeded].contains($0.code) }) {
                 throw CompileError(sorted(diagnostics))
             }
             if let module, moduleDiagnostics.isEmpty { linked[name] = module } else { failed.insert(name) }

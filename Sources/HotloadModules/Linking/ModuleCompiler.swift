@@ -2,7 +2,8 @@ import CEL
 
 /// Compiles one module whose imports are already linked: declares imported names,
 /// orders lets and functions by their references (refusing cycles: recursion), then
-/// compiles functions and evaluates lets in that order.
+/// compiles functions and evaluates lets in that order, all spending the link's shared
+/// cost budget. Call depth is CEL's rule (E405 from `compileFunction`), not checked here.
 struct ModuleCompiler {
     let syntax: ModuleSyntax
     let moduleSource: ModuleSource
@@ -13,8 +14,11 @@ struct ModuleCompiler {
     let imports: [String: LinkedModule]
     let clock: LinkClock
 
-    /// The linked module, or nil with the reasons appended to `diagnostics`.
-    func compile(into diagnostics: inout [Diagnostic]) -> LinkedModule? {
+    /// The linked module, or nil with the reasons appended to `diagnostics`. Lets and
+    /// constant folding spend `budget`; running out is E413 at the declaration that ran out,
+    /// and compilation stops there.
+    func compile(into diagnostics: inout [Diagnostic], budget: inout CostBudget) -> LinkedModule? {
+        let budgetBefore = budget.remaining
         var env = environment
         var aliases: [String: LinkedModule] = [:]
         // Imports that failed to link: declarations using them are skipped silently,
@@ -39,12 +43,10 @@ struct ModuleCompiler {
         // by its own size, not by the size of the modules it imports (nor how often).
         var graph = DependencyGraph()
         var broken = Set<String>()
-        var references: [String: References] = [:]
         var declaredImports = Set<String>()
         func collect(_ declName: String, _ expr: Expr, parameters: Set<String>) {
             graph.addNode(declName)
             let refs = References(of: expr, localNames: localNames, aliases: aliasNames, parameters: parameters)
-            references[declName] = refs
             for local in refs.local { graph.addEdge(from: declName, to: local) }
             for use in refs.imported {
                 guard let module = aliases[use.alias] else {
@@ -90,7 +92,6 @@ struct ModuleCompiler {
 
         var functions: [String: CompiledFunction] = [:]
         var lets: [String: Value] = [:]
-        var chains: [String: CallChain] = [:]
         for declName in order {
             // Declarations that use a failed one would only repeat its error.
             if failed.contains(declName) { continue }
@@ -99,16 +100,9 @@ struct ModuleCompiler {
                 continue
             }
             if let decl = fnsByName[declName] {
-                guard let chain = callChain(of: decl, references[declName], local: chains, imported: aliases,
-                                            into: &diagnostics)
-                else {
-                    failed.insert(declName)
-                    continue
-                }
-                chains[declName] = chain
                 do {
                     let function = try env.compileFunction(name: "\(name).\(decl.name)", parameters: decl.params.map(\.name),
-                                                           body: decl.body, in: syntax.source)
+                                                           body: decl.body, in: syntax.source, budget: &budget)
                     env.declare(function: decl.name, compiled: function)
                     functions[decl.name] = function
                 } catch {
@@ -117,9 +111,11 @@ struct ModuleCompiler {
                 }
             } else if let decl = letsByName[declName] {
                 do {
-                    let program = try env.compile(decl.expr, in: syntax.source)
-                    let value = program.evaluate([:])
-                    if case .error(let error) = value {
+                    let program = try env.compile(decl.expr, in: syntax.source, budget: &budget)
+                    let value = program.evaluate([:], budget: &budget)
+                    if budget.isExhausted {
+                        // Reported below, at the let.
+                    } else if case .error(let error) = value {
                         diagnostics.append(Diagnostic(code: "E308", message: "let '\(decl.name)' failed: \(error.message)",
                                                       source: syntax.source, offset: Int(error.offset ?? decl.offset)))
                         failed.insert(declName)
@@ -133,6 +129,15 @@ struct ModuleCompiler {
                 }
             }
             let (kind, offset) = fnsByName[declName].map { ("fn", $0.offset) } ?? ("let", letsByName[declName]?.offset ?? 0)
+            if budget.isExhausted {
+                diagnostics.append(Diagnostic(
+                    code: ModuleErrorCode.linkCostExceeded,
+                    message: "linking ran out of its cost budget at \(kind) '\(declName)': the lets and constant folding "
+                        + "of one link may spend \(limits.maxLinkCost) cost units together (Limits.maxLinkCost); "
+                        + "linking stopped here",
+                    source: syntax.source, offset: Int(offset)))
+                return nil
+            }
             if let overrun = clock.overrun(after: "\(kind) '\(declName)'", source: syntax.source, offset: Int(offset)) {
                 diagnostics.append(overrun)
                 return nil
@@ -140,39 +145,12 @@ struct ModuleCompiler {
         }
         guard failed.isEmpty, failedAliases.isEmpty else { return nil }
         return LinkedModule(name: name, source: moduleSource, imports: syntax.imports.map(\.path),
-                            functions: functions, lets: lets, callChains: chains)
+                            functions: functions, lets: lets, linkCost: budgetBefore - budget.remaining)
     }
 
-    /// The longest call chain starting at `decl`, whose callees come earlier in the
-    /// compilation order (their chains are known), or nil with a diagnostic at the call
-    /// that makes it longer than `limits.maxCallDepth`. Lets are constants when a function
-    /// runs, so only calls count; a let's own evaluation enters chains checked here.
-    private func callChain(of decl: FnDecl, _ refs: References?, local: [String: CallChain],
-                           imported: [String: LinkedModule], into diagnostics: inout [Diagnostic]) -> CallChain? {
-        var deepest: (chain: CallChain, offset: Int32)?
-        func consider(_ chain: CallChain?, at offset: Int32) {
-            guard let chain else { return }
-            // Ties go to the first call in the source, so that diagnostics are stable.
-            if let current = deepest, (current.chain.depth, -current.offset) >= (chain.depth, -offset) { return }
-            deepest = (chain, offset)
-        }
-        for (callee, offset) in refs?.localCalls ?? [:] { consider(local[callee], at: offset) }
-        for use in refs?.imported ?? [] where use.isCall {
-            consider(imported[use.alias]?.callChains[use.name], at: use.offset)
-        }
-        let chain = CallChain(function: "\(name).\(decl.name)", next: deepest?.chain)
-        guard chain.depth > limits.maxCallDepth else { return chain }
-        diagnostics.append(Diagnostic(
-            code: ModuleErrorCode.callChainTooDeep,
-            message: "call chain too deep: \(chain.description) is \(chain.depth) calls deep, "
-                + "more than the limit of \(limits.maxCallDepth) (Limits.maxCallDepth)",
-            source: syntax.source, offset: Int(deepest?.offset ?? decl.offset)))
-        return nil
-    }
-
-    /// Why an imported name cannot be used, if it cannot.
     private var name: String { moduleSource.name }
 
+    /// Why an imported name cannot be used, if it cannot.
     private func problem(with use: References.Imported, in module: LinkedModule) -> (code: String, message: String)? {
         let kind = use.isCall ? "function" : "value"
         if isPrivateName(use.name), module.functions[use.name] != nil || module.lets[use.name] != nil {

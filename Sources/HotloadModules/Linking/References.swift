@@ -15,8 +15,6 @@ struct References {
 
     /// Own lets and functions used, in order of first use.
     var local: [String] = []
-    /// Where each own function is first called (for diagnostics about call chains).
-    var localCalls: [String: Int32] = [:]
     var imported: [Imported] = []
 
     /// Collects the references of `expr`. Parameters and comprehension variables shadow
@@ -66,7 +64,6 @@ struct References {
                     }
                 } else if !isBound(function), localNames.contains(function) {
                     if seen.insert(function).inserted { local.append(function) }
-                    if localCalls[function] == nil { localCalls[function] = node.offset }
                 }
                 for arg in args.reversed() { work.append(.visit(arg)) }
             case .list(let elements, _):

@@ -10,17 +10,18 @@ public final class LinkedModule: Sendable {
     let functions: [String: CompiledFunction]
     /// All lets, private ones included, with the values they evaluated to at link time.
     let lets: [String: Value]
-    /// The longest call chain starting at each function, by function name.
-    let callChains: [String: CallChain]
+    /// The cost units compiling the module and evaluating its lets spent from the link's
+    /// budget (`Limits.maxLinkCost`); a relink that reuses the module charges them again.
+    let linkCost: Int
 
     init(name: String, source: ModuleSource, imports: [String], functions: [String: CompiledFunction],
-         lets: [String: Value], callChains: [String: CallChain]) {
+         lets: [String: Value], linkCost: Int) {
         self.name = name
         self.source = source
         self.imports = imports
         self.functions = functions
         self.lets = lets
-        self.callChains = callChains
+        self.linkCost = linkCost
     }
 
     /// Public functions (names not starting with `_`) with their arity, sorted by name.

@@ -14,9 +14,12 @@ public enum ModuleErrorCode {
     public static let letAndFunction = "E314"
     /// A module whose expressions together have more syntax nodes than `Limits.maxNodes`.
     public static let moduleTooLarge = "E410"
-    /// A chain of function calls (within and across modules) longer than
-    /// `Limits.maxCallDepth`.
-    public static let callChainTooDeep = "E411"
-    /// Linking took longer than the linker's time limit (`Linker.timeLimit`).
+    // E411 (call chain too deep) is retired: call depth is CEL's rule, and a chain of
+    // module functions past `Limits.maxCallDepth` is CEL's E405 (`SyntaxErrorCode.callsTooDeep`),
+    // whose message names the chain across modules.
+    /// Linking went past the `timeLimit` given to `Linker.link`/`relink` (a wall-clock
+    /// backstop for releases that are merely huge; E413 is the deterministic bound).
     public static let linkTooSlow = "E412"
+    /// The lets and constant folding of one link spent more than `Limits.maxLinkCost`.
+    public static let linkCostExceeded = "E413"
 }

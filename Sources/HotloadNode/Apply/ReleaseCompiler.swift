@@ -31,7 +31,9 @@ struct ReleaseCompiler: Sendable {
         }
     }
 
-    /// Links all `sources` from scratch, refusing a release that takes longer than `timeLimit`.
+    /// Links all `sources` from scratch under the node's limits (`Limits.maxLinkCost` bounds
+    /// the work of lets and folding deterministically), refusing a release that takes longer
+    /// than `timeLimit` (the wall-clock backstop, E412).
     func link(_ sources: [ModuleSource], timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {
             return .success(try linker.link(sources, timeLimit: timeLimit))
@@ -40,8 +42,8 @@ struct ReleaseCompiler: Sendable {
         }
     }
 
-    /// Relinks `previous` with `changed` sources and without `removed` modules, refusing a
-    /// release that takes longer than `timeLimit`.
+    /// Relinks `previous` with `changed` sources and without `removed` modules, as `link`
+    /// decides for the same modules, refusing a release that takes longer than `timeLimit`.
     func relink(_ previous: Snapshot, changed: [ModuleSource], removed: [String],
                 timeLimit: Duration) -> Result<Snapshot, CompileFailure> {
         do {

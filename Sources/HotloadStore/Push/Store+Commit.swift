@@ -1,4 +1,5 @@
 import CEL
+import HotloadModules
 import PQ
 
 /// Ends the transaction without committing (no change, or a dry run) and carries the result.
@@ -229,7 +230,11 @@ extension Store {
         let diagnostics = options.checker(all)
         let affectedPaths = Set(affected.compactMap { sources[$0]?.path })
         let knownPaths = Set(all.map(\.path))
-        let relevant = diagnostics.filter { affectedPaths.contains($0.file) || !knownPaths.contains($0.file) }
+        // Problems of untouched modules are old ones, except that the link's cost budget
+        // (E413) is shared by all modules: the changed ones may make it run out anywhere.
+        let relevant = diagnostics.filter {
+            affectedPaths.contains($0.file) || !knownPaths.contains($0.file) || $0.code == ModuleErrorCode.linkCostExceeded
+        }
         if !relevant.isEmpty { throw StoreError.checkFailed(relevant) }
         return affected.sorted()
     }
