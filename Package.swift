@@ -107,8 +107,10 @@ let package = Package(
             resources: [.copy("rules")],
             plugins: ["HotloadCheckPlugin"]
         ),
-        .testTarget(name: "CELTests", dependencies: ["CEL"], resources: [.copy("Data")]),
-        .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL"], resources: [.copy("Data")]),
+        // Helpers shared by test targets (running hostile input on a small-stack thread).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CELTests", dependencies: ["CEL", "TestSupport"], resources: [.copy("Data")]),
+        .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL", "TestSupport"], resources: [.copy("Data")]),
         .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "PQ", "PostgresHarness"]),
         .testTarget(

@@ -1,5 +1,6 @@
 @testable import CEL
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 8, the CEL layer: attacks on the cost budget, the parser and the stack. Each
@@ -12,6 +13,17 @@ import Testing
         s += ",b"
         return .string(s)
     }()
+
+    /// Evaluates `body` on a thread of its own (CPU-heavy work must not hold the test
+    /// runner's cooperative threads, which the database and node tests run on) and returns
+    /// its result with the seconds it took; nil if it did not finish within a minute.
+    static func timed(_ body: @escaping @Sendable () -> Value) async -> (Value, Double)? {
+        await onSmallStack(stackSize: 8 << 20, timeout: .seconds(60)) {
+            var result = Value.null
+            let seconds = elapsed { result = body() }
+            return (result, seconds)
+        }
+    }
 
     static func elapsed(_ body: () throws -> Void) rethrows -> Double {
         let start = Date()
@@ -36,31 +48,29 @@ import Testing
         "s + 'x'", "s.upperAscii()", "s.trim()", "s.reverse()", "bytes(s)", "[s] == [s + '']",
         "s in [s + 'x', s + 'y']", "base64.encode(bytes(s))",
     ])
-    func libraryLoopsAreCharged(_ call: String) throws {
+    func libraryLoopsAreCharged(_ call: String) async throws {
         var env = Environment()
         env.declare(variable: "s", type: .string)
         env.declare(variable: "n", type: .list(.int))
         let program = try env.compile(Source(text: "n.map(i, \(call)).size()"))
         let loop = Value.list((0..<10_000).map { .int(Int64($0)) })
-        var result = Value.null
-        let seconds = Self.elapsed { result = program.evaluate(["s": Self.bigInput, "n": loop]) }
+        let (result, seconds) = try #require(await Self.timed { program.evaluate(["s": Self.bigInput, "n": loop]) })
         Self.expectError(result, containing: "Limits.maxCost")
-        #expect(seconds < 5, "took \(seconds) s")
+        #expect(seconds < 30, "took \(seconds) s")
     }
 
     @Test("parsing a 1 MiB input in a loop ends with an error quickly", arguments: [
         "timestamp(s)", "duration(s)", "int(s)", "double(s)", "timestamp(0).getHours(s)",
     ])
-    func parsersOverLargeInputsEndQuickly(_ call: String) throws {
+    func parsersOverLargeInputsEndQuickly(_ call: String) async throws {
         var env = Environment()
         env.declare(variable: "s", type: .string)
         env.declare(variable: "n", type: .list(.int))
         let program = try env.compile(Source(text: "n.map(i, \(call)).size()"))
         let loop = Value.list((0..<10_000).map { .int(Int64($0)) })
-        var result = Value.null
-        let seconds = Self.elapsed { result = program.evaluate(["s": Self.bigInput, "n": loop]) }
+        let (result, seconds) = try #require(await Self.timed { program.evaluate(["s": Self.bigInput, "n": loop]) })
         #expect(result.isError)
-        #expect(seconds < 5, "took \(seconds) s")
+        #expect(seconds < 30, "took \(seconds) s")
     }
 
     @Test func regexStepsSpendTheEvaluationsBudget() throws {
@@ -74,7 +84,7 @@ import Testing
         Self.expectError(program.evaluate(["s": .string(String(repeating: "a", count: 100_000))]), containing: "Limits.maxCost")
     }
 
-    @Test func formatOfSharedNestedListsIsBoundedBeforeItIsBuilt() throws {
+    @Test func formatOfSharedNestedListsIsBoundedBeforeItIsBuilt() async throws {
         var env = Environment()
         env.declare(variable: "s", type: .string)
         // 100 references to one list of 100 references to a 1 MiB string: 10 GiB of text.
@@ -82,7 +92,7 @@ import Testing
         var result = Value.null
         let seconds = Self.elapsed { result = program.evaluate(["s": Self.bigInput]) }
         Self.expectError(result, containing: "Limits.maxStringBytes")
-        #expect(seconds < 5, "took \(seconds) s")
+        #expect(seconds < 30, "took \(seconds) s")
     }
 
     @Test func joinRefusesBeforeCopying() throws {
@@ -144,19 +154,6 @@ import Testing
 
     // MARK: - Item 3: no stack overflow
 
-    /// Runs `body` on a thread with a small stack (512 KiB unless told) and waits for it
-    /// (generously).
-    static func onSmallStack(_ stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> Bool {
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            body()
-            done.signal()
-        }
-        thread.stackSize = stackSize
-        thread.start()
-        return done.wait(timeout: .now() + 60) == .success
-    }
-
     /// `f1(x) = wrap(x)`, `fk(x) = wrap(f{k-1}(x))` for k up to `count`.
     static func chain(_ count: Int, wrap: String, env base: Environment) throws -> CompiledFunction {
         var env = base
@@ -189,7 +186,7 @@ import Testing
         #expect(legal.call([.int(7)]).description == "7")
     }
 
-    @Test func aChainDeeperThanACalleesLimitIsAnErrorValueAtRunTime() throws {
+    @Test func aChainDeeperThanACalleesLimitIsAnErrorValueAtRunTime() async throws {
         // Functions compiled under different limits: the static check holds for each, the
         // frame's depth counter stops the chain where a callee's limit is passed.
         var low = Limits()
@@ -204,9 +201,8 @@ import Testing
             previous = f
         }
         let last = previous!
-        let result = Mutex<Value>(.null)
-        #expect(Self.onSmallStack { result.set(last.call([.int(1)])) })
-        Self.expectError(result.get(), containing: "Limits.maxCallDepth")
+        let result = try #require(await onSmallStack { last.call([.int(1)]) })
+        Self.expectError(result, containing: "Limits.maxCallDepth")
     }
 
     @Test func aChainOfFunctionsThatNestTheirArgumentIsRefusedAtCompileTime() throws {
@@ -237,7 +233,7 @@ import Testing
             .description == #"[{"k": [1]}]"#)
     }
 
-    @Test func theDeepestLegalValueWorksOnASmallStack() throws {
+    @Test func theDeepestLegalValueWorksOnASmallStack() async throws {
         // The deepest value an evaluation can build with the defaults: JSON input
         // `maxJSONDepth` deep, wrapped `maxValueDepth` levels deeper by `maxCallDepth` functions.
         let limits = Limits.default
@@ -246,61 +242,46 @@ import Testing
         let last = try Self.chain(limits.maxCallDepth, wrap: wrap, env: Environment())
         let json = String(repeating: "[", count: limits.maxJSONDepth - 1) + "1" + String(repeating: "]", count: limits.maxJSONDepth - 1)
         let input = try Value(json: Array(json.utf8), limits: limits)
-        let outcome = Mutex<[String]>([])
-        let ok = Self.onSmallStack {
+        let outcome = try #require(await onSmallStack { () -> [String] in
             let value = last.call([input])
             let again = last.call([input])
             var env = Environment()
             env.declare(variable: "v")
             env.declare(variable: "w")
             let program = try! env.compile(Source(text: "v == w && '%s'.format([v]).size() > 0 && !(v in [1, 2])"))
-            outcome.set([
+            return [
                 value.celEquals(again) ? "equal" : "unequal",
                 program.evaluate(["v": value, "w": again]).description,
                 (try? value.jsonData()) == nil ? "refused" : "written",
                 String(value.description.count),
-            ])
-        }
-        #expect(ok)
-        #expect(Array(outcome.get().prefix(3)) == ["equal", "true", "written"])
-    }
-
-    @Test func deepJSONInputIsAnError() throws {
-        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        let outcome = Mutex<Bool>(false)
-        #expect(Self.onSmallStack {
-            outcome.set((try? Value(json: Array(deep.utf8), limits: .default)) == nil)
+            ]
         })
-        #expect(outcome.get())
+        #expect(Array(outcome.prefix(3)) == ["equal", "true", "written"])
     }
 
-    @Test func deepValuesFromTheHostAreRefusedNotOverflowed() throws {
+    @Test func deepJSONInputIsAnError() async throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let refused = await onSmallStack { (try? Value(json: Array(deep.utf8), limits: .default)) == nil }
+        #expect(refused == true)
+    }
+
+    @Test func deepValuesFromTheHostAreRefusedNotOverflowed() async throws {
         var deep = Value.int(1)
         for _ in 0..<(Value.maxTraversalDepth + 100) { deep = .list([deep]) }
         let value = deep
-        let outcome = Mutex<[String]>([])
         // Deeper than anything an evaluation builds or decodes: the operations refuse it
         // at their depth counter instead of recursing on (on a thread of the usual size).
-        #expect(Self.onSmallStack(8 << 20) {
+        let outcome = try #require(await onSmallStack(stackSize: 8 << 20) { () -> [String] in
             var env = Environment()
             env.declare(variable: "v")
             let eq = try! env.compile(Source(text: "v == v")).evaluate(["v": value])
             let fmt = try! env.compile(Source(text: "'%s'.format([v])")).evaluate(["v": value])
             let json = (try? value.jsonData()) == nil ? "refused" : "written"
-            outcome.set([eq.description, fmt.description, json])
+            return [eq.description, fmt.description, json]
         })
-        let (eq, fmt, json) = (outcome.get()[0], outcome.get()[1], outcome.get()[2])
+        let (eq, fmt, json) = (outcome[0], outcome[1], outcome[2])
         #expect(eq.contains("Value.maxTraversalDepth"))
         #expect(fmt.contains("Value.maxTraversalDepth"))
         #expect(json == "refused")
     }
-}
-
-/// A value shared with a small-stack thread.
-final class Mutex<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func get() -> T { lock.withLock { value } }
-    func set(_ newValue: T) { lock.withLock { value = newValue } }
 }

@@ -1,6 +1,7 @@
 import CEL
 import Foundation
 import HotloadModules
+import TestSupport
 import Testing
 
 /// Deep data built through a call chain within the call-depth limit: a chain of 60

@@ -1,6 +1,7 @@
 import CEL
 import Foundation
 import HotloadModules
+import TestSupport
 import Testing
 
 /// `Limits.maxLinkCost`: all the lets and constant folding of one link share one cost

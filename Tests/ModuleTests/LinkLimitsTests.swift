@@ -1,6 +1,7 @@
 import CEL
 import Foundation
 import HotloadModules
+import TestSupport
 import Testing
 
 /// The module layer's limits: call chains (`Limits.maxCallDepth`, checked at link time
@@ -202,7 +203,10 @@ struct LinkLimitsTests {
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
         let message = try #require(diagnostics.first?.message)
-        #expect(message.hasPrefix("linking went past its time limit of 0.3 seconds at let 'l"))
+        // Where it stops depends on the machine: at a let, or (on a loaded machine that
+        // parsed slowly) already at the module.
+        #expect(message.hasPrefix("linking went past its time limit of 0.3 seconds at let 'l")
+            || message.hasPrefix("linking went past its time limit of 0.3 seconds at module 'slow'"), "\(message)")
         // It stopped before the last let, however fast or loaded the machine is.
         #expect(!message.contains("let 'l59'"))
     }

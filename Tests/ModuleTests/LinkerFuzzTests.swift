@@ -2,6 +2,7 @@ import CEL
 import Foundation
 import HotloadModules
 import Synchronization
+import TestSupport
 import Testing
 
 /// Mutated and generated module files must check and link or fail with diagnostics, and

@@ -28,7 +28,8 @@ struct ConnectTests {
             try await TestServer.connect("host=127.0.0.1 port=\(listener.port) sslmode=disable", timeout: .milliseconds(500))
         }
         #expect(error?.kind == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // A hang guard only: on a loaded machine the test may wait long for a thread.
+        #expect(ContinuousClock.now - start < .seconds(60))
     }
 
     @Test func missingDatabaseAndUnknownRoleAreExplained() async throws {
