@@ -40,7 +40,8 @@ enum DriverEvent: Sendable {
 }
 
 extension Node {
-    /// A start-up database error with its fix: registering needs the node role.
+    /// A database error met while starting or connecting, with its fix (registering needs
+    /// the node role; a refused connection names the server to check).
     static func explaining(_ error: any Error) -> String {
         let mapped = StoreError.mapping(error, role: .node)
         return (mapped as? PQError).map(DatabaseAdvice.describe) ?? "\(mapped)"
@@ -133,7 +134,7 @@ extension Node {
                             do {
                                 input.yield(.connected(generation: generation, try await Connection.connect(listenConfig)))
                             } catch {
-                                input.yield(.lost(generation: generation, "\(error)"))
+                                input.yield(.lost(generation: generation, Node.explaining(error)))
                             }
                         }
                     case .listen(let generation):

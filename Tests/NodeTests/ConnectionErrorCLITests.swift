@@ -40,4 +40,24 @@ struct ConnectionErrorCLITests {
                     "\(command): \(output)")
         }
     }
+
+    /// A role without the grant hears which group role the command needs: the store knows
+    /// it from the operation (status reads, a node registers).
+    @Test func aDeniedCommandNamesTheRoleItNeeds() async throws {
+        let fixture = try await NodeFixture.make()
+        let role = "no_grant_\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        try await fixture.store.connection.execute("CREATE ROLE \(role) LOGIN")
+        guard let at = fixture.url.range(of: "postgres@") else { throw FixtureError("unexpected test URL") }
+        let url = fixture.url.replacingCharacters(in: at, with: "\(role)@")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("denied-\(role)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        for (command, grant) in [(["status"], "GRANT hotload_reader TO"),
+                                 (["node", "--listen", "127.0.0.1:1", "--cache-directory", cache.path], "GRANT hotload_node TO")] {
+            let (status, output) = try await runHotload(command + ["--database", url])
+            #expect(status == 1, "\(command): \(output)")
+            #expect(output.contains(grant), "\(command): \(output)")
+        }
+        _ = try? await fixture.store.connection.execute("DROP ROLE IF EXISTS \(role)")
+        await fixture.close()
+    }
 }
