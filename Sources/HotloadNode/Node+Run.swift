@@ -8,8 +8,12 @@ import ServiceLifecycle
 public enum NodeStartError: Error, Sendable, CustomStringConvertible {
     /// The configuration was refused before connecting.
     case configuration(NodeConfigurationError)
-    /// The database could not be reached at start and there is no cached release.
+    /// The database could not be reached at start and there is no cached release;
+    /// `underlying` is the error with its fix (the role to grant, the server to check).
     case database(target: String, underlying: String)
+    /// The connection string is malformed or sets an invalid value; `underlying` says what
+    /// is wrong with it and how to write it.
+    case connectionString(underlying: String)
     /// The node's name is registered by another database role.
     case nameTaken(name: String, owner: String)
 
@@ -19,6 +23,8 @@ public enum NodeStartError: Error, Sendable, CustomStringConvertible {
             return error.description
         case .database(let target, let underlying):
             return "node cannot start: cannot reach the database at \(target): \(underlying)"
+        case .connectionString(let underlying):
+            return "node cannot start: \(underlying)"
         case .nameTaken(let name, let owner):
             return "node cannot start: the node name '\(TerminalText.escaping(name))' is registered by database role "
                 + "'\(TerminalText.escaping(owner))'; choose another name (--name) or run the node as that role"
@@ -34,10 +40,17 @@ enum DriverEvent: Sendable {
 }
 
 extension Node {
+    /// A database error met while starting or connecting, with its fix (registering needs
+    /// the node role; a refused connection names the server to check).
+    static func explaining(_ error: any Error) -> String {
+        let mapped = StoreError.mapping(error, role: .node)
+        return (mapped as? PQError).map(DatabaseAdvice.describe) ?? "\(mapped)"
+    }
+
     /// Starts the node and runs until graceful shutdown or cancellation.
     ///
-    /// Fails fast (throws) on an invalid configuration, and when the database cannot be
-    /// reached at start unless a cached release can be served instead.
+    /// Fails fast (throws) on an invalid configuration or connection string, and when the
+    /// database cannot be reached at start unless a cached release can be served instead.
     public func run() async throws {
         do {
             try configuration.validate()
@@ -56,11 +69,15 @@ extension Node {
             }
         } catch let taken as NodeNameTaken {
             throw NodeStartError.nameTaken(name: taken.name, owner: taken.owner)
+        } catch let error as PQError where error.kind == .invalidConnectionString {
+            // A configuration error: no cached release makes it right.
+            throw NodeStartError.connectionString(underlying: DatabaseAdvice.describe(error))
         } catch {
+            let reason = Self.explaining(error)
             guard loadFromCache() else {
-                throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: "\(error)")
+                throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: reason)
             }
-            logger.warning("database unreachable at start; serving the cached release", metadata: ["error": "\(error)"])
+            logger.warning("database unreachable at start; serving the cached release", metadata: ["error": "\(reason)"])
         }
         state.withLock { $0.startedAt = Date() }
 
@@ -117,7 +134,7 @@ extension Node {
                             do {
                                 input.yield(.connected(generation: generation, try await Connection.connect(listenConfig)))
                             } catch {
-                                input.yield(.lost(generation: generation, "\(error)"))
+                                input.yield(.lost(generation: generation, Node.explaining(error)))
                             }
                         }
                     case .listen(let generation):

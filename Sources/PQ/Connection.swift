@@ -267,7 +267,7 @@ public actor Connection {
     }
 
     private func savepoint<T: Sendable>(_ body: @Sendable (isolated Connection) async throws -> T) async throws -> T {
-        let name = "hotload_savepoint_\(UInt32.random(in: 0...UInt32.max))"
+        let name = "pq_savepoint_\(UInt32.random(in: 0...UInt32.max))"
         _ = try await statement("SAVEPOINT \(name)")
         do {
             let value = try await body(self)

@@ -5,7 +5,7 @@ internal import CLibPQ
 /// (libpq's defaults from `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, … and `~/.pgpass`).
 ///
 /// The string is parsed by libpq when the configuration is made; a malformed one fails at
-/// `Connection.connect` with a `.connection` error. The configuration never prints its
+/// `Connection.connect` with an `.invalidConnectionString` error. The configuration never prints its
 /// password: `description` and `redactedDescription` name only user, host, port and database.
 public struct ConnectionConfiguration: Sendable, CustomStringConvertible, CustomReflectable {
     /// How long `Connection.connect` may take in total (socket connect, TLS, authentication).

@@ -9,7 +9,7 @@ struct Connector {
     func connect() async throws(PQError) -> Connection {
         let target = configuration.redactedDescription
         if let problem = configuration.parseError {
-            throw PQError(kind: .connection, message: "invalid connection string: \(problem)", target: target)
+            throw PQError(kind: .invalidConnectionString, message: problem, target: target)
         }
         guard !Task.isCancelled else {
             throw PQError(kind: .cancelled, message: "the task was cancelled before connecting", target: target)
@@ -69,8 +69,8 @@ struct Connector {
         return PQconnectStartParams(constKeywords, constValues, 0)
     }
 
-    /// Sorts a connection failure into authentication, missing database, overload or
-    /// unreachable server, from libpq's message.
+    /// Sorts a connection failure into an invalid option value, authentication, missing
+    /// database, overload or unreachable server, from libpq's message.
     static func classify(_ rawMessage: String, target: String) -> PQError {
         let message = rawMessage
             .split(whereSeparator: \.isNewline)
@@ -79,6 +79,13 @@ struct Connector {
         let lower = message.lowercased()
         func error(_ kind: PQError.Kind, _ state: String?) -> PQError {
             PQError(kind: kind, message: message, sqlState: state, target: target)
+        }
+        // libpq checks option values (port, sslmode, hostaddr, ...) only when it connects.
+        if lower.contains("for connection option") || lower.contains("invalid port number")
+            || lower.contains("could not match") || lower.contains("could not parse network address")
+            || lower.range(of: #"invalid [a-z_]+ value: ""#, options: .regularExpression) != nil
+        {
+            return error(.invalidConnectionString, nil)
         }
         if lower.contains("password authentication failed") || lower.contains("no password supplied")
             || lower.contains("authentication failed") || lower.contains("password is required")

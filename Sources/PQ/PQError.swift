@@ -2,14 +2,18 @@ import Foundation
 
 /// An error from PostgreSQL or from talking to it.
 ///
-/// Carries the server's SQLSTATE, message, detail and hint when there are any. `description`
-/// is written for people: it says what failed, where, and how to fix it, and it never contains
-/// a password (every text that could echo a connection string is redacted).
+/// Carries the server's SQLSTATE, message, detail and hint when there are any, and the server
+/// it was for. `description` says what failed and where, with the server's DETAIL and HINT; it
+/// never contains a password (every text that could echo a connection string is redacted).
+/// Advice about the application's own objects and settings is the application's to add.
 public struct PQError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
     public enum Kind: Sendable, Hashable {
         /// The server could not be reached or refused the session (not for a bad password).
         case connection
+        /// The connection string is malformed or sets an invalid value (for example a port
+        /// that is not a number); nothing was sent to any server.
+        case invalidConnectionString
         /// The server rejected the user or password.
         case authentication
         /// The server reported an error for a statement.
@@ -36,7 +40,7 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
     /// The server's HINT, if any.
     public var hint: String?
     /// The server the connection was for, without password (for example
-    /// `postgres@127.0.0.1:5432/hotload`).
+    /// `postgres@127.0.0.1:5432/app`).
     public var target: String?
     /// The statement that failed (parameterised SQL, so it holds no values), if any.
     public var statement: String?
@@ -68,6 +72,8 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
             return "PostgreSQL error" + (code.map { " \($0)" } ?? "") + ": " + message
         case .connection:
             return "cannot connect to PostgreSQL" + (target.map { " at \($0)" } ?? "") + ": " + message
+        case .invalidConnectionString:
+            return "invalid connection string: " + message
         case .authentication:
             return "PostgreSQL authentication failed" + (target.map { " at \($0)" } ?? "") + ": " + message
         case .timeout:
@@ -81,16 +87,10 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// What to do about it, when there is something more specific than the message.
-    public var fix: String? {
-        ErrorAdvice.fix(for: self)
-    }
-
     public var description: String {
         var lines = [headline]
         if let detail, !detail.isEmpty { lines.append("DETAIL: \(detail)") }
         if let hint, !hint.isEmpty { lines.append("HINT: \(hint)") }
-        if let fix { lines.append("Fix: \(fix)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -48,7 +48,7 @@ struct ConnectTests {
         let error = await #expect(throws: PQError.self) {
             try await TestServer.connect("host='unterminated password=secret")
         }
-        #expect(error?.kind == .connection)
+        #expect(error?.kind == .invalidConnectionString)
         #expect(error?.description.contains("invalid connection string") == true)
         #expect(error?.description.contains("secret") == false)
     }

@@ -105,7 +105,8 @@ struct QueryTests {
             try await connection.query("SELECT * FROM hotload.releases")
         }
         #expect(missing?.sqlState == "42P01")
-        #expect(missing?.description.contains("hotload init") == true)
+        #expect(missing?.conditionName == "undefined_table")
+        #expect(missing?.statement == "SELECT * FROM hotload.releases")
         let syntax = await #expect(throws: PQError.self) { try await connection.query("SELEC 1") }
         #expect(syntax?.sqlState == "42601")
         // The connection is still usable after errors.

@@ -1,4 +1,5 @@
 import Foundation
+import HotloadStore
 import PQ
 
 /// One node as `hotload status` shows it: its row of `hotload.node_status` joined with
@@ -31,8 +32,22 @@ public struct NodeStatusRow: Sendable, Hashable, Codable {
 public enum NodeStatusReader {
     /// Every node, ordered by channel and name.
     /// - Parameter staleAfter: a heartbeat older than this marks the node stale.
+    /// - Throws: `StoreError` for a missing schema or a role without `hotload_reader`.
     public static func list(_ conn: Connection, staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
-        let rows = try await conn.query("""
+        let rows: QueryResult
+        do {
+            rows = try await query(conn)
+        } catch {
+            throw StoreError.mapping(error, role: .reader)
+        }
+        let threshold = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
+        return try rows.map { row in
+            try decode(row, staleAfter: threshold)
+        }
+    }
+
+    private static func query(_ conn: Connection) async throws -> QueryResult {
+        try await conn.query("""
             SELECT s.name, s.host, s.pid::bigint AS pid, s.channel, s.applied_release, c.head, s.stale, s.stopped,
                    (SELECT count(*) FROM hotload.releases r
                      WHERE r.channel = s.channel AND r.id > coalesce(s.applied_release, 0) AND r.id <= c.head) AS lag,
@@ -42,32 +57,32 @@ public enum NodeStatusReader {
             FROM hotload.node_status s LEFT JOIN hotload.channels c ON c.name = s.channel
             ORDER BY s.channel, s.name
             """)
-        let threshold = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
-        return try rows.map { row in
-            let age = try row.decode("age", as: Double.self)
-            let stopped = try row.decode("stopped", as: Bool.self)
-            var error: NodeError?
-            if let message = try row.decode("error_message", as: String?.self) {
-                error = NodeError(module: try row.decode("error_module", as: String?.self),
-                                  line: try row.decode("error_line", as: Int?.self),
-                                  column: try row.decode("error_column", as: Int?.self),
-                                  message: message)
-            }
-            return NodeStatusRow(
-                name: try row.decode("name", as: String.self),
-                host: try row.decode("host", as: String.self),
-                pid: try row.decode("pid", as: Int.self),
-                channel: try row.decode("channel", as: String.self),
-                appliedRelease: try row.decode("applied_release", as: Int64?.self),
-                head: try row.decode("head", as: Int64?.self),
-                lag: try row.decode("lag", as: Int.self),
-                heartbeatAgeSeconds: age,
-                heartbeatStale: !stopped && age > threshold,
-                servingCache: try row.decode("stale", as: Bool.self),
-                stopped: stopped,
-                errorRelease: try row.decode("error_release", as: Int64?.self),
-                lastError: error,
-                startedAt: try row.decode("started_at", as: Date.self))
+    }
+
+    private static func decode(_ row: Row, staleAfter threshold: Double) throws -> NodeStatusRow {
+        let age = try row.decode("age", as: Double.self)
+        let stopped = try row.decode("stopped", as: Bool.self)
+        var error: NodeError?
+        if let message = try row.decode("error_message", as: String?.self) {
+            error = NodeError(module: try row.decode("error_module", as: String?.self),
+                              line: try row.decode("error_line", as: Int?.self),
+                              column: try row.decode("error_column", as: Int?.self),
+                              message: message)
         }
+        return NodeStatusRow(
+            name: try row.decode("name", as: String.self),
+            host: try row.decode("host", as: String.self),
+            pid: try row.decode("pid", as: Int.self),
+            channel: try row.decode("channel", as: String.self),
+            appliedRelease: try row.decode("applied_release", as: Int64?.self),
+            head: try row.decode("head", as: Int64?.self),
+            lag: try row.decode("lag", as: Int.self),
+            heartbeatAgeSeconds: age,
+            heartbeatStale: !stopped && age > threshold,
+            servingCache: try row.decode("stale", as: Bool.self),
+            stopped: stopped,
+            errorRelease: try row.decode("error_release", as: Int64?.self),
+            lastError: error,
+            startedAt: try row.decode("started_at", as: Date.self))
     }
 }

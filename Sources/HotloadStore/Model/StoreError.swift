@@ -12,7 +12,8 @@ public enum HotloadRole: String, Sendable {
 
 /// Why a store operation failed. Every description names the problem and the fix.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
-    /// The `hotload` schema (or one of its tables) does not exist in the database.
+    /// The `hotload` schema (or one of its tables, functions or columns) does not exist in
+    /// the database: it was never initialised or is older than this program.
     case schemaMissing(detail: String)
     /// The connected role lacks a privilege; `role` is the hotload group role that grants it.
     case permissionDenied(role: HotloadRole, detail: String)
@@ -53,7 +54,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .schemaMissing(let detail):
-            return "the hotload schema is missing in this database (\(detail)); run `hotload init` first"
+            return "the hotload schema is missing in this database or older than this program (\(detail)); "
+                + "run `hotload init` first"
         case .permissionDenied(.owner, let detail):
             return "permission denied (\(detail)); this needs a superuser or a member of hotload_owner: "
                 + "run it as a superuser, or have one run GRANT hotload_owner TO <your login role>"
@@ -109,11 +111,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Maps a database error to a clear store error, naming the role the operation needs.
-    static func mapping(_ error: any Error, role: HotloadRole) -> any Error {
+    /// Maps a database error met by work on the hotload schema that needs `role` to a store
+    /// error naming the fix: a missing schema, table, function or column means the schema is
+    /// missing or old; a denied privilege names `role`. Other errors are returned as they are
+    /// (`DatabaseAdvice` has the fix for those).
+    public static func mapping(_ error: any Error, role: HotloadRole) -> any Error {
         guard let pq = error as? PQError else { return error }
         switch pq.sqlState {
-        case "3F000", "42P01":
+        case "3F000", "42P01", "42883", "42703":
             return StoreError.schemaMissing(detail: pq.message)
         case "42501":
             return StoreError.permissionDenied(role: role, detail: pq.message)
