@@ -92,7 +92,13 @@ let package = Package(
             ],
             exclude: docs("Sources/HotloadCLI")
         ),
-        .executableTarget(name: "HotloadConformance", dependencies: ["CEL"], exclude: docs("Sources/HotloadConformance")),
+        // The conformance runner (test tooling, not a product): `hotload-conformance` and CELTests.
+        .target(name: "CELConformance", dependencies: ["CEL"], exclude: docs("Sources/CELConformance")),
+        .executableTarget(
+            name: "HotloadConformance",
+            dependencies: ["CEL", "CELConformance"],
+            exclude: docs("Sources/HotloadConformance")
+        ),
         .executableTarget(name: "hotload-check", dependencies: ["HotloadModules"], exclude: docs("Sources/hotload-check")),
         .plugin(
             name: "HotloadCheckPlugin",
@@ -107,7 +113,7 @@ let package = Package(
             resources: [.copy("rules")],
             plugins: ["HotloadCheckPlugin"]
         ),
-        .testTarget(name: "CELTests", dependencies: ["CEL"], resources: [.copy("Data")]),
+        .testTarget(name: "CELTests", dependencies: ["CEL", "CELConformance"], resources: [.copy("Data")]),
         .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL"], resources: [.copy("Data")]),
         .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "PQ", "PostgresHarness"]),
