@@ -34,13 +34,6 @@ public enum TestDatabase {
         return try registry.server().createDatabase(name)
     }
 
-    /// The private server behind `shared()`, starting it if needed; `nil` when
-    /// `HOTLOAD_TEST_DATABASE_URL` points elsewhere (fault tests cannot restart that one).
-    public static func privateServer() throws(HarnessError) -> PrivateServer? {
-        if externalURL != nil { return nil }
-        return try registry.server()
-    }
-
     private static var externalURL: String? {
         guard let value = ProcessInfo.processInfo.environment["HOTLOAD_TEST_DATABASE_URL"],
             !value.isEmpty
