@@ -10,9 +10,11 @@ func docs(_ folder: String) -> [String] {
     return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".md") }.sorted()
 }
 
+// Linux only: PQ waits on sockets with epoll and eventfd (`CEpoll`) and links libpq found
+// through pkg-config (`CLibPQ`). SwiftPM cannot declare Linux in `platforms`, so the list is
+// left out rather than naming a platform the package does not build on.
 let package = Package(
     name: "Hotload",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "CEL", targets: ["CEL"]),
         .library(name: "PQ", targets: ["PQ"]),
@@ -88,11 +90,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: docs("Sources/HotloadCLI")
         ),
-        .executableTarget(name: "HotloadConformance", dependencies: ["CEL"], exclude: docs("Sources/HotloadConformance")),
+        // The conformance runner (test tooling, not a product): `hotload-conformance` and CELTests.
+        .target(name: "CELConformance", dependencies: ["CEL"], exclude: docs("Sources/CELConformance")),
+        .executableTarget(
+            name: "HotloadConformance",
+            dependencies: ["CEL", "CELConformance"],
+            exclude: docs("Sources/HotloadConformance")
+        ),
         .executableTarget(name: "hotload-check", dependencies: ["HotloadModules"], exclude: docs("Sources/hotload-check")),
         .plugin(
             name: "HotloadCheckPlugin",
@@ -109,15 +116,17 @@ let package = Package(
         ),
         // Helpers shared by test targets (running hostile input on a small-stack thread).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CELTests", dependencies: ["CEL", "TestSupport"], resources: [.copy("Data")]),
+        .testTarget(name: "CELTests", dependencies: ["CEL", "CELConformance", "TestSupport"], resources: [.copy("Data")]),
         .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL", "TestSupport"], resources: [.copy("Data")]),
         .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
-        .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "PQ", "PostgresHarness"]),
+        .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "CEL", "PQ", "PostgresHarness"]),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "HotloadNode", "HotloadSidecar", "HotloadStore", "PQ", "PostgresHarness",
+                "HotloadNode", "HotloadSidecar", "HotloadStore", "HotloadModules", "CEL", "PQ", "PostgresHarness",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

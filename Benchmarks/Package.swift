@@ -7,10 +7,10 @@ let hotload = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deleti
 
 // Benchmarks of the expression language, side by side with Lua 5.4 and hand-written
 // Swift closures (see README.md). Separate from the main package so that its tests and
-// CI do not build the benchmark tooling.
+// CI do not build the benchmark tooling. Linux only, like the package it measures (see
+// its Package.swift): no platform list.
 let package = Package(
     name: "HotloadBenchmarks",
-    platforms: [.macOS(.v14)],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),

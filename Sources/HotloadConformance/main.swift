@@ -4,6 +4,7 @@
 // and prints, per file, `NAME: P passed, F failed, S skipped`, then `N passed, M failed`.
 // Exits with status 1 when any test failed or a file could not be read.
 import CEL
+import CELConformance
 
 #if canImport(Glibc)
 import Glibc

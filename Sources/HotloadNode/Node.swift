@@ -20,7 +20,7 @@ import Synchronization
 /// when a new release is swapped in meanwhile.
 public final class Node: Service, Sendable {
     /// The channel every push notifies on; the payload names the channel and release.
-    public static let notificationChannel = "hotload_release"
+    package static let notificationChannel = "hotload_release"
 
     public let configuration: NodeConfiguration
     let logger: Logger

@@ -5,32 +5,32 @@ import Foundation
 /// The defaults are safe to expose: `/v1/eval` is off, evaluations run on a few threads of
 /// their own behind a short queue (so the node's sync, heartbeat and listener never wait
 /// for them), every request has a deadline, and connections are capped and closed when idle.
-public struct SidecarConfiguration: Sendable {
+package struct SidecarConfiguration: Sendable {
     /// Serve `POST /v1/eval` (arbitrary expressions over the host environment). Off by
     /// default: a node should run the reviewed code of its channel, not code from the network.
-    public var enableEval: Bool
+    package var enableEval: Bool
     /// When set, every route but `/healthz` requires `Authorization: Bearer TOKEN`.
-    public var token: String?
+    package var token: String?
     /// How long a request may take to send its body and to wait for an evaluation thread.
     /// A running evaluation is not preempted (CEL's cost limits bound it); a request still
     /// queued at the deadline gets 503.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// Evaluations (calls and evals) running at once, each on a thread of its own.
-    public var maxConcurrentEvaluations: Int
+    package var maxConcurrentEvaluations: Int
     /// Evaluations waiting for a thread; beyond this a request gets 503 at once.
-    public var maxQueuedEvaluations: Int
+    package var maxQueuedEvaluations: Int
     /// Largest request body; larger ones get 413.
-    public var maxRequestBytes: Int
+    package var maxRequestBytes: Int
     /// Largest response body; a result whose JSON would be larger gets 422, found before
     /// the bytes are built.
-    public var maxResponseBytes: Int
+    package var maxResponseBytes: Int
     /// Open connections; further clients wait in the listen backlog until one closes.
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// A connection that sends nothing for this long (no request, or a request head that
     /// never completes) is closed.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
 
-    public init(enableEval: Bool = false, token: String? = nil, requestTimeout: Duration = .seconds(5),
+    package init(enableEval: Bool = false, token: String? = nil, requestTimeout: Duration = .seconds(5),
                 maxConcurrentEvaluations: Int = ProcessInfo.processInfo.activeProcessorCount,
                 maxQueuedEvaluations: Int = 64, maxRequestBytes: Int = 1 << 20, maxResponseBytes: Int = 8 << 20,
                 maxConnections: Int = 256, idleTimeout: Duration = .seconds(30)) {
@@ -46,7 +46,7 @@ public struct SidecarConfiguration: Sendable {
     }
 
     /// Checks the numbers.
-    public func validate() throws(SidecarConfigurationError) {
+    package func validate() throws(SidecarConfigurationError) {
         for (label, value) in [("evaluation threads", maxConcurrentEvaluations), ("request body limit", maxRequestBytes),
                                ("response body limit", maxResponseBytes), ("connection limit", maxConnections)]
         where value < 1 {
@@ -58,7 +58,7 @@ public struct SidecarConfiguration: Sendable {
     }
 
     /// The token in `path`: its content without surrounding whitespace, at least 16 characters.
-    public static func token(fromFile path: String) throws(SidecarConfigurationError) -> String {
+    package static func token(fromFile path: String) throws(SidecarConfigurationError) -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -77,10 +77,10 @@ public struct SidecarConfiguration: Sendable {
 }
 
 /// A sidecar configuration that was refused.
-public enum SidecarConfigurationError: Error, Sendable, CustomStringConvertible {
+package enum SidecarConfigurationError: Error, Sendable, CustomStringConvertible {
     case invalid(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let message): return "invalid sidecar configuration: \(message)"
         }

@@ -7,13 +7,13 @@ import HummingbirdCore
 import NIOCore
 
 /// The `hotload node` HTTP sidecar: routes requests to a `SidecarHandler`.
-public enum SidecarServer {
+package enum SidecarServer {
     /// The default largest request body; larger ones get 413.
-    public static let maxBodyBytes = SidecarConfiguration().maxRequestBytes
+    package static let maxBodyBytes = SidecarConfiguration().maxRequestBytes
 
     /// An application serving `node` on `host:port`; run it in the node's service group.
     /// An empty `host` or `0.0.0.0` binds every interface.
-    public static func application(node: Node, host: String, port: Int, limits: Limits, logger: Logger,
+    package static func application(node: Node, host: String, port: Int, limits: Limits, logger: Logger,
                                    configuration: SidecarConfiguration = SidecarConfiguration())
         -> some ApplicationProtocol
     {

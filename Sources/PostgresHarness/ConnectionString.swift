@@ -1,10 +1,10 @@
 /// Edits PostgreSQL connection strings (URLs and `key=value` conninfo) without a libpq.
-public enum ConnectionString {
+package enum ConnectionString {
     /// `connection` with its database replaced by `database`.
     ///
     /// URLs (`postgresql://…/db?…`) get a new path; conninfo strings get a trailing
     /// `dbname=` (libpq uses the last occurrence of a keyword).
-    public static func replacingDatabase(in connection: String, with database: String) -> String {
+    package static func replacingDatabase(in connection: String, with database: String) -> String {
         let trimmed = connection.trimmingCharacters(in: .whitespaces)
         guard let schemeEnd = trimmed.range(of: "://"),
             trimmed.hasPrefix("postgres")

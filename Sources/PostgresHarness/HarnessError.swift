@@ -10,7 +10,7 @@ import Foundation
 /// Why a private PostgreSQL server could not be prepared, started or used.
 ///
 /// Every case renders a message for people that names the fix.
-public enum HarnessError: Error, Sendable, CustomStringConvertible {
+package enum HarnessError: Error, Sendable, CustomStringConvertible {
     /// The PostgreSQL server programs (`initdb`, `pg_ctl`, `postgres`) were not found.
     case notInstalled(searched: [String])
     /// A command failed; `output` is its combined standard output and error.
@@ -24,7 +24,7 @@ public enum HarnessError: Error, Sendable, CustomStringConvertible {
     /// A system call failed.
     case system(operation: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notInstalled(let searched):
             return "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in "
@@ -51,5 +51,5 @@ public enum HarnessError: Error, Sendable, CustomStringConvertible {
 
 extension HarnessError: LocalizedError {
     /// The same text as `description`, for code that prints `localizedDescription`.
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }

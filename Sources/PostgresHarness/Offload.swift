@@ -8,9 +8,9 @@ import Foundation
 ///
 /// A blocked cooperative thread stalls every other task, which makes unrelated timeouts fire:
 /// from async code prefer `TestDatabase.freshAsync()` and `Harness.offload { try server.restart() }`.
-public enum Harness {
+package enum Harness {
     /// Runs `work` on a new thread and returns its result.
-    public static func offload<T: Sendable>(
+    package static func offload<T: Sendable>(
         _ work: @escaping @Sendable () throws(HarnessError) -> T
     ) async throws(HarnessError) -> T {
         let result: Result<T, HarnessError> = await withCheckedContinuation { continuation in
@@ -30,12 +30,12 @@ public enum Harness {
 
 extension TestDatabase {
     /// `shared()` without blocking a cooperative thread.
-    public static func sharedAsync() async throws(HarnessError) -> String {
+    package static func sharedAsync() async throws(HarnessError) -> String {
         try await Harness.offload { () throws(HarnessError) -> String in try shared() }
     }
 
     /// `fresh()` without blocking a cooperative thread.
-    public static func freshAsync() async throws(HarnessError) -> String {
+    package static func freshAsync() async throws(HarnessError) -> String {
         try await Harness.offload { () throws(HarnessError) -> String in try fresh() }
     }
 }

@@ -14,33 +14,33 @@ import Foundation
 /// Authentication is `trust` on the Unix socket and on 127.0.0.1, which is the only address
 /// the server listens on. As root, the cluster belongs to and runs as the `postgres` system
 /// user, because PostgreSQL refuses to run as root.
-public struct PrivateServer: Sendable, Equatable {
+package struct PrivateServer: Sendable, Equatable {
     /// The directory that holds everything of this server.
-    public let directory: String
+    package let directory: String
     /// The TCP port on 127.0.0.1.
-    public let port: Int
+    package let port: Int
     /// Where `initdb`, `pg_ctl` and `psql` are.
     let binDirectory: String
 
     /// The cluster's data directory (`PGDATA`).
-    public var dataDirectory: String { directory + "/data" }
+    package var dataDirectory: String { directory + "/data" }
     /// The server's log file.
-    public var logFile: String { directory + "/server.log" }
+    package var logFile: String { directory + "/server.log" }
     /// The URL of the `postgres` database as the `postgres` superuser.
-    public var url: String { url(database: "postgres") }
+    package var url: String { url(database: "postgres") }
 
     /// The URL of `database` on this server as the `postgres` superuser (no password: trust).
-    public func url(database: String) -> String {
+    package func url(database: String) -> String {
         "postgresql://postgres@127.0.0.1:\(port)/\(Self.percentEncoded(database))"
     }
 
     /// The directory of the server's Unix socket: its own directory, when that path is short
     /// enough for a socket path (about 100 bytes); nil otherwise (TCP still works).
-    public var socketDirectory: String? { directory.utf8.count + 20 < 100 ? directory : nil }
+    package var socketDirectory: String? { directory.utf8.count + 20 < 100 ? directory : nil }
 
     /// The URL of `database` through the server's Unix socket, when it has one. Clients on
     /// this machine spend less CPU per round trip on it than on TCP over loopback.
-    public func socketURL(database: String) -> String? {
+    package func socketURL(database: String) -> String? {
         guard let socketDirectory else { return nil }
         return "postgresql://postgres@\(Self.percentEncoded(socketDirectory)):\(port)/\(Self.percentEncoded(database))"
     }
@@ -59,13 +59,13 @@ public struct PrivateServer: Sendable, Equatable {
     ///     directory is created when missing; when it already holds a cluster that cluster is
     ///     reused (and left running if it already is).
     ///   - port: the TCP port; `nil` reuses the directory's previous port, else picks a free one.
-    public static func start(directory: String? = nil, port: Int? = nil) throws(HarnessError) -> PrivateServer {
+    package static func start(directory: String? = nil, port: Int? = nil) throws(HarnessError) -> PrivateServer {
         try startServer(directory: directory, port: port)
     }
 
     /// The server recorded in `directory` by an earlier `start`, running or not; `nil` when the
     /// directory holds no private server.
-    public static func existing(directory: String) throws(HarnessError) -> PrivateServer? {
+    package static func existing(directory: String) throws(HarnessError) -> PrivateServer? {
         let root = absolutePath(directory)
         guard let state = ServerState.read(from: root),
             FileManager.default.fileExists(atPath: root + "/data/PG_VERSION")
@@ -76,7 +76,7 @@ public struct PrivateServer: Sendable, Equatable {
     /// A directory for `hotload dev up`: `HOTLOAD_DEV_DIRECTORY` when set; as root
     /// `/var/tmp/hotload-dev` (the `postgres` user must be able to reach it); else
     /// `$XDG_STATE_HOME/hotload/dev` or `~/.local/state/hotload/dev`.
-    public static var defaultDevelopmentDirectory: String {
+    package static var defaultDevelopmentDirectory: String {
         let environment = ProcessInfo.processInfo.environment
         if let explicit = environment["HOTLOAD_DEV_DIRECTORY"], !explicit.isEmpty {
             return absolutePath(explicit)
@@ -89,44 +89,44 @@ public struct PrivateServer: Sendable, Equatable {
     }
 
     /// Whether the server's postmaster is alive.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         guard let pid = postmasterProcess() else { return false }
         return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Stops the server (fast shutdown: open sessions are terminated). Does nothing when it is
     /// not running.
-    public func stop() throws(HarnessError) {
+    package func stop() throws(HarnessError) {
         guard isRunning else { return }
         try pgCtl(["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "-s", "stop"])
     }
 
     /// Stops the server abruptly, as a crash would (no shutdown checkpoint). For fault tests.
-    public func stopImmediately() throws(HarnessError) {
+    package func stopImmediately() throws(HarnessError) {
         guard isRunning else { return }
         try pgCtl(["-D", dataDirectory, "-m", "immediate", "-w", "-t", "60", "-s", "stop"])
     }
 
     /// Restarts the server on the same port; every open session is terminated.
-    public func restart() throws(HarnessError) {
+    package func restart() throws(HarnessError) {
         try stop()
         try launch()
     }
 
     /// Starts the server again after `stop()`; does nothing when it is running.
-    public func ensureRunning() throws(HarnessError) {
+    package func ensureRunning() throws(HarnessError) {
         guard !isRunning else { return }
         try launch()
     }
 
     /// Stops the server and deletes its directory.
-    public func remove() throws(HarnessError) {
+    package func remove() throws(HarnessError) {
         try stopImmediately()
         do { try FileManager.default.removeItem(atPath: directory) } catch { throw .invalidDirectory(path: directory, reason: "cannot delete it: \(error)") }
     }
 
     /// Creates an empty database `name` and returns its URL.
-    public func createDatabase(_ name: String) throws(HarnessError) -> String {
+    package func createDatabase(_ name: String) throws(HarnessError) -> String {
         try Self.createDatabase(name, serverURL: url, psql: binDirectory + "/psql")
         return url(database: name)
     }

@@ -12,19 +12,19 @@ import Foundation
 /// `HOTLOAD_TEST_DATABASE_URL` when it is set; otherwise one private throwaway server per test
 /// process, started on first use and removed when the process exits. Servers left behind by
 /// crashed runs are removed by the next run.
-public enum TestDatabase {
+package enum TestDatabase {
     /// The URL of the shared test server's `postgres` database (or `HOTLOAD_TEST_DATABASE_URL`).
     ///
     /// Thread-safe; the first call starts the server. When it cannot start, every call throws
     /// the same error, which says why.
-    public static func shared() throws(HarnessError) -> String {
+    package static func shared() throws(HarnessError) -> String {
         if let external = externalURL { return external }
         return try registry.server().url
     }
 
     /// A new, empty, uniquely named database on the shared test server, for isolation between
     /// tests and suites running in parallel. Returns its URL.
-    public static func fresh() throws(HarnessError) -> String {
+    package static func fresh() throws(HarnessError) -> String {
         let name = registry.nextDatabaseName()
         if let external = externalURL {
             let psql = (try? PostgresInstallation.find().tool("psql")) ?? "/usr/bin/psql"
@@ -32,13 +32,6 @@ public enum TestDatabase {
             return ConnectionString.replacingDatabase(in: external, with: name)
         }
         return try registry.server().createDatabase(name)
-    }
-
-    /// The private server behind `shared()`, starting it if needed; `nil` when
-    /// `HOTLOAD_TEST_DATABASE_URL` points elsewhere (fault tests cannot restart that one).
-    public static func privateServer() throws(HarnessError) -> PrivateServer? {
-        if externalURL != nil { return nil }
-        return try registry.server()
     }
 
     private static var externalURL: String? {

@@ -1,4 +1,5 @@
 import CEL
+import CELConformance
 import Foundation
 import Testing
 

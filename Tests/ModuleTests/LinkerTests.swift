@@ -19,8 +19,12 @@ struct LinkCase: CustomTestStringConvertible, Sendable {
     var calls: [String] = []
     var testDescription: String { name }
 
+    /// Every case in `Data/link`; throws when the folder is missing (a missing folder must
+    /// fail the suite, not run zero cases).
     static func all() throws -> [LinkCase] {
-        guard let dir = Bundle.module.url(forResource: "Data/link", withExtension: nil) else { return [] }
+        guard let dir = Bundle.module.url(forResource: "Data/link", withExtension: nil) else {
+            throw MissingLinkCases()
+        }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".txt") }.sorted()
         return try files.map { file in
             try parse(name: file, text: String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8))
@@ -57,8 +61,17 @@ struct LinkCase: CustomTestStringConvertible, Sendable {
     }
 }
 
+struct MissingLinkCases: Error, CustomStringConvertible {
+    var description: String { "the test resource folder Data/link is missing" }
+}
+
 @Suite("Linker cases (Data/link)")
 struct LinkerCaseTests {
+    /// The cases below are data: an empty or missing folder would pass vacuously.
+    @Test func casesArePresent() throws {
+        #expect(try LinkCase.all().count >= 6)
+    }
+
     @Test(arguments: try LinkCase.all())
     func linkCase(_ testCase: LinkCase) throws {
         let snapshot: Snapshot

@@ -2,16 +2,16 @@ import CEL
 
 /// The result of compiling and linking module files offline (`hotload check`,
 /// `hotload-check` and the build plugin).
-public struct CheckReport: Sendable {
+package struct CheckReport: Sendable {
     /// Files that could not be read, or whose names are not valid module names.
-    public var fileErrors: [ModuleFilesError]
-    public var diagnostics: [Diagnostic]
-    public var moduleCount: Int
+    package var fileErrors: [ModuleFilesError]
+    package var diagnostics: [Diagnostic]
+    package var moduleCount: Int
 
-    public var isSuccess: Bool { fileErrors.isEmpty && diagnostics.isEmpty }
+    package var isSuccess: Bool { fileErrors.isEmpty && diagnostics.isEmpty }
 
     /// Loads and links the modules under `paths`.
-    public static func run(paths: [String], root: String? = nil, linker: Linker = Linker()) -> CheckReport {
+    package static func run(paths: [String], root: String? = nil, linker: Linker = Linker()) -> CheckReport {
         let sources: [ModuleSource]
         do {
             sources = try ModuleFiles.load(paths, root: root)
@@ -27,13 +27,13 @@ public struct CheckReport: Sendable {
     }
 
     /// Diagnostics with the source line and a caret, for people.
-    public var humanFormat: String {
+    package var humanFormat: String {
         (fileErrors.map { "\($0.path): error: \($0.message)" } + diagnostics.map(\.description))
             .joined(separator: "\n")
     }
 
     /// One `file:line:col: error: message [CODE]` line per problem, as compilers print them.
-    public var compilerFormat: String {
+    package var compilerFormat: String {
         (fileErrors.map { "\($0.path):1:1: error: \($0.message)" }
             + diagnostics.map { d in
                 "\(d.file):\(d.location.line):\(d.location.column): \(d.severity.rawValue): \(d.message) [\(d.code)]"

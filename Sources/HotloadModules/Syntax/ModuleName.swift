@@ -1,12 +1,12 @@
 /// Module names: file paths without the `.hl` extension, segments `[a-z_][a-z0-9_]*`
 /// separated by `/` (`billing/pricing.hl` is module `billing/pricing`).
-public enum ModuleName {
+package enum ModuleName {
     /// The extension of module files, without the dot.
-    public static let fileExtension = "hl"
+    package static let fileExtension = "hl"
 
     /// The module name of a file path relative to the rules root, e.g.
     /// `billing/pricing.hl` → `billing/pricing`. A leading `./` is ignored.
-    public static func fromRelativePath(_ path: String) throws(ModuleNameError) -> String {
+    package static func fromRelativePath(_ path: String) throws(ModuleNameError) -> String {
         var p = Substring(path)
         while p.hasPrefix("./") { p = p.dropFirst(2) }
         let suffix = "." + fileExtension
@@ -21,17 +21,17 @@ public enum ModuleName {
     }
 
     /// Whether `name` is a valid module name.
-    public static func validate(_ name: String) -> Bool {
+    package static func validate(_ name: String) -> Bool {
         problem(with: name) == nil
     }
 
     /// The conventional relative file path of a module: its name plus `.hl`.
-    public static func path(for name: String) -> String {
+    package static func path(for name: String) -> String {
         name + "." + fileExtension
     }
 
     /// Whether `segment` matches `[a-z_][a-z0-9_]*`.
-    public static func isValidSegment(_ segment: Substring) -> Bool {
+    package static func isValidSegment(_ segment: Substring) -> Bool {
         guard let first = segment.utf8.first, first == UInt8(ascii: "_") || isLower(first) else { return false }
         return segment.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLower($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
@@ -54,16 +54,16 @@ public enum ModuleName {
 }
 
 /// A file path that cannot name a module.
-public struct ModuleNameError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ModuleNameError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The path as given.
-    public var path: String
+    package var path: String
     /// What is wrong with it.
-    public var reason: String
+    package var reason: String
 
-    public init(path: String, reason: String) {
+    package init(path: String, reason: String) {
         self.path = path
         self.reason = reason
     }
 
-    public var description: String { "\(path): not a module path: \(reason)" }
+    package var description: String { "\(path): not a module path: \(reason)" }
 }

@@ -10,16 +10,16 @@ import CEL
 /// Bodies are CEL expressions and may span lines; a body ends at the first token that
 /// cannot continue it, and `import`, `let` or `fn` at the start of a line always begins a
 /// new declaration. Comments are `//` to the end of the line.
-public enum ModuleParser {
+package enum ModuleParser {
     static let keywords: Set<String> = ["import", "let", "fn"]
     /// A file with more errors than this gets only the first ones (nobody reads more,
     /// and a hostile file must not make reporting slow).
-    public static let maxDiagnostics = 100
+    package static let maxDiagnostics = 100
 
     /// Parses `source`, collecting every error of the file: after a broken declaration
     /// it resumes at the next `import`, `let` or `fn` that starts a line. Returns the
     /// syntax only when there is no error at all.
-    public static func parse(_ source: ModuleSource, limits: Limits = .default) -> (ModuleSyntax?, [Diagnostic]) {
+    package static func parse(_ source: ModuleSource, limits: Limits = .default) -> (ModuleSyntax?, [Diagnostic]) {
         var state = ParseState(source: source, limits: limits)
         state.run()
         state.checkNames()
@@ -30,7 +30,7 @@ public enum ModuleParser {
 
     /// The module names imported by `source`, read leniently (declarations with errors
     /// elsewhere in the file do not matter), in source order without duplicates.
-    public static func imports(in source: ModuleSource) -> [String] {
+    package static func imports(in source: ModuleSource) -> [String] {
         var lexer = Lexer(source: Source(name: source.path, text: source.text))
         var result: [String] = []
         var found = Set<String>()

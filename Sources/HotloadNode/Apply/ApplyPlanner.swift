@@ -1,17 +1,5 @@
-/// One module of a release as the node tracks it: which revision, and its content hash.
-public struct ReleaseEntry: Sendable, Hashable {
-    public var module: String
-    public var version: Int64
-    public var sha256: String
-    public init(module: String, version: Int64, sha256: String) {
-        self.module = module
-        self.version = version
-        self.sha256 = sha256
-    }
-}
-
 /// What to do after reading the channel's head.
-public enum HeadDecision: Sendable, Hashable {
+package enum HeadDecision: Sendable, Hashable {
     /// The head is what the node runs (or already refused): nothing to do.
     case nothing
     /// The head moved: read release `release`'s manifest and plan the change.
@@ -19,21 +7,21 @@ public enum HeadDecision: Sendable, Hashable {
 }
 
 /// How to go from the modules the node runs to those of a new release.
-public struct ReleasePlan: Sendable, Hashable {
+package struct ReleasePlan: Sendable, Hashable {
     /// Modules whose revision differs (new or changed): their sources must be fetched.
-    public var changed: [ReleaseEntry]
+    package var changed: [ReleaseEntry]
     /// Modules the new release no longer has.
-    public var removed: [String]
+    package var removed: [String]
     /// Modules whose revision is the same (their compiled form is reused).
-    public var unchangedCount: Int
+    package var unchangedCount: Int
 
     /// True when the new release has exactly the modules the node runs, e.g. a rollback
     /// to identical content: only the release number changes, nothing is compiled.
-    public var isContentUnchanged: Bool { changed.isEmpty && removed.isEmpty }
+    package var isContentUnchanged: Bool { changed.isEmpty && removed.isEmpty }
 
     /// Modules to recompile: the changed ones and everything that imports them,
     /// directly or not (removed modules' importers too: they must now fail to link).
-    public func affected(dependents: (String) -> Set<String>) -> Set<String> {
+    package func affected(dependents: (String) -> Set<String>) -> Set<String> {
         var result = Set(changed.map(\.module))
         for name in changed.map(\.module) + removed {
             result.formUnion(dependents(name))
@@ -43,14 +31,14 @@ public struct ReleasePlan: Sendable, Hashable {
 }
 
 /// The node's apply decisions, free of I/O so they can be tested exhaustively.
-public enum ApplyPlanner {
+package enum ApplyPlanner {
     /// Decides from the head whether there is anything to apply.
     /// - Parameters:
     ///   - head: the channel's head release (nil: the channel has no release yet).
     ///   - applied: the release the node runs (nil: none yet).
     ///   - refused: the last release that failed to compile here; it is not retried
     ///     (compilation is deterministic) until another release becomes head.
-    public static func decide(head: Int64?, applied: Int64?, refused: Int64?) -> HeadDecision {
+    package static func decide(head: Int64?, applied: Int64?, refused: Int64?) -> HeadDecision {
         guard let head else { return .nothing }
         if head == applied || head == refused { return .nothing }
         return .fetch(release: head)
@@ -58,7 +46,7 @@ public enum ApplyPlanner {
 
     /// Compares the running modules with a release's manifest.
     /// A module counts as changed when its version or its content hash differs.
-    public static func plan(current: [String: ReleaseEntry], target: [ReleaseEntry]) -> ReleasePlan {
+    package static func plan(current: [String: ReleaseEntry], target: [ReleaseEntry]) -> ReleasePlan {
         var changed: [ReleaseEntry] = []
         var seen = Set<String>()
         for entry in target {

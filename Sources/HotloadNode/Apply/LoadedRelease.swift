@@ -36,3 +36,15 @@ public final class LoadedRelease: Sendable {
                       snapshot: snapshot, stale: stale)
     }
 }
+
+/// One module of a release as the node tracks it: which revision, and its content hash.
+public struct ReleaseEntry: Sendable, Hashable {
+    public var module: String
+    public var version: Int64
+    public var sha256: String
+    public init(module: String, version: Int64, sha256: String) {
+        self.module = module
+        self.version = version
+        self.sha256 = sha256
+    }
+}

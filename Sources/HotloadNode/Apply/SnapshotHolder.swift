@@ -28,7 +28,7 @@ import Synchronization
 /// slot only after announcing itself and then observing the index on that slot. In the
 /// single total order one of the two observations must see the other's write, so a slot
 /// is never written while a reader copies it.
-public final class SnapshotHolder<Object: AnyObject & Sendable>: @unchecked Sendable {
+package final class SnapshotHolder<Object: AnyObject & Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `slots` is plain memory whose accesses are ordered by the
     // atomics above (see the type's documentation); writers are serialised by `writer`.
     private let active = Atomic<Int>(0)
@@ -37,7 +37,7 @@ public final class SnapshotHolder<Object: AnyObject & Sendable>: @unchecked Send
     private let slots: UnsafeMutablePointer<Object?>
     private let writer = Mutex<Void>(())
 
-    public init(_ initial: Object? = nil) {
+    package init(_ initial: Object? = nil) {
         slots = .allocate(capacity: 2)
         slots.initialize(to: initial)
         (slots + 1).initialize(to: nil)
@@ -61,7 +61,7 @@ public final class SnapshotHolder<Object: AnyObject & Sendable>: @unchecked Send
     }
 
     /// The current value. Lock-free: never waits for a writer.
-    public func load() -> Object? {
+    package func load() -> Object? {
         while true {
             let slot = active.load(ordering: .sequentiallyConsistent)
             announce(slot, 1)
@@ -78,7 +78,7 @@ public final class SnapshotHolder<Object: AnyObject & Sendable>: @unchecked Send
     /// Replaces the value; returns the previous one. Readers that already loaded the
     /// previous value keep it until they drop it.
     @discardableResult
-    public func store(_ value: Object?) -> Object? {
+    package func store(_ value: Object?) -> Object? {
         writer.withLock { _ in
             let current = active.load(ordering: .sequentiallyConsistent)
             let next = 1 - current

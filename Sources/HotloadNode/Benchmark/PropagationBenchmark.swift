@@ -7,45 +7,45 @@ import Synchronization
 /// Measures how fast a release reaches a fleet of nodes: from the commit of a release to
 /// its swap on every node, next to the raw LISTEN/NOTIFY round trip on the same server
 /// (the physical floor). Used by `hotload bench --propagation`.
-public enum PropagationBenchmark {
+package enum PropagationBenchmark {
     /// What a run measured.
-    public struct Result: Sendable {
-        public var nodes: Int
-        public var releases: Int
+    package struct Result: Sendable {
+        package var nodes: Int
+        package var releases: Int
         /// Commit → swap over every (node, release), in milliseconds.
-        public var p50: Double
-        public var p99: Double
-        public var max: Double
+        package var p50: Double
+        package var p99: Double
+        package var max: Double
         /// Median time a node spends from starting its sync (the wake-up reached it) to the
         /// swap: the head read, the fetch and the compile, in milliseconds.
-        public var syncP50: Double
+        package var syncP50: Double
         /// Raw NOTIFY → listener wake-up, one listener, in milliseconds.
-        public var notifyP50: Double
+        package var notifyP50: Double
         /// Raw NOTIFY → wake-up of each of `nodes` plain listeners (connections that only
         /// LISTEN, in this process, with the fleet stopped), in milliseconds: what the
         /// fan-out alone costs on this machine.
-        public var fanOutP50: Double
-        public var fanOutP99: Double
+        package var fanOutP50: Double
+        package var fanOutP99: Double
         /// The same fan-out, each listener then reading the head once with the nodes'
         /// statement (time taken after the read), in milliseconds: the floor of a design
         /// that re-reads the head on every wake-up, without compiling or swapping anything.
-        public var fanOutReadP50: Double
-        public var fanOutReadP99: Double
+        package var fanOutReadP50: Double
+        package var fanOutReadP99: Double
         /// Database connections each node holds (measured in `pg_stat_activity`).
-        public var connectionsPerNode: Double
+        package var connectionsPerNode: Double
 
         /// `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`: the line tools parse.
-        public var line: String {
+        package var line: String {
             "propagation nodes=\(nodes) p50_ms=\(Self.format(p50)) p99_ms=\(Self.format(p99)) notify_p50_ms=\(Self.format(notifyP50))"
         }
 
         /// Milliseconds with two decimals, as in `line`.
-        public static func format(_ ms: Double) -> String { String(format: "%.2f", ms) }
+        package static func format(_ ms: Double) -> String { String(format: "%.2f", ms) }
     }
 
     /// Why the benchmark could not run.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// Runs the benchmark on `database` (which it migrates), on a channel of its own.
@@ -57,7 +57,7 @@ public enum PropagationBenchmark {
     ///   - nodes: how many nodes to start in this process (each with its own two connections).
     ///   - releases: how many releases to commit, one after the other.
     ///   - progress: called with a line of progress now and then.
-    public static func run(database: String?, nodes: Int, releases: Int,
+    package static func run(database: String?, nodes: Int, releases: Int,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
         guard (1...2000).contains(nodes) else { throw Failure(description: "--nodes must be between 1 and 2000") }
         guard (1...10_000).contains(releases) else { throw Failure(description: "--releases must be between 1 and 10000") }

@@ -4,36 +4,36 @@ import PQ
 
 /// One node as `hotload status` shows it: its row of `hotload.node_status` joined with
 /// its channel's head.
-public struct NodeStatusRow: Sendable, Hashable, Codable {
-    public var name: String
-    public var host: String
-    public var pid: Int
-    public var channel: String
-    public var appliedRelease: Int64?
+package struct NodeStatusRow: Sendable, Hashable, Codable {
+    package var name: String
+    package var host: String
+    package var pid: Int
+    package var channel: String
+    package var appliedRelease: Int64?
     /// The channel's head release.
-    public var head: Int64?
+    package var head: Int64?
     /// Releases of the channel newer than the applied one, up to the head.
-    public var lag: Int
+    package var lag: Int
     /// Seconds since the last heartbeat (measured by the database clock).
-    public var heartbeatAgeSeconds: Double
+    package var heartbeatAgeSeconds: Double
     /// True when the heartbeat is older than the threshold given to `list` (and the node
     /// did not stop cleanly).
-    public var heartbeatStale: Bool
+    package var heartbeatStale: Bool
     /// True while the node serves a release from its offline cache.
-    public var servingCache: Bool
+    package var servingCache: Bool
     /// True once the node shut down cleanly.
-    public var stopped: Bool
-    public var errorRelease: Int64?
-    public var lastError: NodeError?
-    public var startedAt: Date
+    package var stopped: Bool
+    package var errorRelease: Int64?
+    package var lastError: NodeError?
+    package var startedAt: Date
 }
 
 /// Reads `hotload.node_status` for `hotload status`.
-public enum NodeStatusReader {
+package enum NodeStatusReader {
     /// Every node, ordered by channel and name.
     /// - Parameter staleAfter: a heartbeat older than this marks the node stale.
     /// - Throws: `StoreError` for a missing schema or a role without `hotload_reader`.
-    public static func list(_ conn: Connection, staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
+    package static func list(_ conn: Connection, staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
         let rows: QueryResult
         do {
             rows = try await query(conn)

@@ -4,22 +4,22 @@
 /// `d = min(cap, initial * 2^(n-1))` ("equal jitter"): nodes that lost the same server
 /// do not all come back in the same millisecond, and the wait never drops to zero.
 /// A success resets the sequence.
-public struct Backoff: Sendable, Hashable {
+package struct Backoff: Sendable, Hashable {
     /// The first delay before jitter.
-    public var initial: Duration
+    package var initial: Duration
     /// The largest delay before jitter.
-    public var cap: Duration
+    package var cap: Duration
     /// Consecutive failures so far.
-    public private(set) var failures: Int = 0
+    package private(set) var failures: Int = 0
 
-    public init(initial: Duration = .milliseconds(50), cap: Duration = .seconds(5)) {
+    package init(initial: Duration = .milliseconds(50), cap: Duration = .seconds(5)) {
         self.initial = max(initial, .milliseconds(1))
         self.cap = max(cap, self.initial)
     }
 
     /// Records one more failure and returns how long to wait before the next attempt.
     /// - Parameter unitRandom: a number in `[0, 1]` (injected so tests are deterministic).
-    public mutating func nextDelay(unitRandom: Double) -> Duration {
+    package mutating func nextDelay(unitRandom: Double) -> Duration {
         if failures < Int.max { failures += 1 }
         let ceiling = Self.ceiling(initial: initial, cap: cap, failures: failures)
         let fraction = 0.5 + 0.5 * min(max(unitRandom.isNaN ? 1 : unitRandom, 0), 1)
@@ -27,7 +27,7 @@ public struct Backoff: Sendable, Hashable {
     }
 
     /// Forgets the failures: the next failure waits `initial` again.
-    public mutating func reset() { failures = 0 }
+    package mutating func reset() { failures = 0 }
 
     /// `min(cap, initial * 2^(failures-1))`, computed without overflow.
     static func ceiling(initial: Duration, cap: Duration, failures: Int) -> Duration {

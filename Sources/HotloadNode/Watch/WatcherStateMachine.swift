@@ -19,9 +19,9 @@
 /// connection that was already given up cannot disturb the current one. Dead-peer
 /// detection (TCP keepalives, an idle ping on the listener connection) surfaces here as
 /// `connectionLost`.
-public struct WatcherStateMachine: Sendable {
+package struct WatcherStateMachine: Sendable {
     /// Where the listener connection is.
-    public enum ListenerState: Sendable, Hashable {
+    package enum ListenerState: Sendable, Hashable {
         /// Not started yet.
         case idle
         /// Opening connection number `generation`.
@@ -37,20 +37,20 @@ public struct WatcherStateMachine: Sendable {
     }
 
     /// Whether a head re-read is running or may start.
-    public struct SyncState: Sendable, Hashable {
+    package struct SyncState: Sendable, Hashable {
         /// A sync is running.
-        public var running = false
+        package var running = false
         /// The sync timer is armed: less than `minSyncInterval` since the last sync started.
-        public var timerArmed = false
+        package var timerArmed = false
         /// A request arrived that no started sync has served yet.
-        public var pending = false
+        package var pending = false
 
         /// Nothing running, nothing waiting, no timer.
-        public static let idle = SyncState()
+        package static let idle = SyncState()
     }
 
     /// What happened.
-    public enum Event: Sendable, Hashable {
+    package enum Event: Sendable, Hashable {
         /// The service starts.
         case start
         /// Connection `generation` is open.
@@ -74,7 +74,7 @@ public struct WatcherStateMachine: Sendable {
     }
 
     /// What the driver must do.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Open listener connection `generation`.
         case connect(generation: Int)
         /// Issue LISTEN on connection `generation`.
@@ -89,22 +89,22 @@ public struct WatcherStateMachine: Sendable {
         case armSyncTimer(delay: Duration)
     }
 
-    public private(set) var listener: ListenerState = .idle
-    public private(set) var sync: SyncState = .idle
-    public private(set) var backoff: Backoff
+    package private(set) var listener: ListenerState = .idle
+    package private(set) var sync: SyncState = .idle
+    package private(set) var backoff: Backoff
     /// The shortest time between the starts of two syncs.
-    public let minSyncInterval: Duration
+    package let minSyncInterval: Duration
 
     /// - Parameter minSyncInterval: the shortest time between the starts of two syncs
     ///   (at least one millisecond).
-    public init(backoff: Backoff = Backoff(), minSyncInterval: Duration = .milliseconds(100)) {
+    package init(backoff: Backoff = Backoff(), minSyncInterval: Duration = .milliseconds(100)) {
         self.backoff = backoff
         self.minSyncInterval = max(minSyncInterval, .milliseconds(1))
     }
 
     /// Feeds one event; returns the actions to perform, in order.
     /// - Parameter unitRandom: jitter in `[0, 1]`, used only when a reconnect is scheduled.
-    public mutating func handle(_ event: Event, unitRandom: Double = 0.5) -> [Action] {
+    package mutating func handle(_ event: Event, unitRandom: Double = 0.5) -> [Action] {
         if listener == .stopped { return [] }
         switch event {
         case .start:

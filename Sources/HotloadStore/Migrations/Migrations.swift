@@ -1,17 +1,17 @@
 /// The schema migrations carried by the binary (see sql/README.md).
-public enum Migrations {
+package enum Migrations {
     /// One migration file.
-    public struct File: Sendable, Hashable {
+    package struct File: Sendable, Hashable {
         /// The file name in sql/, e.g. `0001_schema.sql`; also its key in `hotload.schema_migrations`.
-        public var name: String
+        package var name: String
         /// The exact SQL text.
-        public var sql: String
+        package var sql: String
         /// SHA-256 of the text, recorded when applied, so a changed file is noticed.
-        public var sha256: String
+        package var sha256: String
     }
 
     /// All migrations in the order they are applied.
-    public static let all: [File] = embedded
+    package static let all: [File] = embedded
         .map { File(name: $0.name, sql: $0.sql, sha256: SHA256Hex.of($0.sql)) }
         .sorted { $0.name < $1.name }
 

@@ -4,9 +4,9 @@ import PQ
 /// server, a rejected login, a missing database, a malformed connection string, a lost
 /// session. Hotload's own advice (roles, `hotload init`) comes from `StoreError.mapping`;
 /// how to choose the server on a command line is the CLI's to add.
-public enum DatabaseAdvice {
+package enum DatabaseAdvice {
     /// The fix for `error`, when there is something more specific than its message.
-    public static func fix(for error: PQError) -> String? {
+    package static func fix(for error: PQError) -> String? {
         let target = error.target ?? "the configured server"
         switch error.kind {
         case .connection:
@@ -38,7 +38,7 @@ public enum DatabaseAdvice {
     }
 
     /// `error`'s text, then `Fix: ...` when there is advice.
-    public static func describe(_ error: PQError) -> String {
+    package static func describe(_ error: PQError) -> String {
         fix(for: error).map { "\(error)\nFix: \($0)" } ?? error.description
     }
 

@@ -20,14 +20,14 @@ public struct ModuleFile: Sendable, Hashable {
 }
 
 /// SHA-256 in lowercase hex, the form stored in `hotload.revisions.sha256`.
-public enum SHA256Hex {
+package enum SHA256Hex {
     /// The hash of a string's UTF-8 bytes.
-    public static func of(_ text: String) -> String {
+    package static func of(_ text: String) -> String {
         of(bytes: Array(text.utf8))
     }
 
     /// The hash of raw bytes.
-    public static func of(bytes: [UInt8]) -> String {
+    package static func of(bytes: [UInt8]) -> String {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)

@@ -115,7 +115,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// error naming the fix: a missing schema, table, function or column means the schema is
     /// missing or old; a denied privilege names `role`. Other errors are returned as they are
     /// (`DatabaseAdvice` has the fix for those).
-    public static func mapping(_ error: any Error, role: HotloadRole) -> any Error {
+    package static func mapping(_ error: any Error, role: HotloadRole) -> any Error {
         guard let pq = error as? PQError else { return error }
         switch pq.sqlState {
         case "3F000", "42P01", "42883", "42703":

@@ -4,12 +4,12 @@
 /// database roles; printed raw, a control character (ESC, CR, backspace, ...) could move
 /// the cursor, rewrite earlier lines or change the terminal's state. Everything the CLI
 /// and the node print from the database goes through `escaping`.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every control character (C0, DEL and C1, Unicode category Cc) replaced by
     /// a visible escape: `\n`, `\r`, `\t`, or `\u{1B}` for the others.
     /// - Parameter keepingLineBreaks: keep `\n` and `\t` as they are (multi-line error
     ///   texts); every other control character is still escaped.
-    public static func escaping(_ text: String, keepingLineBreaks: Bool = false) -> String {
+    package static func escaping(_ text: String, keepingLineBreaks: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

@@ -1,19 +1,19 @@
 import Foundation
 
 /// The modules found under the paths given to `hotload push`.
-public struct CollectedModules: Sendable {
+package struct CollectedModules: Sendable {
     /// The modules, sorted by name.
-    public var modules: [ModuleFile]
+    package var modules: [ModuleFile]
     /// True when every path was a directory (a complete tree, so `--prune` is meaningful).
-    public var onlyDirectories: Bool
+    package var onlyDirectories: Bool
 }
 
 /// Reads `.hl` files from disk into `ModuleFile`s named by their path relative to a root.
-public enum ModuleCollector {
+package enum ModuleCollector {
     /// Collects modules from directories (every `.hl` file below, named relative to that
     /// directory; hidden entries are skipped) and single `.hl` files (named relative to
     /// `root`, default the current directory).
-    public static func collect(paths: [String], root: String? = nil) throws -> CollectedModules {
+    package static func collect(paths: [String], root: String? = nil) throws -> CollectedModules {
         let fm = FileManager.default
         var byName: [String: ModuleFile] = [:]
         var onlyDirectories = true

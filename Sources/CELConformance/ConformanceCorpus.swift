@@ -1,3 +1,5 @@
+import CEL
+
 /// A conformance corpus in the JSON format of `shared/conformance/README.md` (the
 /// proto-free tests of google/cel-spec, converted to JSON), and the runner that checks the
 /// engine against it. Used by the `hotload-conformance` tool and the test suite.
@@ -134,7 +136,7 @@ public struct ConformanceTest: Sendable {
             for decl in decls {
                 guard case .map(let d) = decl, case .string(let declName)? = d[string: "name"] else { continue }
                 if case .string(let typeName)? = d[string: "ident"] {
-                    guard let type = ConformanceTest.parseType(typeName) else {
+                    guard let type = CELType(parsing: typeName) else {
                         throw ConformanceError("\(name): unknown type '\(typeName)'")
                     }
                     variables.append((declName, type))
@@ -154,7 +156,7 @@ public struct ConformanceTest: Sendable {
             self.expectation = .error
         }
         if case .string(let typeName)? = expect[string: "deduced_type"] {
-            self.deducedType = ConformanceTest.parseType(typeName)
+            self.deducedType = CELType(parsing: typeName)
         } else {
             self.deducedType = nil
         }
@@ -274,71 +276,13 @@ public struct ConformanceTest: Sendable {
             }
             return .map(map)
         case ("type", .string(let name)):
-            guard let t = parseType(name) else { throw ConformanceError("bad type \(name)") }
+            guard let t = CELType(parsing: name) else { throw ConformanceError("bad type \(name)") }
             return .type(t)
         case ("timestamp", .string(let s)): return TimeLibrary.timestamp(parsing: s)
         case ("duration", .string(let s)): return TimeLibrary.duration(parsing: s)
         case ("error", .string(let message)): return .error(CELError(message))
         default:
             throw ConformanceError("unsupported tagged value '\(tag)'")
-        }
-    }
-
-    /// Parses a type name such as `int`, `list(int)`, `map(string, dyn)`.
-    static func parseType(_ text: String) -> CELType? {
-        var parser = TypeNameParser(Array(text.utf8))
-        guard let t = parser.parse(), parser.atEnd else { return nil }
-        return t
-    }
-}
-
-/// A recursive-descent parser for type names (`map(string, list(int))`).
-private struct TypeNameParser {
-    let bytes: [UInt8]
-    var i = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool {
-        mutating get {
-            skipSpace()
-            return i == bytes.count
-        }
-    }
-
-    mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == UInt8(ascii: " ") { i += 1 }
-    }
-
-    mutating func eat(_ c: Character) -> Bool {
-        skipSpace()
-        guard let a = c.asciiValue, i < bytes.count, bytes[i] == a else { return false }
-        i += 1
-        return true
-    }
-
-    mutating func parse(depth: Int = 0) -> CELType? {
-        guard depth < 32 else { return nil }
-        skipSpace()
-        let start = i
-        while i < bytes.count, bytes[i] != UInt8(ascii: "("), bytes[i] != UInt8(ascii: ")"),
-              bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: " ") { i += 1 }
-        let name = String(decoding: bytes[start..<i], as: UTF8.self)
-        var params: [CELType] = []
-        if eat("(") {
-            repeat {
-                guard let p = parse(depth: depth + 1) else { return nil }
-                params.append(p)
-            } while eat(",")
-            guard eat(")") else { return nil }
-        }
-        switch (name, params.count) {
-        case ("dyn", 0): return .dyn
-        case ("list", 1): return .list(params[0])
-        case ("map", 2): return .map(params[0], params[1])
-        case ("optional_type", 1): return .optional(params[0])
-        case ("type", 1): return .type(params[0])
-        case (_, 0): return CELType.standardType(named: name) ?? .opaque(name, [])
-        default: return .opaque(name, params)
         }
     }
 }
