@@ -38,7 +38,7 @@ struct LinkLimitsTests {
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
         // f64 is the 65th function of the chain: its call of f63 (at the parenthesis) is refused.
-        #expect(d.code == SyntaxErrorCode.callsTooDeep)
+        #expect(d.code == CELErrorCode.callsTooDeep)
         #expect(d.headline.hasPrefix("m.hl:65:16: error[E405]: call chain too deep: m.f64 → m.f63 → "))
         #expect(d.message.contains("→ m.f0 is 65 calls deep, more than the limit of 64"))
     }

@@ -146,7 +146,7 @@ struct LinkerFuzzTests {
             for source in sources { _ = ModuleParser.parse(source, limits: limits) }
             let linker = Linker(limits: limits)
             let (snapshot, diagnostics) = headlines { () throws(CompileError) in try linker.link(sources) }
-            findings.tooDeep += diagnostics.filter { $0.contains("error[\(SyntaxErrorCode.callsTooDeep)]") }.count
+            findings.tooDeep += diagnostics.filter { $0.contains("error[\(CELErrorCode.callsTooDeep)]") }.count
             if let snapshot {
                 findings.linked += 1
                 for name in snapshot.moduleNames {

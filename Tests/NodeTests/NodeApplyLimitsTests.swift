@@ -69,7 +69,7 @@ import Testing
             (Self.burnsTheBudget, "E308", 2, "let 'burn' failed: "),
             // The node refuses at the let the linker (and so push and `hotload check`) names.
             (Self.expensiveLets, ModuleErrorCode.linkCostExceeded, cost.location.line, cost.message),
-            (Self.deepChain, SyntaxErrorCode.callsTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
+            (Self.deepChain, CELErrorCode.callsTooDeep, 66, "call chain too deep: m.f64 → m.f63 → "),
             (Self.tooManyNodes, ModuleErrorCode.moduleTooLarge, 251, "module has more than 250000 syntax nodes"),
         ]
         for (text, code, line, message) in cases {

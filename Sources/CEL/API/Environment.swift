@@ -161,7 +161,7 @@ public struct Environment: Sendable {
         let depth = analysis.bound()
         guard depth <= limits.maxValueDepth else {
             throw CompileError([Diagnostic(
-                code: SyntaxErrorCode.valueTooDeep,
+                code: CELErrorCode.valueTooDeep,
                 message: "values built here can nest more than \(limits.maxValueDepth) levels deeper than the input (Limits.maxValueDepth)",
                 source: source, offset: Int(analysis.offendingOffset ?? checked.expr.offset))])
         }
@@ -169,7 +169,7 @@ public struct Environment: Sendable {
         guard callDepth <= limits.maxCallDepth else {
             let chain = CompiledFunction.describeChain(caller: ownFrame ? name : nil, callee: analysis.deepestCallee)
             throw CompileError([Diagnostic(
-                code: SyntaxErrorCode.callsTooDeep,
+                code: CELErrorCode.callsTooDeep,
                 message: "call chain too deep: \(chain) is \(callDepth) calls deep, "
                     + "more than the limit of \(limits.maxCallDepth) (Limits.maxCallDepth)",
                 source: source, offset: Int(analysis.deepestCallOffset ?? checked.expr.offset))])

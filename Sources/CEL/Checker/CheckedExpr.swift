@@ -25,15 +25,3 @@ enum Reference: Sendable {
     /// A function that is declared nowhere: an error when evaluated (only without checking).
     case unboundFunction(String)
 }
-
-/// The stable diagnostic codes of the checker (`E2xx`: names and types).
-enum CheckCode {
-    /// A name that no variable, constant, type or function has.
-    static let undeclared = "E201"
-    /// No overload of a function accepts the argument types.
-    static let noMatchingOverload = "E202"
-    /// A type that does not support the operation (field selection, iteration, ...).
-    static let typeMismatch = "E203"
-    /// A compiled function called with the wrong number of arguments.
-    static let arity = "E204"
-}

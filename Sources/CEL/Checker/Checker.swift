@@ -110,7 +110,7 @@ struct Checker {
         if let t = localType(name) { return t }
         if let t = resolveGlobal(e, name) { return t }
         references[e.id] = .undeclared(name)
-        report(CheckCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
+        report(CELErrorCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
         return .dyn
     }
 
@@ -152,7 +152,7 @@ struct Checker {
         default:
             break
         }
-        report(CheckCode.typeMismatch, "type '\(operandType)' does not support field selection", e)
+        report(CELErrorCode.typeMismatch, "type '\(operandType)' does not support field selection", e)
         return .dyn
     }
 
@@ -168,7 +168,7 @@ struct Checker {
         case .dyn, .error, .typeParam:
             break
         default:
-            report(CheckCode.typeMismatch,
+            report(CELErrorCode.typeMismatch,
                    "expression of type '\(rangeType)' cannot be the range of a comprehension (must be list, map, or dynamic)",
                    c.iterRange)
         }
@@ -203,7 +203,7 @@ struct Checker {
         }
         for arg in args { _ = check(arg) }
         references[e.id] = .unboundFunction(function)
-        report(CheckCode.undeclared, "undeclared reference to '\(function)'\(declarations.containerSuffix)", e)
+        report(CELErrorCode.undeclared, "undeclared reference to '\(function)'\(declarations.containerSuffix)", e)
         return .dyn
     }
 
@@ -215,14 +215,14 @@ struct Checker {
         if let compiled = declarations.compiled[name], !instance {
             references[e.id] = .compiled(compiled, namespaced: namespaced)
             if compiled.arity != argTypes.count {
-                report(CheckCode.arity,
+                report(CELErrorCode.arity,
                        "function '\(name)' takes \(compiled.arity) argument\(compiled.arity == 1 ? "" : "s"), not \(argTypes.count)", e)
             }
             return compiled.resultType
         }
         guard let decl = declarations.functions[name] else {
             references[e.id] = .unboundFunction(name)
-            report(CheckCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
+            report(CELErrorCode.undeclared, "undeclared reference to '\(name)'\(declarations.containerSuffix)", e)
             return .dyn
         }
         var matched: [Overload] = []
@@ -241,7 +241,7 @@ struct Checker {
         }
         if matched.isEmpty {
             let shown = argTypes.map(\.description).joined(separator: ", ")
-            report(CheckCode.noMatchingOverload,
+            report(CELErrorCode.noMatchingOverload,
                    "found no matching overload for '\(name)' applied to '(\(shown))'", e)
             // Without checking, let run-time dispatch decide among overloads of this arity.
             matched = decl.overloads.filter { $0.params.count == argTypes.count }
@@ -316,7 +316,7 @@ struct Checker {
         default:
             break
         }
-        report(CheckCode.noMatchingOverload,
+        report(CELErrorCode.noMatchingOverload,
                "found no matching overload for '_[_]' applied to '(\(operandType), \(indexType))'", e)
         return .dyn
     }
@@ -325,7 +325,7 @@ struct Checker {
         switch t {
         case .bool, .dyn, .error, .typeParam: return
         default:
-            report(CheckCode.noMatchingOverload, "expected a bool operand for '\(function)', found '\(t)'", e)
+            report(CELErrorCode.noMatchingOverload, "expected a bool operand for '\(function)', found '\(t)'", e)
         }
     }
 

@@ -77,7 +77,7 @@ public struct ExpressionParser: Sendable {
         firstID = nextID
         if source.utf8.count > options.limits.maxSourceBytes {
             throw CompileError([Diagnostic(
-                code: SyntaxErrorCode.sourceTooLarge,
+                code: CELErrorCode.sourceTooLarge,
                 message: "source is \(source.utf8.count) bytes, more than the limit of \(options.limits.maxSourceBytes)",
                 source: source, offset: 0)])
         }
@@ -134,13 +134,13 @@ public struct ExpressionParser: Sendable {
         if tok.kind == .invalid, let problem = tok.problem {
             report(problem.code, problem.message, at: problem.offset)
         } else if tok.kind == .end, let keyword = stoppedAtKeyword {
-            report(SyntaxErrorCode.unexpectedToken,
+            report(CELErrorCode.unexpectedToken,
                    "unexpected '\(keyword)' at the start of a line (a new declaration), expected \(expected)", at: tok.offset)
         } else if tok.kind == .end {
-            report(SyntaxErrorCode.unexpectedToken, "unexpected end of input, expected \(expected)", at: tok.offset)
+            report(CELErrorCode.unexpectedToken, "unexpected end of input, expected \(expected)", at: tok.offset)
         } else {
             let hint = tok.kind == .assign ? " (use '==' to compare)" : ""
-            report(SyntaxErrorCode.unexpectedToken, "unexpected \(tok.kind.display), expected \(expected)\(hint)", at: tok.offset)
+            report(CELErrorCode.unexpectedToken, "unexpected \(tok.kind.display), expected \(expected)\(hint)", at: tok.offset)
         }
     }
 
@@ -205,12 +205,12 @@ public struct ExpressionParser: Sendable {
         let id = nextID
         let (next, overflow) = nextID.addingReportingOverflow(1)
         if overflow {
-            report(SyntaxErrorCode.tooManyNodes, "expression has too many nodes", at: tok.offset)
+            report(CELErrorCode.tooManyNodes, "expression has too many nodes", at: tok.offset)
             halt()
         } else {
             nextID = next
             if Int(next - firstID) == options.limits.maxNodes + 1 {
-                report(SyntaxErrorCode.tooManyNodes,
+                report(CELErrorCode.tooManyNodes,
                        "expression has more than \(options.limits.maxNodes) nodes after macro expansion (Limits.maxNodes)",
                        at: tok.offset)
                 halt()
@@ -238,7 +238,7 @@ public struct ExpressionParser: Sendable {
     mutating func reportTooDeep(at offset: Int) {
         guard !reportedDepth else { return }
         reportedDepth = true
-        report(SyntaxErrorCode.nestingTooDeep,
+        report(CELErrorCode.nestingTooDeep,
                "expression is nested too deeply (the limit is \(options.limits.maxNestingDepth) levels)", at: offset)
         halt()
     }
@@ -412,7 +412,7 @@ public struct ExpressionParser: Sendable {
             if magnitude == UInt64(Int64.max) + 1 {
                 return node(minus, .literal(.int(.min)))
             }
-            report(SyntaxErrorCode.invalidNumber, "integer literal out of range: -\(magnitude)", at: at)
+            report(CELErrorCode.invalidNumber, "integer literal out of range: -\(magnitude)", at: at)
             return errorNode(minus)
         case .double(let value):
             advance()
@@ -482,7 +482,7 @@ public struct ExpressionParser: Sendable {
             advance()
             if t.problem != nil { return errorNode(t.offset) }
             guard magnitude <= UInt64(Int64.max) else {
-                report(SyntaxErrorCode.invalidNumber, "integer literal out of range: \(magnitude)", at: t.offset)
+                report(CELErrorCode.invalidNumber, "integer literal out of range: \(magnitude)", at: t.offset)
                 return errorNode(t.offset)
             }
             return node(t.offset, .literal(.int(Int64(magnitude))))
@@ -538,7 +538,7 @@ public struct ExpressionParser: Sendable {
 
     private mutating func identifierOrCall(_ name: String, qualifiedName: String, at offset: Int) -> Expr {
         if Self.reservedWords.contains(name) {
-            report(SyntaxErrorCode.reservedIdentifier, "'\(name)' is a reserved word and cannot be used as an identifier", at: offset)
+            report(CELErrorCode.reservedIdentifier, "'\(name)' is a reserved word and cannot be used as an identifier", at: offset)
         }
         guard tok.kind == .leftParen else {
             return node(offset, .ident(qualifiedName))
@@ -604,7 +604,7 @@ public struct ExpressionParser: Sendable {
                 advance()
                 if tok.kind == closer {
                     if !trailingComma {
-                        report(SyntaxErrorCode.unexpectedToken, "a trailing ',' is not allowed here", at: comma)
+                        report(CELErrorCode.unexpectedToken, "a trailing ',' is not allowed here", at: comma)
                     }
                     advance()
                     return

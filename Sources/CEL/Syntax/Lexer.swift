@@ -127,7 +127,7 @@ public struct Lexer: Sendable {
         if text == "&" { message += " (did you mean '&&'?)" }
         if text == "|" { message += " (did you mean '||'?)" }
         return Token(kind: .invalid, offset: start, end: end, isFirstOnLine: false,
-                     problem: .init(code: SyntaxErrorCode.unexpectedCharacter, message: message, offset: start))
+                     problem: .init(code: CELErrorCode.unexpectedCharacter, message: message, offset: start))
     }
 
     private mutating func lexIdentifierOrPrefixedString(_ start: Int) -> Token {
@@ -168,7 +168,7 @@ public struct Lexer: Sendable {
             let ok = isIdentPart(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-")
                 || c == UInt8(ascii: "/") || c == UInt8(ascii: " ")
             if !ok && problem == nil {
-                problem = .init(code: SyntaxErrorCode.unexpectedCharacter,
+                problem = .init(code: CELErrorCode.unexpectedCharacter,
                                 message: "a backquoted name may contain only letters, digits, '_', '.', '-', '/' and spaces",
                                 offset: i)
             }
@@ -177,13 +177,13 @@ public struct Lexer: Sendable {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "`") else {
             position = i
             return Token(kind: .invalid, offset: start, end: i, isFirstOnLine: false,
-                         problem: .init(code: SyntaxErrorCode.unexpectedCharacter,
+                         problem: .init(code: CELErrorCode.unexpectedCharacter,
                                         message: "unterminated backquoted name", offset: start))
         }
         position = i + 1
         let name = String(decoding: bytes[(start + 1)..<i], as: UTF8.self)
         if name.isEmpty && problem == nil {
-            problem = .init(code: SyntaxErrorCode.unexpectedCharacter, message: "empty backquoted name", offset: start)
+            problem = .init(code: CELErrorCode.unexpectedCharacter, message: "empty backquoted name", offset: start)
         }
         return Token(kind: .quotedIdentifier(name), offset: start, end: position, isFirstOnLine: false, problem: problem)
     }
@@ -234,7 +234,7 @@ public struct Lexer: Sendable {
             let value = Double(text) ?? .nan
             var problem: Token.Problem?
             if !value.isFinite {
-                problem = .init(code: SyntaxErrorCode.invalidNumber, message: "double literal out of range: \(text)", offset: start)
+                problem = .init(code: CELErrorCode.invalidNumber, message: "double literal out of range: \(text)", offset: start)
             }
             return Token(kind: .double(value.isFinite ? value : 0), offset: start, end: i, isFirstOnLine: false, problem: problem)
         }
@@ -257,7 +257,7 @@ public struct Lexer: Sendable {
         var problem: Token.Problem?
         if overflow {
             let text = String(decoding: bytes[start..<end], as: UTF8.self)
-            problem = .init(code: SyntaxErrorCode.invalidNumber,
+            problem = .init(code: CELErrorCode.invalidNumber,
                             message: "integer literal out of range: \(text)", offset: start)
         }
         return Token(kind: isUnsigned ? .uint(value) : .int(value), offset: start, end: end,
@@ -310,7 +310,7 @@ public struct Lexer: Sendable {
             i += 1
         }
         if !closed {
-            fail(SyntaxErrorCode.unterminatedString,
+            fail(CELErrorCode.unterminatedString,
                  triple ? "unterminated triple-quoted string literal" : "unterminated string literal (strings may not span lines unless triple-quoted)",
                  start)
         }
@@ -324,7 +324,7 @@ public struct Lexer: Sendable {
     private func lexEscape(at: Int, isBytes: Bool, into out: inout [UInt8],
                            fail: (String, String, Int) -> Void) -> Int {
         guard at + 1 < bytes.count else {
-            fail(SyntaxErrorCode.invalidEscape, "a literal cannot end with a lone '\\'", at)
+            fail(CELErrorCode.invalidEscape, "a literal cannot end with a lone '\\'", at)
             return at + 1
         }
         let c = bytes[at + 1]
@@ -349,7 +349,7 @@ public struct Lexer: Sendable {
             var j = at + 2
             while j < at + 2 + count {
                 guard j < bytes.count, isHexDigit(bytes[j]) else {
-                    fail(SyntaxErrorCode.invalidEscape,
+                    fail(CELErrorCode.invalidEscape,
                          "'\\\(Character(Unicode.Scalar(c)))' must be followed by \(count) hexadecimal digits", at)
                     return j
                 }
@@ -357,7 +357,7 @@ public struct Lexer: Sendable {
                 j += 1
             }
             if isUnicode && isBytes {
-                fail(SyntaxErrorCode.invalidEscape, "Unicode escapes are not allowed in bytes literals", at)
+                fail(CELErrorCode.invalidEscape, "Unicode escapes are not allowed in bytes literals", at)
                 return j
             }
             if isBytes {
@@ -365,7 +365,7 @@ public struct Lexer: Sendable {
                 return j
             }
             guard let scalar = Unicode.Scalar(value) else {
-                fail(SyntaxErrorCode.invalidEscape,
+                fail(CELErrorCode.invalidEscape,
                      (0xD800...0xDFFF).contains(value)
                         ? "invalid Unicode escape: surrogate code points are not characters"
                         : "invalid Unicode escape: beyond U+10FFFF", at)
@@ -378,7 +378,7 @@ public struct Lexer: Sendable {
             for k in 0..<2 {
                 let j = at + 2 + k
                 guard j < bytes.count, bytes[j] >= UInt8(ascii: "0"), bytes[j] <= UInt8(ascii: "7") else {
-                    fail(SyntaxErrorCode.invalidEscape, "an octal escape needs three octal digits (\\000 to \\377)", at)
+                    fail(CELErrorCode.invalidEscape, "an octal escape needs three octal digits (\\000 to \\377)", at)
                     return j
                 }
                 value = value * 8 + UInt32(bytes[j] - UInt8(ascii: "0"))
@@ -390,13 +390,13 @@ public struct Lexer: Sendable {
             }
             return at + 4
         case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-            fail(SyntaxErrorCode.invalidEscape, "a '\\' cannot end a line inside a string literal", at)
+            fail(CELErrorCode.invalidEscape, "a '\\' cannot end a line inside a string literal", at)
             return at + 1
         default:
             var end = at + 2
             while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
             let text = String(decoding: bytes[(at + 1)..<min(end, bytes.count)], as: UTF8.self)
-            fail(SyntaxErrorCode.invalidEscape, "invalid escape sequence '\\\(text.debugDescriptionContent)'", at)
+            fail(CELErrorCode.invalidEscape, "invalid escape sequence '\\\(text.debugDescriptionContent)'", at)
             return end
         }
     }

@@ -12,7 +12,7 @@ extension ExpressionParser {
     mutating func globalCallOrMacro(_ offset: Int, function: String, args: [Expr]) -> Expr {
         if options.enableMacros, function == "has", args.count == 1 {
             guard case .select(let operand, let field, _) = args[0].kind else {
-                report(SyntaxErrorCode.invalidMacroArgument,
+                report(CELErrorCode.invalidMacroArgument,
                        "invalid argument to has() macro: expected a field selection such as has(a.b)",
                        at: Int(args[0].offset))
                 return call(offset, function, args)
@@ -68,7 +68,7 @@ extension ExpressionParser {
         case ("bind", 3):
             guard case .ident("cel") = target.kind else { return nil }
             guard case .ident(let name) = args[0].kind else {
-                report(SyntaxErrorCode.invalidMacroArgument, "cel.bind() variable name must be a simple identifier",
+                report(CELErrorCode.invalidMacroArgument, "cel.bind() variable name must be a simple identifier",
                        at: Int(args[0].offset))
                 return failedMacro(offset, target, function, args)
             }
@@ -76,7 +76,7 @@ extension ExpressionParser {
                                      name: name, initial: args[1], result: args[2])
         case ("optMap", 2), ("optFlatMap", 2):
             guard case .ident(let name) = args[0].kind else {
-                report(SyntaxErrorCode.invalidMacroArgument, "\(function)() variable name must be a simple identifier",
+                report(CELErrorCode.invalidMacroArgument, "\(function)() variable name must be a simple identifier",
                        at: Int(args[0].offset))
                 return failedMacro(offset, target, function, args)
             }
@@ -106,7 +106,7 @@ extension ExpressionParser {
 
     private mutating func iterVar(_ arg: Expr) -> String? {
         guard case .ident(let name) = arg.kind, !name.hasPrefix(".") else {
-            report(SyntaxErrorCode.invalidMacroArgument, "argument must be a simple name (the iteration variable)",
+            report(CELErrorCode.invalidMacroArgument, "argument must be a simple name (the iteration variable)",
                    at: Int(arg.offset))
             return nil
         }
@@ -116,7 +116,7 @@ extension ExpressionParser {
     private mutating func iterVars(_ a: Expr, _ b: Expr) -> (String, String)? {
         guard let v1 = iterVar(a), let v2 = iterVar(b) else { return nil }
         if v1 == v2 {
-            report(SyntaxErrorCode.invalidMacroArgument, "duplicate variable name: \(v1)", at: Int(b.offset))
+            report(CELErrorCode.invalidMacroArgument, "duplicate variable name: \(v1)", at: Int(b.offset))
             return nil
         }
         return (v1, v2)

@@ -71,7 +71,8 @@ public struct Linker: Sendable {
         // Parse what must be compiled; reused modules keep their import lists.
         for source in sources {
             guard seen.insert(source.name).inserted else {
-                diagnostics.append(Diagnostic(code: "E304", message: "module '\(source.name)' is given twice",
+                diagnostics.append(Diagnostic(code: ModuleErrorCode.duplicateModule,
+                                              message: "module '\(source.name)' is given twice",
                                               source: Source(name: source.path, text: source.text), offset: 0))
                 continue
             }
@@ -98,7 +99,8 @@ public struct Linker: Sendable {
             for name in Set(cycle.path) {
                 guard let syntax = parsed[name] else { continue }
                 for imported in syntax.imports where cycle.path.contains(imported.path) {
-                    diagnostics.append(Diagnostic(code: "E302", message: "import cycle: \(cycle.description)",
+                    diagnostics.append(Diagnostic(code: ModuleErrorCode.importCycle,
+                                                  message: "import cycle: \(cycle.description)",
                                                   source: syntax.source, offset: Int(imported.offset)))
                 }
             }
@@ -120,7 +122,8 @@ public struct Linker: Sendable {
         for name in order {
             guard recompile.contains(name), let syntax = parsed[name] else { continue }
             for imported in syntax.imports where !seen.contains(imported.path) {
-                diagnostics.append(Diagnostic(code: "E301", message: "unknown module '\(imported.path)' imported",
+                diagnostics.append(Diagnostic(code: ModuleErrorCode.unknownModule,
+                                              message: "unknown module '\(imported.path)' imported",
                                               source: syntax.source, offset: Int(imported.offset)))
             }
         }

@@ -84,7 +84,7 @@ struct ModuleCompiler {
             let offset = fnsByName[first].map { Int($0.offset) } ?? letsByName[first].map { Int($0.offset) } ?? 0
             let what = cycle.path.count == 2 ? "'\(first)' refers to itself" : "cycle \(cycle.description)"
             diagnostics.append(Diagnostic(
-                code: "E307",
+                code: ModuleErrorCode.recursion,
                 message: "recursion is not allowed: \(what) (every call must terminate)",
                 source: syntax.source, offset: offset))
             failed.formUnion(component.members)
@@ -116,7 +116,8 @@ struct ModuleCompiler {
                     if budget.isExhausted {
                         // Reported below, at the let.
                     } else if case .error(let error) = value {
-                        diagnostics.append(Diagnostic(code: "E308", message: "let '\(decl.name)' failed: \(error.message)",
+                        diagnostics.append(Diagnostic(code: ModuleErrorCode.letFailed,
+                                                      message: "let '\(decl.name)' failed: \(error.message)",
                                                       source: syntax.source, offset: Int(error.offset ?? decl.offset)))
                         failed.insert(declName)
                     } else {
@@ -154,19 +155,19 @@ struct ModuleCompiler {
     private func problem(with use: References.Imported, in module: LinkedModule) -> (code: String, message: String)? {
         let kind = use.isCall ? "function" : "value"
         if isPrivateName(use.name), module.functions[use.name] != nil || module.lets[use.name] != nil {
-            return ("E306", "'\(use.name)' is private to module '\(module.name)'")
+            return (ModuleErrorCode.privateName, "'\(use.name)' is private to module '\(module.name)'")
         }
         if use.isCall {
             if module.functions[use.name] != nil { return nil }
             if module.lets[use.name] != nil {
-                return ("E305", "'\(use.alias).\(use.name)' is a value, not a function, in module '\(module.name)'")
+                return (ModuleErrorCode.unknownImportedName, "'\(use.alias).\(use.name)' is a value, not a function, in module '\(module.name)'")
             }
         } else {
             if module.lets[use.name] != nil { return nil }
             if module.functions[use.name] != nil {
-                return ("E305", "function '\(use.alias).\(use.name)' must be called")
+                return (ModuleErrorCode.unknownImportedName, "function '\(use.alias).\(use.name)' must be called")
             }
         }
-        return ("E305", "module '\(module.name)' has no \(kind) '\(use.name)'")
+        return (ModuleErrorCode.unknownImportedName, "module '\(module.name)' has no \(kind) '\(use.name)'")
     }
 }

@@ -102,7 +102,7 @@ private struct ParseState {
         token = lexer.next()
         if cel.utf8.count > limits.maxSourceBytes {
             diagnostics.append(Diagnostic(
-                code: SyntaxErrorCode.sourceTooLarge,
+                code: CELErrorCode.sourceTooLarge,
                 message: "module is \(cel.utf8.count) bytes, more than the limit of \(limits.maxSourceBytes)",
                 source: cel, offset: 0))
             token = Token(kind: .end, offset: 0, end: 0, isFirstOnLine: true)
@@ -127,7 +127,7 @@ private struct ParseState {
         if token.kind == .invalid, let problem = token.problem {
             error(problem.code, problem.message, at: problem.offset)
         } else {
-            error(SyntaxErrorCode.unexpectedToken, "unexpected \(token.kind.display), expected \(expected)", at: token.offset)
+            error(CELErrorCode.unexpectedToken, "unexpected \(token.kind.display), expected \(expected)", at: token.offset)
         }
     }
 
@@ -163,7 +163,7 @@ private struct ParseState {
         while true {
             let expected = segments.isEmpty ? "a module path after 'import'" : "a path segment after '/'"
             if token.isFirstOnLine || token.kind == .end {
-                error(SyntaxErrorCode.unexpectedToken, "unexpected end of line, expected \(expected)", at: lastEnd)
+                error(CELErrorCode.unexpectedToken, "unexpected end of line, expected \(expected)", at: lastEnd)
                 return false
             }
             guard let segment = ModuleParser.segmentText(token.kind) else {
@@ -265,7 +265,7 @@ private struct ParseState {
         }
         let offset = token.offset
         if ExpressionParser.reservedWords.contains(name) {
-            error(SyntaxErrorCode.reservedIdentifier, "'\(name)' is a reserved word and cannot be declared", at: offset)
+            error(CELErrorCode.reservedIdentifier, "'\(name)' is a reserved word and cannot be declared", at: offset)
         }
         advance()
         return (name, offset)
@@ -313,7 +313,7 @@ private struct ParseState {
 
     mutating func checkAlias(_ alias: String, at offset: Int) {
         if ExpressionParser.reservedWords.contains(alias) || ["in", "true", "false", "null"].contains(alias) {
-            error(SyntaxErrorCode.reservedIdentifier,
+            error(CELErrorCode.reservedIdentifier,
                   "'\(alias)' is a reserved word and cannot be an import alias; rename it with 'as'", at: offset)
         }
         if let first = aliasOffsets[alias] {

@@ -1,6 +1,8 @@
-/// The stable diagnostic codes of the lexer and parser (`E1xx`) and of the parse-time
-/// limits (`E4xx`). Tools may match on them; they never change meaning.
-public enum SyntaxErrorCode {
+/// The stable diagnostic codes of the CEL engine: lexer and parser (`E1xx`), checker
+/// (`E2xx`: names and types) and the limits of one expression (`E40x`). The module layer
+/// owns `E3xx` and `E41x` (`ModuleErrorCode`). Tools may match on these codes; they never
+/// change meaning. The table of all codes is in the top-level README ("Diagnostic codes").
+public enum CELErrorCode {
     /// A character that cannot start a token, or a malformed backquoted name.
     public static let unexpectedCharacter = "E101"
     /// A token where the grammar does not allow it (or a missing one).
@@ -15,6 +17,14 @@ public enum SyntaxErrorCode {
     public static let reservedIdentifier = "E106"
     /// A macro called with arguments it cannot expand (e.g. a non-identifier variable).
     public static let invalidMacroArgument = "E107"
+    /// A name that no variable, constant, type or function has.
+    public static let undeclared = "E201"
+    /// No overload of a function accepts the argument types.
+    public static let noMatchingOverload = "E202"
+    /// A type that does not support the operation (field selection, iteration, ...).
+    public static let typeMismatch = "E203"
+    /// A compiled function called with the wrong number of arguments.
+    public static let arity = "E204"
     /// The source is larger than `Limits.maxSourceBytes`.
     public static let sourceTooLarge = "E401"
     /// Nesting deeper than `Limits.maxNestingDepth`.
