@@ -44,9 +44,7 @@ struct Dev: AsyncParsableCommand {
                 }
                 await admin.close()
                 let url = server.url(database: Dev.databaseName)
-                let store = try await Store.connect(ConnectionConfiguration(url))
-                let applied = try await store.migrate()
-                await store.connection.close()
+                let applied = try await withStore(ConnectionConfiguration(url)) { store in try await store.migrate() }
                 Output.line("PostgreSQL is running in \(server.directory) (port \(server.port))")
                 if !applied.isEmpty { Output.line("applied \(applied.joined(separator: ", "))") }
                 Output.line("export HOTLOAD_DATABASE_URL=\(url)")
