@@ -63,12 +63,14 @@ struct Demo: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: workspace) }
 
             step("1. A private PostgreSQL")
-            let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-            defer { try? server.remove() }
-            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("hotload_demo") }
-            Output.line("started in \(server.directory) on port \(server.port)")
-            try await withStore(ConnectionConfiguration(url)) { store in
-                try await story(store, url: url, workspace: workspace)
+            try await withThrowawayServer { server in
+                let url = try await Harness.offload { () throws(HarnessError) -> String in
+                    try server.createDatabase("hotload_demo")
+                }
+                Output.line("started in \(server.directory) on port \(server.port)")
+                try await withStore(ConnectionConfiguration(url)) { store in
+                    try await story(store, url: url, workspace: workspace)
+                }
             }
             step("Done")
             Output.line("the private server is removed; run `hotload dev up` for one that stays.")
