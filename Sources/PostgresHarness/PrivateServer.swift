@@ -131,6 +131,32 @@ package struct PrivateServer: Sendable, Equatable {
         return url(database: name)
     }
 
+    /// Creates database `name` unless it exists (also when a concurrent caller creates it
+    /// first) and returns its URL.
+    package func ensureDatabase(_ name: String) throws(HarnessError) -> String {
+        if try !databaseExists(name) {
+            do throws(HarnessError) {
+                _ = try createDatabase(name)
+            } catch {
+                guard try databaseExists(name) else { throw error }
+            }
+        }
+        return url(database: name)
+    }
+
+    /// Whether the server has a database `name`.
+    private func databaseExists(_ name: String) throws(HarnessError) -> Bool {
+        let literal = "'" + name.replacingOccurrences(of: "'", with: "''") + "'"
+        let query = "SELECT 'exists' FROM pg_database WHERE datname = \(literal)"
+        let result = try Command.run(
+            binDirectory + "/psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", query],
+            workingDirectory: "/")
+        guard result.status == 0 else {
+            throw .commandFailed(command: "psql -c \"\(query)\"", status: result.status, output: result.output)
+        }
+        return result.output.split(whereSeparator: \.isNewline).contains("exists")
+    }
+
     // MARK: - Starting
 
     private static func startServer(directory: String?, port requestedPort: Int?) throws(HarnessError)

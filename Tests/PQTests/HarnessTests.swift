@@ -49,6 +49,14 @@ struct HarnessTests {
         #expect(server.isRunning)
         let url = try await Harness.offload { () throws(HarnessError) in try server.createDatabase("harness_check") }
         #expect(url.hasSuffix(":\(server.port)/harness_check"))
+        // `dev up` runs this on every start: an existing database is kept, a missing one
+        // made, and a name with quotes is quoted both in the check and in the CREATE.
+        let kept = try await Harness.offload { () throws(HarnessError) in try server.ensureDatabase("harness_check") }
+        #expect(kept == url)
+        for _ in 1...2 {
+            let made = try await Harness.offload { () throws(HarnessError) in try server.ensureDatabase("it's \"quoted\"") }
+            #expect(made == server.url(database: "it's \"quoted\""))
+        }
         try await Harness.offload { () throws(HarnessError) in try server.remove() }
         #expect(!FileManager.default.fileExists(atPath: directory))
     }

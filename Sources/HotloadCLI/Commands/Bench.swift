@@ -126,22 +126,23 @@ struct Bench: AsyncParsableCommand {
             handler.logLevel = .critical
             return handler
         }
-        var server: PrivateServer?
-        let url: String
         if let given = connection.resolved {
-            url = given
-        } else {
-            Output.line("starting a private PostgreSQL for the run")
-            let started = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-            server = started
+            try await runPropagation(database: given)
+            return
+        }
+        Output.line("starting a private PostgreSQL for the run")
+        try await withThrowawayServer { server in
             let tcp = try await Harness.offload { () throws(HarnessError) -> String in
-                try started.createDatabase("hotload_propagation")
+                try server.createDatabase("hotload_propagation")
             }
             // Nodes on the database's machine talk to it through its Unix socket.
-            url = started.socketURL(database: "hotload_propagation") ?? tcp
+            let url = server.socketURL(database: "hotload_propagation") ?? tcp
             Output.line(url == tcp ? "connecting over TCP (the server has no Unix socket)" : "connecting through the server's Unix socket")
+            try await runPropagation(database: url)
         }
-        defer { try? server?.remove() }
+    }
+
+    private func runPropagation(database url: String) async throws {
         let result = try await PropagationBenchmark.run(database: url, nodes: nodes, releases: releases,
                                                         progress: { Output.line($0) })
         let ms = PropagationBenchmark.Result.format

@@ -63,20 +63,21 @@ struct Demo: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: workspace) }
 
             step("1. A private PostgreSQL")
-            let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-            defer { try? server.remove() }
-            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("hotload_demo") }
-            Output.line("started in \(server.directory) on port \(server.port)")
-            try await story(url: url, workspace: workspace)
+            try await withThrowawayServer { server in
+                let url = try await Harness.offload { () throws(HarnessError) -> String in
+                    try server.createDatabase("hotload_demo")
+                }
+                Output.line("started in \(server.directory) on port \(server.port)")
+                try await withStore(ConnectionConfiguration(url)) { store in
+                    try await story(store, url: url, workspace: workspace)
+                }
+            }
             step("Done")
             Output.line("the private server is removed; run `hotload dev up` for one that stays.")
         }
     }
 
-    private func story(url: String, workspace: String) async throws {
-        let store = try await Store.connect(ConnectionConfiguration(url))
-        defer { Task { await store.connection.close() } }
-
+    private func story(_ store: Store, url: String, workspace: String) async throws {
         step("2. hotload init")
         let applied = try await store.migrate()
         Output.line("applied \(applied.joined(separator: ", "))")

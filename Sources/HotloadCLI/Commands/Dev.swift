@@ -31,22 +31,16 @@ struct Dev: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let server = try PrivateServer.start(directory: location.resolved, port: port)
-                let admin = try await Connection.connect(ConnectionConfiguration(server.url))
-                let exists = try await admin.query(
-                    "SELECT 1 FROM pg_database WHERE datname = $1", [.text(Dev.databaseName)])
-                if exists.isEmpty {
-                    do {
-                        try await admin.execute("CREATE DATABASE \(Dev.databaseName)")
-                    } catch let error as PQError where error.sqlState == "42P04" {
-                        // Created by a concurrent `hotload dev up`.
-                    }
+                // Starting the server and psql wait for programs: on a thread of their own,
+                // never on a cooperative thread.
+                let directory = location.resolved, port = port
+                let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in
+                    try PrivateServer.start(directory: directory, port: port)
                 }
-                await admin.close()
-                let url = server.url(database: Dev.databaseName)
-                let store = try await Store.connect(ConnectionConfiguration(url))
-                let applied = try await store.migrate()
-                await store.connection.close()
+                let url = try await Harness.offload { () throws(HarnessError) -> String in
+                    try server.ensureDatabase(Dev.databaseName)
+                }
+                let applied = try await withStore(ConnectionConfiguration(url)) { store in try await store.migrate() }
                 Output.line("PostgreSQL is running in \(server.directory) (port \(server.port))")
                 if !applied.isEmpty { Output.line("applied \(applied.joined(separator: ", "))") }
                 Output.line("export HOTLOAD_DATABASE_URL=\(url)")
@@ -67,7 +61,7 @@ struct Dev: AsyncParsableCommand {
                     return
                 }
                 let wasRunning = server.isRunning
-                try server.stop()
+                try await Harness.offload { () throws(HarnessError) in try server.stop() }
                 Output.line(wasRunning ? "stopped the server in \(server.directory)"
                                        : "the server in \(server.directory) was not running")
             }

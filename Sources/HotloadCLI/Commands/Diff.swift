@@ -39,17 +39,15 @@ struct Diff: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let diffs: [FileDiff]
-            if release.count == 2 {
-                diffs = try await store.diff(release: release[0], release[1], context: context)
-            } else {
+            let diffs: [FileDiff] = try await connection.withStore { store in
+                if release.count == 2 {
+                    return try await store.diff(release: release[0], release[1], context: context)
+                }
                 let from = try arguments.count > 1 ? ModuleReference.version(arguments[1]) : nil
                 let to = try arguments.count > 2 ? ModuleReference.version(arguments[2]) : nil
-                diffs = [try await store.diff(module: arguments[0], from: from, to: to, channel: channel,
-                                              context: context)]
+                return [try await store.diff(module: arguments[0], from: from, to: to, channel: channel,
+                                             context: context)]
             }
-            await store.connection.close()
             let color = Output.stdoutIsTerminal
             for diff in diffs where !diff.isEmpty { Output.raw(diff.render(color: color)) }
         }

@@ -20,9 +20,9 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let result = try await store.export(to: directory, release: release, channel: channel)
-            await store.connection.close()
+            let result = try await connection.withStore { store in
+                try await store.export(to: directory, release: release, channel: channel)
+            }
             let count = result.manifest.modules.count
             Output.line("exported release \(result.manifest.release) of \(result.manifest.channel): "
                         + "\(count) module\(count == 1 ? "" : "s") to \(directory)")

@@ -19,15 +19,13 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let applied = try await store.migrate()
+            let applied = try await connection.withStore { store in try await store.migrate() }
             if applied.isEmpty {
                 Output.line("schema hotload is up to date (\(Migrations.all.count) migrations)")
             } else {
                 for name in applied { Output.line("applied \(name)") }
                 Output.line("schema hotload is ready")
             }
-            await store.connection.close()
         }
     }
 }

@@ -24,9 +24,9 @@ struct Log: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let records = try await store.log(channel: channel, module: module, limit: n, before: before)
-            await store.connection.close()
+            let records = try await connection.withStore { store in
+                try await store.log(channel: channel, module: module, limit: n, before: before)
+            }
             if output.json {
                 try Output.json(records.map(LogEntryJSON.init))
                 return

@@ -14,10 +14,9 @@ struct Modules: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let head = try await store.head(channel: channel)
-            let modules = try await store.modules(channel: channel)
-            await store.connection.close()
+            let (head, modules) = try await connection.withStore { store in
+                (try await store.head(channel: channel), try await store.modules(channel: channel))
+            }
             if output.json {
                 try Output.json(ModulesJSON(channel: channel, release: head, modules: modules.map(ModulesJSON.Entry.init)))
                 return

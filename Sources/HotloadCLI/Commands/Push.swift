@@ -36,11 +36,11 @@ struct Push: AsyncParsableCommand {
             if prune, !collected.onlyDirectories {
                 throw ValidationError("--prune needs directories, not single files (it deletes what they lack)")
             }
-            let store = try await connection.openStore()
-            let result = try await store.push(
-                PushRequest(modules: collected.modules, prune: prune, options: try release.releaseOptions()))
+            let result = try await connection.withStore { store in
+                try await store.push(
+                    PushRequest(modules: collected.modules, prune: prune, options: try release.releaseOptions()))
+            }
             PushReport.print(result)
-            await store.connection.close()
         }
     }
 }

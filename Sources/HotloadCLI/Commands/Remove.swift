@@ -15,10 +15,10 @@ struct Remove: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let result = try await store.remove(modules, options: try options.releaseOptions())
+            let result = try await connection.withStore { store in
+                try await store.remove(modules, options: try options.releaseOptions())
+            }
             PushReport.print(result)
-            await store.connection.close()
         }
     }
 }

@@ -29,18 +29,17 @@ struct Rollback: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await connection.openStore()
-            let result: PushResult
-            if let module, let to {
-                result = try await store.rollback(module: module, to: try ModuleReference.version(to),
-                                                  options: try options.releaseOptions())
-            } else if let release {
-                result = try await store.rollback(release: release, options: try options.releaseOptions())
-            } else {
+            let result: PushResult = try await connection.withStore { store in
+                if let module, let to {
+                    return try await store.rollback(module: module, to: try ModuleReference.version(to),
+                                                    options: try options.releaseOptions())
+                }
+                if let release {
+                    return try await store.rollback(release: release, options: try options.releaseOptions())
+                }
                 throw ValidationError("nothing to roll back")
             }
             PushReport.print(result)
-            await store.connection.close()
         }
     }
 }

@@ -23,9 +23,9 @@ struct Show: AsyncParsableCommand {
             if version != nil, release != nil {
                 throw ValidationError("give either MODULE@VERSION or --release, not both")
             }
-            let store = try await connection.openStore()
-            let revision = try await store.show(module: name, version: version, release: release, channel: channel)
-            await store.connection.close()
+            let revision = try await connection.withStore { store in
+                try await store.show(module: name, version: version, release: release, channel: channel)
+            }
             Output.raw(revision.source)
         }
     }

@@ -20,9 +20,9 @@ struct Status: AsyncParsableCommand {
             guard staleAfter > 0, staleAfter <= 86_400 else {
                 throw ValidationError("--stale-after must be in (0, 86400] seconds")
             }
-            let store = try await connection.openStore()
-            let rows = try await NodeStatusReader.list(store.connection, staleAfter: .milliseconds(Int64(staleAfter * 1000)))
-            await store.connection.close()
+            let rows = try await connection.withStore { store in
+                try await NodeStatusReader.list(store.connection, staleAfter: .milliseconds(Int64(staleAfter * 1000)))
+            }
             if output.json {
                 try Output.json(rows.map(NodeJSON.init))
             } else {

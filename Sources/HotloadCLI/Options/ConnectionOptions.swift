@@ -25,9 +25,24 @@ struct ConnectionOptions: ParsableArguments {
         return configuration
     }
 
-    /// Opens the store.
-    func openStore() async throws -> Store {
-        try await Store.connect(configuration)
+    /// Opens the store from these options, runs `body` with it and closes it, also when
+    /// `body` throws.
+    func withStore<T>(_ body: (Store) async throws -> T) async throws -> T {
+        try await HotloadCLI.withStore(configuration, body)
+    }
+}
+
+/// Opens the store at `configuration`, runs `body` with it and closes it, also when `body`
+/// throws: the one way a command opens a store.
+func withStore<T>(_ configuration: ConnectionConfiguration, _ body: (Store) async throws -> T) async throws -> T {
+    let store = try await Store.connect(configuration)
+    do {
+        let result = try await body(store)
+        await store.connection.close()
+        return result
+    } catch {
+        await store.connection.close()
+        throw error
     }
 }
 
