@@ -28,24 +28,14 @@ struct DeepDataTests {
 
     @Test("a value 1,200 levels deep built by a call chain is refused when linked")
     func deepDataFromCalls() async throws {
-        let codes = try #require(await onSmallStack { Self.linkErrorCodes(Self.module) }, "linking did not finish")
+        let codes = try #require(await onSmallStack { linkDiagnostics([Self.module]).map(\.code) }, "linking did not finish")
         #expect(codes.contains("E404"), "\(codes)")
     }
 
     @Test("a let holding such a value is refused when linked")
     func deepDataInALet() async throws {
         let module = ModuleSource(name: "m", text: Self.module.text + "\nlet d = deep()\nlet e = d == d")
-        let codes = try #require(await onSmallStack { Self.linkErrorCodes(module) }, "linking did not finish")
+        let codes = try #require(await onSmallStack { linkDiagnostics([module]).map(\.code) }, "linking did not finish")
         #expect(codes.contains("E404"), "\(codes)")
-    }
-
-    /// The codes of the diagnostics that refuse `module`; empty when it links.
-    static func linkErrorCodes(_ module: ModuleSource) -> [String] {
-        do throws(CompileError) {
-            _ = try Linker().link([module])
-            return []
-        } catch {
-            return error.diagnostics.map(\.code)
-        }
     }
 }

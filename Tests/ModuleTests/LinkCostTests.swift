@@ -22,15 +22,6 @@ struct LinkCostTests {
             + (0..<count).map { "let \(prefix)\($0) = \(Self.expensive)" }).joined(separator: "\n")
     }
 
-    static func diagnostics(_ sources: [ModuleSource], limits: Limits = .default) -> [Diagnostic] {
-        do {
-            _ = try Linker(limits: limits).link(sources)
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
     /// What one expensive let spends, measured by the engine itself.
     static func costOfOneLet() throws -> Int {
         var env = Environment()
@@ -48,7 +39,7 @@ struct LinkCostTests {
         // Each let fits the per-evaluation budget; together they pass the link's.
         let ranOut = Limits.default.maxLinkCost / perLet
         let source = ModuleSource(name: "m", text: Self.expensiveLets(1000))
-        let runs = await onSmallStack { [Self.diagnostics([source]), Self.diagnostics([source])] }
+        let runs = await onSmallStack { [linkDiagnostics([source]), linkDiagnostics([source])] }
         let results = try #require(runs, "linking did not finish")
         #expect(results[0].map(\.headline) == results[1].map(\.headline))
         let d = try #require(results[0].first)
@@ -68,7 +59,7 @@ struct LinkCostTests {
         // Three lets in `z`, three in `a`: five and a half fit.
         let z = ModuleSource(name: "z", text: Self.expensiveLets(3, prefix: "z"))
         let a = ModuleSource(name: "a", text: Self.expensiveLets(3, prefix: "a"))
-        let full = Self.diagnostics([z, a], limits: limits).map(\.headline)
+        let full = linkDiagnostics([z, a], limits: limits).map(\.headline)
         #expect(full.count == 1)
         #expect(full.first?.hasPrefix("z.hl:5:5: error[E413]: linking ran out of its cost budget at let 'z2'") == true)
         // `z` alone fits; adding `a` by a relink decides as the full link did.
@@ -91,11 +82,11 @@ struct LinkCostTests {
         let letter = String(repeating: "x", count: 100)
         let calls = Array(repeating: "size(_s)", count: 20).joined(separator: " + ")
         let text = "let _s = '\(letter)'\nfn ok() = 1\nfn folded() = \(calls)"
-        let diagnostics = Self.diagnostics([ModuleSource(name: "m", text: text)], limits: limits)
+        let diagnostics = linkDiagnostics([ModuleSource(name: "m", text: text)], limits: limits)
         #expect(diagnostics.map(\.headline) == [
             "m.hl:3:4: error[E413]: linking ran out of its cost budget at fn 'folded': the lets and constant folding of one link may spend 1000 cost units together (Limits.maxLinkCost); linking stopped here",
         ])
         // Under the default budget the same module links, folded.
-        #expect(Self.diagnostics([ModuleSource(name: "m", text: text)]).isEmpty)
+        #expect(linkDiagnostics([ModuleSource(name: "m", text: text)]).isEmpty)
     }
 }

@@ -21,19 +21,9 @@ struct LinkLimitsTests {
             + (1..<count).map { ModuleSource(name: "m\($0)", text: "import m\($0 - 1) as prev\nfn f(x) = prev.f(x)") }
     }
 
-    static func diagnostics(_ sources: [ModuleSource], limits: Limits = .default,
-                            timeLimit: Duration? = nil) -> [Diagnostic] {
-        do {
-            _ = try Linker(limits: limits).link(sources, timeLimit: timeLimit)
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
     @Test("thousands of chained functions in one module: refused at the first one past the limit")
     func deepChainInOneModule() async throws {
-        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "m", text: Self.chain(3000))]) }
+        let result = await onSmallStack { linkDiagnostics([ModuleSource(name: "m", text: Self.chain(3000))]) }
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
@@ -45,7 +35,7 @@ struct LinkLimitsTests {
 
     @Test("a chain of a thousand modules: refused at the first module past the limit")
     func deepChainAcrossModules() async throws {
-        let result = await onSmallStack { Self.diagnostics(Self.moduleChain(1000)) }
+        let result = await onSmallStack { linkDiagnostics(Self.moduleChain(1000)) }
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.count == 1)
         let d = try #require(diagnostics.first)
@@ -96,7 +86,7 @@ struct LinkLimitsTests {
         }
         // The deepest of several calls is the one reported (at `b.three(`); a shallower call is not.
         let branches = ModuleSource(name: "c", text: "import b\nfn four(x) = a1(x) + b.three(x)\nfn a1(x) = x")
-        #expect(Self.diagnostics(base + [branches], limits: limits).map(\.location.column) == [29])
+        #expect(linkDiagnostics(base + [branches], limits: limits).map(\.location.column) == [29])
     }
 
     @Test("thousands of mutual recursions are each reported once, in time linear in the module")
@@ -104,7 +94,7 @@ struct LinkLimitsTests {
         // Finding one cycle, removing it and sorting again took 26 s for 5,000 pairs.
         let pairs = (0..<10_000).map { "fn a\($0)(x) = b\($0)(x)\nfn b\($0)(x) = a\($0)(x)" }
         let text = (pairs + ["fn ok(x) = x", "fn uses(x) = a0(x)"]).joined(separator: "\n")
-        let result = await onSmallStack(timeout: .seconds(20)) { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
+        let result = await onSmallStack(timeout: .seconds(20)) { linkDiagnostics([ModuleSource(name: "m", text: text)]) }
         let diagnostics = try #require(result, "linking did not finish within the guard")
         #expect(diagnostics.count == 10_000)
         #expect(Set(diagnostics.map(\.code)) == ["E307"])
@@ -135,7 +125,7 @@ struct LinkLimitsTests {
     @Test("checking and linking take time linear in the size of each module", arguments: 0..<4)
     func linearShapes(_ index: Int) async throws {
         let (name, sources, errors) = Self.linearShapes[index]
-        let result = await onSmallStack(timeout: .seconds(20)) { Self.diagnostics(sources) }
+        let result = await onSmallStack(timeout: .seconds(20)) { linkDiagnostics(sources) }
         let diagnostics = try #require(result, "\(name): linking did not finish within the guard")
         #expect(diagnostics.count == errors, "\(name): \(diagnostics.prefix(3).map(\.headline))")
     }
@@ -144,7 +134,7 @@ struct LinkLimitsTests {
     func cyclicGroup() {
         // a ⇄ b and c ⇄ d, joined by b → c and d → a: one group of four.
         let text = "fn a(x) = b(x)\nfn b(x) = a(x) + c(x)\nfn c(x) = d(x)\nfn d(x) = c(x) + a(x)\nfn e(x) = d(x)"
-        #expect(Self.diagnostics([ModuleSource(name: "m", text: text)]).map(\.headline) == [
+        #expect(linkDiagnostics([ModuleSource(name: "m", text: text)]).map(\.headline) == [
             "m.hl:1:4: error[E307]: recursion is not allowed: cycle a → b → a (every call must terminate)",
         ])
     }
@@ -171,7 +161,7 @@ struct LinkLimitsTests {
         let list = "[" + Array(repeating: "1", count: 1000).joined(separator: ",") + "]"
         let text = (0..<300).map { "let l\($0) = \(list)" }.joined(separator: "\n")
         #expect(text.utf8.count < Limits.default.maxSourceBytes)
-        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "big", text: text)]) }
+        let result = await onSmallStack { linkDiagnostics([ModuleSource(name: "big", text: text)]) }
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == [ModuleErrorCode.moduleTooLarge])
         #expect(diagnostics.first?.location.line == 250)
@@ -184,7 +174,7 @@ struct LinkLimitsTests {
         let burn = _ten.map(a, _ten.map(b, _ten.map(c, _ten.map(d, _ten.map(e, _ten.map(f, _ten.map(g, a + b + c + d + e + f + g)))))))
         fn ok() = 1
         """
-        let result = await onSmallStack { Self.diagnostics([ModuleSource(name: "m", text: text)]) }
+        let result = await onSmallStack { linkDiagnostics([ModuleSource(name: "m", text: text)]) }
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == ["E308"])
         #expect(diagnostics.first?.message.hasPrefix("let 'burn' failed: ") == true)
@@ -198,7 +188,7 @@ struct LinkLimitsTests {
         let body = "\(ten).map(a, \(ten).map(b, \(ten).map(c, \(ten).map(d, \(ten).map(e, a + b + c + d + e)))))"
         let text = (0..<60).map { "let l\($0) = size(\(body))" }.joined(separator: "\n")
         let result = await onSmallStack(timeout: .seconds(60)) {
-            Self.diagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(300))
+            linkDiagnostics([ModuleSource(name: "slow", text: text)], timeLimit: .milliseconds(300))
         }
         let diagnostics = try #require(result, "linking did not finish")
         #expect(diagnostics.map(\.code) == [ModuleErrorCode.linkTooSlow])
@@ -214,7 +204,7 @@ struct LinkLimitsTests {
     @Test("the time limit is read after every module parsed, and applies to relink")
     func timeLimitWhileParsing() throws {
         let sources = Self.moduleChain(10)
-        let headlines = Self.diagnostics(sources, timeLimit: .zero).map(\.headline)
+        let headlines = linkDiagnostics(sources, timeLimit: .zero).map(\.headline)
         #expect(headlines == ["m0.hl:1:1: error[E412]: linking went past its time limit of 0.0 seconds at module 'm0'; linking stopped here"])
         let snapshot = try Linker().link(sources)
         do {
