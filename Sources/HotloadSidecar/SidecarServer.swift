@@ -113,8 +113,7 @@ struct RequestGate: Sendable {
         switch await pool.run(deadline: deadline, { run(bytes) }) {
         case .done(let (reply, outcome)):
             let elapsed = ContinuousClock.now - start
-            handler.metrics.record(outcome, seconds: Double(elapsed.components.seconds)
-                                   + Double(elapsed.components.attoseconds) / 1e18)
+            handler.metrics.record(outcome, seconds: elapsed.inSeconds)
             return respond(reply)
         case .busy, .timedOut:
             handler.metrics.record(.busy, seconds: 0)

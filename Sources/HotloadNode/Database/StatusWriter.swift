@@ -29,7 +29,7 @@ enum StatusWriter {
     @discardableResult
     static func register(_ conn: Connection, name: String, instance: UUID, channel: String, report: StatusReport,
                          force: Bool = true, liveFor: Duration = .seconds(15)) async throws -> Bool {
-        let liveSeconds = Double(liveFor.components.seconds) + Double(liveFor.components.attoseconds) / 1e18
+        let liveSeconds = liveFor.inSeconds
         let rows: QueryResult
         do {
             rows = try await conn.query("""

@@ -40,7 +40,7 @@ package enum NodeStatusReader {
         } catch {
             throw StoreError.mapping(error, role: .reader)
         }
-        let threshold = Double(staleAfter.components.seconds) + Double(staleAfter.components.attoseconds) / 1e18
+        let threshold = staleAfter.inSeconds
         return try rows.map { row in
             try decode(row, staleAfter: threshold)
         }
