@@ -12,7 +12,7 @@ struct ConnectionErrorCLITests {
         ("host=x port= garbage", "garbage"),
     ])
     func anInvalidStringIsAnErrorAboutTheString(string: String, culprit: String) async throws {
-        for command in [["status"], ["log"], ["init"], ["node", "--listen", "127.0.0.1:1"]] {
+        for command in [["status"], ["log"], ["init"], ["node", "--listen", "127.0.0.1:\(try RawHTTP.freePort())"]] {
             let (status, output) = try await runHotload(command + ["--database", string])
             #expect(status == 1, "\(command) \(string): \(output)")
             #expect(output.contains("invalid connection string: "), "\(command) \(string): \(output)")
@@ -31,7 +31,7 @@ struct ConnectionErrorCLITests {
     /// An unreachable server: where the CLI tried, and how to choose another.
     @Test func anUnreachableServerSaysWhereAndHowToChoose() async throws {
         let string = "postgresql://alice@127.0.0.1:1/hot?connect_timeout=2"
-        for command in [["status"], ["node", "--listen", "127.0.0.1:1"]] {
+        for command in [["status"], ["node", "--listen", "127.0.0.1:\(try RawHTTP.freePort())"]] {
             let (status, output) = try await runHotload(command + ["--database", string])
             #expect(status == 1, "\(command): \(output)")
             #expect(output.contains("check that PostgreSQL is running and accepts connections at alice@127.0.0.1:1/hot"),
@@ -52,7 +52,7 @@ struct ConnectionErrorCLITests {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("denied-\(role)")
         defer { try? FileManager.default.removeItem(at: cache) }
         for (command, grant) in [(["status"], "GRANT hotload_reader TO"),
-                                 (["node", "--listen", "127.0.0.1:1", "--cache-directory", cache.path], "GRANT hotload_node TO")] {
+                                 (["node", "--listen", "127.0.0.1:\(try RawHTTP.freePort())", "--cache-directory", cache.path], "GRANT hotload_node TO")] {
             let (status, output) = try await runHotload(command + ["--database", url])
             #expect(status == 1, "\(command): \(output)")
             #expect(output.contains(grant), "\(command): \(output)")
