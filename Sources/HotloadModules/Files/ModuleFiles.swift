@@ -12,8 +12,8 @@ import Foundation
 ///
 /// In a directory tree, entries whose name starts with `.` are skipped (with everything
 /// below them) and files not ending in `.hl` are ignored. A module file must be a regular
-/// file of at most `maxFileBytes` bytes of UTF-8 text without NUL bytes (PostgreSQL text
-/// cannot hold them). A symbolic link inside a tree is followed only to a regular file
+/// file of at most `maxFileBytes` bytes of UTF-8 text without NUL bytes (a store of text
+/// may not hold them unchanged, so a file that checks must also push). A symbolic link inside a tree is followed only to a regular file
 /// inside the same tree; links to directories (which could loop), to files outside the
 /// tree, and links that do not resolve are refused. Paths given on the command line are
 /// taken as they are, links included. One file reached by two paths is one module; two
