@@ -4,7 +4,9 @@ import Testing
 /// `hotload check` and `hotload push` (the real binary) see the same module set from the
 /// same paths: each case builds a tree, runs `check` and `push --dry-run` on it, and
 /// expects both to accept the same modules or both to refuse with the same message.
-@Suite struct ModuleLoaderCLITests {
+/// Serialized, so that its 44 processes do not all compete at once with the node tests
+/// that run beside it on a small machine.
+@Suite(.serialized) struct ModuleLoaderCLITests {
     /// What both commands must do with a case's tree.
     enum Outcome: Sendable {
         /// Both accept; push would add exactly these modules.
