@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "CELTests", dependencies: ["CEL", "CELConformance", "TestSupport"], resources: [.copy("Data")]),
         .testTarget(name: "ModuleTests", dependencies: ["HotloadModules", "CEL", "TestSupport"], resources: [.copy("Data")]),
         .testTarget(name: "PQTests", dependencies: ["PQ", "PostgresHarness"]),
-        .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "CEL", "PQ", "PostgresHarness"]),
+        .testTarget(name: "StoreTests", dependencies: ["HotloadStore", "HotloadModules", "CEL", "PQ", "PostgresHarness"]),
         .testTarget(
             name: "NodeTests",
             dependencies: [

@@ -44,10 +44,4 @@ import Testing
         #expect(plan.changed.count == 2)
         #expect(plan.removed.isEmpty)
     }
-
-    @Test func affectedIncludesDependentsButNotRemoved() {
-        let plan = ReleasePlan(changed: [entry("tax", 2)], removed: ["old"], unchangedCount: 3)
-        let graph: [String: Set<String>] = ["tax": ["pricing", "invoice"], "old": ["legacy"], "pricing": ["invoice"]]
-        #expect(plan.affected(dependents: { graph[$0] ?? [] }) == ["tax", "pricing", "invoice", "legacy"])
-    }
 }

@@ -102,16 +102,16 @@ import Testing
             // At the head, manifest() reads hotload.channel_modules.
             seen[release] = try await store.manifest(release: release)
         }
-        try await record(try await store.push([module("a", "1"), module("b", "1"), module("c", "1")]))
-        try await record(try await store.push([module("a", "2"), module("b", "2")], prune: true))
-        try await record(try await store.push([module("c", "1"), module("d", "1")]))
+        try await record(try await store.push([module("a", "fn v() = 1\n"), module("b", "fn v() = 1\n"), module("c", "fn v() = 1\n")]))
+        try await record(try await store.push([module("a", "fn v() = 2\n"), module("b", "fn v() = 2\n")], prune: true))
+        try await record(try await store.push([module("c", "fn v() = 1\n"), module("d", "fn v() = 1\n")]))
         try await record(try await store.remove(["a"], options: options()))
         try await record(try await store.rollback(module: "b", to: 1, options: options()))
         let first = try #require(seen.keys.min())
         let restored = try await store.rollback(release: first, options: options())
         try await record(restored)
-        try await record(try await store.push([module("x", "1")], options(channel: "other")))
-        try await store.push([module("z", "1")])
+        try await record(try await store.push([module("x", "fn v() = 1\n")], options(channel: "other")))
+        try await store.push([module("z", "fn v() = 1\n")])
         #expect(seen.count == 7)
         for (release, manifest) in seen {
             // No longer heads, so now derived from release_changes.

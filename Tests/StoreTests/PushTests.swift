@@ -1,4 +1,5 @@
 import Foundation
+import HotloadModules
 import HotloadStore
 import PQ
 import Testing
@@ -165,6 +166,24 @@ import Testing
         await #expect(throws: StoreError.self) {
             try await store.push([module("a", "x")], options(channel: "Bad Name"))
         }
+    }
+
+    /// The check is the module layer's, with the host declarations the options carry.
+    @Test func hostDeclarationsReachTheCheck() async throws {
+        let (store, _) = try await freshStore()
+        let caller = module("caller", "fn v() = round2(1.5)\n")
+        await #expect {
+            try await store.push([caller])
+        } throws: { error in
+            guard case StoreError.checkFailed(let diagnostics) = error else { return false }
+            return diagnostics.map(\.file) == ["rules/caller.hl"]
+        }
+        let host = try HostEnvironment(declarationsJSON: Array(#"""
+            {"functions": [{"name": "round2", "overloads": [{"params": ["double"], "result": "double"}]}]}
+            """#.utf8))
+        var withHost = options()
+        withHost.host = host
+        #expect(try await store.push([caller], withHost).release != nil)
     }
 
     @Test func invalidModuleNamesAreRefused() async throws {

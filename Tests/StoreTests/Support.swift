@@ -19,24 +19,10 @@ func freshStore() async throws -> (store: Store, url: String) {
     return (store, url)
 }
 
-/// A stand-in for the module linker: every line containing `BROKEN` is an error there.
-let fakeChecker: PushChecker = { modules in
-    var diagnostics: [Diagnostic] = []
-    for module in modules {
-        let source = Source(name: module.path, text: module.text)
-        if let range = module.text.range(of: "BROKEN") {
-            let offset = module.text.utf8.distance(from: module.text.utf8.startIndex, to: range.lowerBound)
-            diagnostics.append(Diagnostic(code: "E201", message: "undeclared reference to 'BROKEN'",
-                                          source: source, offset: offset))
-        }
-    }
-    return diagnostics
-}
-
 func options(_ message: String = "test", channel: String = "main", expect: Int64? = nil,
              dryRun: Bool = false, skipCheck: Bool = false, author: String = "tester") -> ReleaseOptions {
     ReleaseOptions(channel: channel, author: author, message: message, expectedHead: expect,
-                   dryRun: dryRun, skipCheck: skipCheck, checker: fakeChecker)
+                   dryRun: dryRun, skipCheck: skipCheck)
 }
 
 func module(_ name: String, _ text: String) -> ModuleFile {
@@ -44,7 +30,7 @@ func module(_ name: String, _ text: String) -> ModuleFile {
 }
 
 extension Store {
-    /// Pushes modules with the fake checker.
+    /// Pushes modules (checked by the module layer's `ReleaseCheck`, as every push).
     @discardableResult
     func push(_ modules: [ModuleFile], prune: Bool = false, _ options: ReleaseOptions = options())
         async throws -> PushResult {

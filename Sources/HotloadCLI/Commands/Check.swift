@@ -9,7 +9,9 @@ struct Check: AsyncParsableCommand {
         discussion: """
         Every .hl file under a directory is a module named by its path relative to that \
         directory (or to --root), without the extension: rules/billing/pricing.hl under \
-        rules/ is billing/pricing. All modules given are linked together, so imports \
+        rules/ is billing/pricing. Entries starting with '.' are skipped; symbolic links \
+        are followed only to files inside the tree; files are read exactly as \
+        `hotload push` reads them. All modules given are linked together, so imports \
         between them are checked too. Exits 1 when there is any diagnostic.
         """
     )
@@ -27,8 +29,8 @@ struct Check: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        // The limits nodes link with (the push checker's too).
-        let linker = Linker(host: try ModuleCheck.hostEnvironment(path: host), limits: .default)
+        // The limits nodes link with (the push check's too).
+        let linker = Linker(host: try HostDeclarationsFile.environment(path: host), limits: .default)
         let report = CheckReport.run(paths: paths, root: root, linker: linker)
         if json {
             struct Item: Encodable {

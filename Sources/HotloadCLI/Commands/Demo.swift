@@ -1,6 +1,7 @@
 import ArgumentParser
 import CEL
 import Foundation
+import HotloadModules
 import HotloadNode
 import HotloadStore
 import Logging
@@ -171,14 +172,13 @@ struct Demo: AsyncParsableCommand {
     }
 
     private func options(message: String, skipCheck: Bool = false) -> ReleaseOptions {
-        ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck,
-                       checker: ModuleCheck.checker())
+        ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck)
     }
 
     private func push(_ store: Store, _ directory: String, message: String, skipCheck: Bool = false,
                       quiet: Bool = false) async throws -> Int64 {
-        let collected = try ModuleCollector.collect(paths: [directory])
-        let result = try await store.push(PushRequest(modules: collected.modules,
+        let modules = try ModuleFiles.load([directory]).map(ModuleFile.init)
+        let result = try await store.push(PushRequest(modules: modules,
                                                       options: options(message: message, skipCheck: skipCheck)))
         if !quiet {
             Output.line("$ hotload push rules/ -m \"\(message)\"\(skipCheck ? " --skip-check" : "")")

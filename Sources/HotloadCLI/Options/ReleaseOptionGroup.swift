@@ -48,7 +48,6 @@ struct ReleaseOptionGroup: ParsableArguments {
 
     func releaseOptions() throws -> ReleaseOptions {
         ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
-                       dryRun: dryRun, skipCheck: skipCheck,
-                       checker: ModuleCheck.checker(host: try ModuleCheck.hostEnvironment(path: host)))
+                       dryRun: dryRun, skipCheck: skipCheck, host: try HostDeclarationsFile.environment(path: host))
     }
 }

@@ -18,17 +18,12 @@ package struct CheckReport: Sendable {
         } catch {
             return CheckReport(fileErrors: [error], diagnostics: [], moduleCount: 0)
         }
-        do {
-            _ = try linker.link(sources)
-            return CheckReport(fileErrors: [], diagnostics: [], moduleCount: sources.count)
-        } catch {
-            return CheckReport(fileErrors: [], diagnostics: error.diagnostics, moduleCount: sources.count)
-        }
+        return CheckReport(fileErrors: [], diagnostics: linker.diagnostics(sources), moduleCount: sources.count)
     }
 
     /// Diagnostics with the source line and a caret, for people.
     package var humanFormat: String {
-        (fileErrors.map { "\($0.path): error: \($0.message)" } + diagnostics.map(\.description))
+        (fileErrors.map { "error: \($0)" } + diagnostics.map(\.description))
             .joined(separator: "\n")
     }
 

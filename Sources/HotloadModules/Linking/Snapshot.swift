@@ -63,12 +63,7 @@ public final class Snapshot: Sendable {
 
     /// Every module that imports `module`, directly or through others (not `module` itself).
     public func dependents(of module: String) -> Set<String> {
-        var graph = DependencyGraph()
-        for (name, linked) in modules {
-            graph.addNode(name)
-            for imported in linked.imports { graph.addEdge(from: name, to: imported) }
-        }
-        var result = graph.dependents(of: [module])
+        var result = ImportGraph(imports: modules.mapValues(\.imports)).dependents(of: [module])
         result.remove(module)
         return result
     }

@@ -18,16 +18,6 @@ package struct ReleasePlan: Sendable, Hashable {
     /// True when the new release has exactly the modules the node runs, e.g. a rollback
     /// to identical content: only the release number changes, nothing is compiled.
     package var isContentUnchanged: Bool { changed.isEmpty && removed.isEmpty }
-
-    /// Modules to recompile: the changed ones and everything that imports them,
-    /// directly or not (removed modules' importers too: they must now fail to link).
-    package func affected(dependents: (String) -> Set<String>) -> Set<String> {
-        var result = Set(changed.map(\.module))
-        for name in changed.map(\.module) + removed {
-            result.formUnion(dependents(name))
-        }
-        return result.subtracting(removed)
-    }
 }
 
 /// The node's apply decisions, free of I/O so they can be tested exhaustively.

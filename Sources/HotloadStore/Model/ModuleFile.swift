@@ -1,6 +1,8 @@
 import Crypto
+import HotloadModules
 
-/// A module's source as read from disk (or from the store), ready to push or check.
+/// A module's source with its hash, as loaded from disk by the module layer
+/// (`ModuleFiles`) or read from the store, ready to push.
 public struct ModuleFile: Sendable, Hashable {
     /// The module name, e.g. `billing/pricing`.
     public let name: String
@@ -17,6 +19,14 @@ public struct ModuleFile: Sendable, Hashable {
         self.text = text
         self.sha256 = SHA256Hex.of(text)
     }
+
+    /// A module loaded by the module layer (`ModuleFiles.load`), with its hash.
+    public init(_ source: ModuleSource) {
+        self.init(name: source.name, path: source.path, text: source.text)
+    }
+
+    /// The module as the module layer takes it (to link and check).
+    package var source: ModuleSource { ModuleSource(name: name, path: path, text: text) }
 }
 
 /// SHA-256 in lowercase hex, the form stored in `hotload.revisions.sha256`.

@@ -29,8 +29,6 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case invalidChannelName(String)
     /// Two files map to the same module name.
     case duplicateModule(String, paths: [String])
-    /// A file could not be read, or is not UTF-8 text.
-    case unreadableFile(path: String, reason: String)
     /// The module does not exist on the channel (or at the release).
     case unknownModule(String, channel: String, release: Int64?)
     /// The module has no such version.
@@ -81,8 +79,6 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "'\(name)' is not a valid channel name; use [a-z][a-z0-9_-]* (at most 63 characters)"
         case .duplicateModule(let name, let paths):
             return "module \(name) is given twice (\(paths.joined(separator: ", "))); push each module once"
-        case .unreadableFile(let path, let reason):
-            return "\(path): \(reason)"
         case .unknownModule(let module, let channel, let release):
             let at = release.map { "release \($0)" } ?? "the head of channel \(channel)"
             return "module \(module) does not exist at \(at); see `hotload modules --channel \(channel)`"

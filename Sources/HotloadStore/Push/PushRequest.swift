@@ -1,9 +1,4 @@
-import CEL
-
-/// Compiles the would-be module set of a channel and returns its diagnostics (empty when
-/// everything compiles). The CLI passes the module layer's linker; the store stays free
-/// of language knowledge.
-public typealias PushChecker = @Sendable (_ modules: [ModuleFile]) -> [Diagnostic]
+import HotloadModules
 
 /// Options shared by every operation that creates a release (push, rm, rollback).
 public struct ReleaseOptions: Sendable {
@@ -18,19 +13,20 @@ public struct ReleaseOptions: Sendable {
     public var dryRun: Bool
     /// Do not compile (emergencies); recorded on the release.
     public var skipCheck: Bool
-    /// The compile check; not called when `skipCheck` is set.
-    public var checker: PushChecker
+    /// The host's declarations that the compile check (the module layer's `ReleaseCheck`,
+    /// under `Limits.default`) checks the modules against; none by default.
+    public var host: HostEnvironment
 
     public init(channel: String = "main", author: String, message: String = "",
                 expectedHead: Int64? = nil, dryRun: Bool = false, skipCheck: Bool = false,
-                checker: @escaping PushChecker) {
+                host: HostEnvironment = HostEnvironment()) {
         self.channel = channel
         self.author = author
         self.message = message
         self.expectedHead = expectedHead
         self.dryRun = dryRun
         self.skipCheck = skipCheck
-        self.checker = checker
+        self.host = host
     }
 }
 

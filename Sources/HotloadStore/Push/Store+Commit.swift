@@ -169,9 +169,9 @@ extension Store {
         }
     }
 
-    /// Refuses deletions of modules that remaining modules import, then compiles every
-    /// changed module and every module importing one (directly or not) against the
-    /// would-be state. Returns the modules checked.
+    /// Refuses deletions of modules that remaining modules import, then runs the module
+    /// layer's `ReleaseCheck` on the would-be state (every changed module and every module
+    /// importing one, directly or not). Returns the modules checked.
     private static func verify(_ conn: isolated Connection, _ operation: ReleaseOperation,
                                _ planned: [PlannedChange], current: [String: ManifestEntry],
                                options: ReleaseOptions) async throws -> [String] {
@@ -206,37 +206,18 @@ extension Store {
                                                   text: revision.source)
         }
 
-        var importers: [String: [String]] = [:]
-        for (name, file) in sources {
-            for imported in ModuleNaming.imports(of: file) { importers[imported, default: []].append(name) }
-        }
+        let all = sources.values.sorted { $0.name < $1.name }.map(\.source)
+        let graph = ImportGraph(all)
         for name in deleted.sorted() {
-            if let users = importers[name], !users.isEmpty {
-                throw StoreError.stillImported(module: name, importers: users.sorted())
-            }
+            let users = graph.importers(of: name)
+            if !users.isEmpty { throw StoreError.stillImported(module: name, importers: users) }
         }
         guard !options.skipCheck else { return [] }
 
-        // Changed modules and everything that imports them, transitively.
-        var affected = Set(planned.map(\.module)).subtracting(deleted)
-        var queue = Array(Set(planned.map(\.module)))
-        while let name = queue.popLast() {
-            for user in importers[name] ?? [] where !affected.contains(user) {
-                affected.insert(user)
-                queue.append(user)
-            }
-        }
-        let all = sources.values.sorted { $0.name < $1.name }
-        let diagnostics = options.checker(all)
-        let affectedPaths = Set(affected.compactMap { sources[$0]?.path })
-        let knownPaths = Set(all.map(\.path))
-        // Problems of untouched modules are old ones, except that the link's cost budget
-        // (E413) is shared by all modules: the changed ones may make it run out anywhere.
-        let relevant = diagnostics.filter {
-            affectedPaths.contains($0.file) || !knownPaths.contains($0.file) || $0.code == ModuleErrorCode.linkCostExceeded
-        }
-        if !relevant.isEmpty { throw StoreError.checkFailed(relevant) }
-        return affected.sorted()
+        let changed = Set(planned.map(\.module)).subtracting(deleted)
+        let outcome = ReleaseCheck(host: options.host).run(all, changed: changed, deleted: deleted)
+        if !outcome.diagnostics.isEmpty { throw StoreError.checkFailed(outcome.diagnostics) }
+        return outcome.checked
     }
 
     /// The version each `.source` change of a dry run would get: an existing revision with
