@@ -71,8 +71,7 @@ package enum ModuleCollector {
         var rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         if !rootPath.hasSuffix("/") { rootPath += "/" }
         guard absolute.hasPrefix(rootPath) else {
-            throw StoreError.invalidRequest(
-                "\(path) is not under the root \(root); pass --root DIR so the module name can be derived")
+            throw StoreError.fileOutsideRoot(path: path, root: root)
         }
         let relative = String(absolute.dropFirst(rootPath.count))
         guard relative.hasSuffix(".hl") else {
