@@ -117,6 +117,6 @@ private func serverHint(_ kind: PQError.Kind) -> String? {
     switch kind {
     case .connection, .authentication, .timeout: return chooseServerHint
     case .invalidConnectionString: return stringSourceHint
-    case .query, .decoding, .closed, .cancelled: return nil
+    default: return nil
     }
 }
