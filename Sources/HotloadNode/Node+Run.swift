@@ -17,8 +17,8 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
 
         /// The configuration was refused before connecting (`configurationError`).
         public static let configuration = Code(rawValue: "configuration")
-        /// The database could not be reached at start and there is no cached release
-        /// (`target`; the message has the fix: the role to grant, the server to check).
+        /// The database could not be reached or used at start and there is no cached release
+        /// (`target`, `cause`; the message has the fix: the role to grant, the server to check).
         public static let database = Code(rawValue: "database")
         /// The connection string is malformed or sets an invalid value.
         public static let connectionString = Code(rawValue: "connection_string")
@@ -58,11 +58,11 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
     public static func configuration(_ error: NodeConfigurationError) -> NodeStartError {
         NodeStartError(.configuration, error.description, configurationError: error)
     }
-    /// `database`: the database at `target` could not be reached; `underlying` is the error
-    /// with its fix; `cause` is that error.
+    /// `database`: the database at `target` could not be reached or used; `underlying` is
+    /// the error with its fix; `cause` is that error (a `StoreError` when the server answered).
     public static func database(target: String, underlying: String, cause: (any Error)? = nil) -> NodeStartError {
-        NodeStartError(.database, "node cannot start: cannot reach the database at \(target): \(underlying)",
-                       target: target, cause: cause)
+        let what = cause is StoreError ? "cannot use the database at" : "cannot reach the database at"
+        return NodeStartError(.database, "node cannot start: \(what) \(target): \(underlying)", target: target, cause: cause)
     }
     /// `connection_string`: `underlying` says what is wrong with the string and how to write it.
     public static func connectionString(underlying: String) -> NodeStartError {

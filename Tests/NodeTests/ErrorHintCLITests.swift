@@ -16,6 +16,18 @@ struct ErrorHintCLITests {
         #expect(output.contains("its migrations have not been applied; run `hotload init` first"), "\(output)")
     }
 
+    /// A node that reached the server but found no schema hears to run `hotload init`, not
+    /// to choose another server.
+    @Test func aNodeWithoutTheSchemaSaysRunInit() async throws {
+        let url = try await TestDatabase.freshAsync()
+        let (status, output) = try await runHotload(["node", "--listen", "127.0.0.1:\(try RawHTTP.freePort())", "--database", url])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("node cannot start: cannot use the database at"), "\(output)")
+        #expect(output.contains("the hotload schema is missing"), "\(output)")
+        #expect(output.contains("Run `hotload init` first."), "\(output)")
+        #expect(!output.contains("Choose the server"), "\(output)")
+    }
+
     /// A refused push, a moved head and an unknown release each get their command-line hint.
     @Test func pushAndHistoryErrorsGetTheirHints() async throws {
         let fixture = try await NodeFixture.make()
