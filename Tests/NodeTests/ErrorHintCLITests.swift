@@ -59,7 +59,7 @@ struct ErrorHintCLITests {
         let other = try await runHotload(["show", "a", "--channel", "canary", "--database", fixture.url])
         #expect(other.status == 1, "\(other.output)")
         #expect(other.output.contains("channel canary has no release yet; push modules to it first; "
-                                      + "`hotload push DIR --channel canary`"), "\(other.output)")
+                                      + "run `hotload push DIR --channel canary`"), "\(other.output)")
         await fixture.close()
     }
 

@@ -67,7 +67,7 @@ private func hint(for error: StoreError) -> String? {
     case .releaseOnOtherChannel:
         return "pass --channel \(channel)"
     case .emptyChannel:
-        return "`hotload push DIR --channel \(channel)`"
+        return "run `hotload push DIR --channel \(channel)`"
     case .fileOutsideRoot:
         return "pass --root DIR so the module name can be derived"
     case .invalidAuthor:
@@ -92,7 +92,7 @@ private func hint(for error: NodeStartError) -> String? {
     case .connectionString:
         return stringSourceHint
     case .nameTaken:
-        return "Choose another name with --name."
+        return "The node name is set with --name."
     case .configuration:
         return error.configurationError.flatMap { nodeFlags[$0.setting] }.map { "Set it with \($0)." }
     default:
