@@ -4,32 +4,79 @@ import Logging
 import PQ
 import ServiceLifecycle
 
-/// Why a node could not start.
-public enum NodeStartError: Error, Sendable, CustomStringConvertible {
-    /// The configuration was refused before connecting.
-    case configuration(NodeConfigurationError)
-    /// The database could not be reached at start and there is no cached release;
-    /// `underlying` is the error with its fix (the role to grant, the server to check).
-    case database(target: String, underlying: String)
-    /// The connection string is malformed or sets an invalid value; `underlying` says what
-    /// is wrong with it and how to write it.
-    case connectionString(underlying: String)
-    /// The node's name is registered by another database role.
-    case nameTaken(name: String, owner: String)
+/// Why a node could not start: a stable `code` to match on, a `message`, and the context
+/// (`configurationError`, `target`, `nodeName`, `owner`). Match on the code, never on the
+/// message; a new code does not break a `switch` over the existing ones. Messages name no
+/// command-line flag; a command-line tool adds those hints from the code.
+public struct NodeStartError: Error, Sendable, CustomStringConvertible {
+    /// A stable identifier of the kind of failure (snake_case; never changes meaning).
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
 
-    public var description: String {
-        switch self {
-        case .configuration(let error):
-            return error.description
-        case .database(let target, let underlying):
-            return "node cannot start: cannot reach the database at \(target): \(underlying)"
-        case .connectionString(let underlying):
-            return "node cannot start: \(underlying)"
-        case .nameTaken(let name, let owner):
-            return "node cannot start: the node name '\(TerminalText.escaping(name))' is registered by database role "
-                + "'\(TerminalText.escaping(owner))'; choose another name (--name) or run the node as that role"
-        }
+        /// The configuration was refused before connecting (`configurationError`).
+        public static let configuration = Code(rawValue: "configuration")
+        /// The database could not be reached or used at start and there is no cached release
+        /// (`target`, `cause`; the message has the fix: the role to grant, the server to check).
+        public static let database = Code(rawValue: "database")
+        /// The connection string is malformed or sets an invalid value.
+        public static let connectionString = Code(rawValue: "connection_string")
+        /// The node's name is registered by another database role (`nodeName`, `owner`).
+        public static let nameTaken = Code(rawValue: "name_taken")
     }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// What is wrong, with the fix.
+    public let message: String
+    /// The refused configuration (`configuration`).
+    public let configurationError: NodeConfigurationError?
+    /// The server the node tried, without password (`database`).
+    public let target: String?
+    /// The node name another role registered (`name_taken`).
+    public let nodeName: String?
+    /// The database role that registered `nodeName` (`name_taken`).
+    public let owner: String?
+    /// The error behind `database`, as the store mapped it (a `StoreError` for a missing
+    /// schema or a role without `hotload_node`, else a `PQError`), when there is one.
+    public let cause: (any Error)?
+
+    private init(_ code: Code, _ message: String, configurationError: NodeConfigurationError? = nil,
+                 target: String? = nil, nodeName: String? = nil, owner: String? = nil,
+                 cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.configurationError = configurationError
+        self.target = target
+        self.nodeName = nodeName
+        self.owner = owner
+        self.cause = cause
+    }
+
+    /// `configuration`: the configuration was refused before connecting.
+    public static func configuration(_ error: NodeConfigurationError) -> NodeStartError {
+        NodeStartError(.configuration, error.description, configurationError: error)
+    }
+    /// `database`: the database at `target` could not be reached or used; `underlying` is
+    /// the error with its fix; `cause` is that error (a `StoreError` when the server answered).
+    public static func database(target: String, underlying: String, cause: (any Error)? = nil) -> NodeStartError {
+        let what = cause is StoreError ? "cannot use the database at" : "cannot reach the database at"
+        return NodeStartError(.database, "node cannot start: \(what) \(target): \(underlying)", target: target, cause: cause)
+    }
+    /// `connection_string`: `underlying` says what is wrong with the string and how to write it.
+    public static func connectionString(underlying: String) -> NodeStartError {
+        NodeStartError(.connectionString, "node cannot start: \(underlying)")
+    }
+    /// `name_taken`: `name` is registered by database role `owner`.
+    public static func nameTaken(name: String, owner: String) -> NodeStartError {
+        NodeStartError(.nameTaken, "node cannot start: the node name '\(TerminalText.escaping(name))' is registered by "
+                       + "database role '\(TerminalText.escaping(owner))'; choose another node name or run the node as that role",
+                       nodeName: name, owner: owner)
+    }
+
+    /// The message.
+    public var description: String { message }
 }
 
 /// Everything the driver loop reacts to: state machine events plus their payloads.
@@ -75,7 +122,8 @@ extension Node {
         } catch {
             let reason = Self.explaining(error)
             guard loadFromCache() else {
-                throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: reason)
+                throw NodeStartError.database(target: listenConfig.redactedDescription, underlying: reason,
+                                              cause: StoreError.mapping(error, role: .node))
             }
             logger.warning("database unreachable at start; serving the cached release", metadata: ["error": "\(reason)"])
         }

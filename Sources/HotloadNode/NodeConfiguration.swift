@@ -65,20 +65,23 @@ public struct NodeConfiguration: Sendable {
     /// Checks everything that can be checked without the database.
     public func validate() throws(NodeConfigurationError) {
         if !Self.isValidChannel(channel) {
-            throw .invalid("channel '\(channel)' is not a valid channel name (lowercase letters, digits, '_' and '-', starting with a letter, at most 63 characters)")
+            throw NodeConfigurationError(.invalidChannel, setting: "channel", "channel '\(channel)' is not a valid channel name (lowercase letters, digits, '_' and '-', starting with a letter, at most 63 characters)")
         }
         if name.isEmpty || name.utf8.count > 200 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw .invalid("node name must be 1 to 200 printable characters")
+            throw NodeConfigurationError(.invalidName, setting: "name", "node name must be 1 to 200 printable characters")
         }
-        for (label, value) in [("poll interval", pollInterval), ("initial backoff", backoffInitial),
-                               ("backoff cap", backoffCap), ("ping interval", pingInterval),
-                               ("heartbeat interval", heartbeatInterval), ("connect timeout", connectTimeout),
-                               ("minimum sync interval", minSyncInterval)]
-        where value <= .zero {
-            throw .invalid("\(label) must be positive")
+        for (setting, label, value) in [
+            ("pollInterval", "poll interval", pollInterval), ("backoffInitial", "initial backoff", backoffInitial),
+            ("backoffCap", "backoff cap", backoffCap), ("pingInterval", "ping interval", pingInterval),
+            ("heartbeatInterval", "heartbeat interval", heartbeatInterval),
+            ("connectTimeout", "connect timeout", connectTimeout),
+            ("minSyncInterval", "minimum sync interval", minSyncInterval),
+        ] where value <= .zero {
+            throw NodeConfigurationError(.nonPositiveDuration, setting: setting, "\(label) must be positive")
         }
         if backoffCap < backoffInitial {
-            throw .invalid("backoff cap must not be smaller than the initial backoff")
+            throw NodeConfigurationError(.backoffCapTooSmall, setting: "backoffCap",
+                                         "backoff cap must not be smaller than the initial backoff")
         }
     }
 
@@ -95,13 +98,38 @@ public struct NodeConfiguration: Sendable {
     }
 }
 
-/// A configuration the node refuses before touching the network.
-public enum NodeConfigurationError: Error, Sendable, CustomStringConvertible {
-    case invalid(String)
+/// A configuration the node refuses before touching the network: a stable `code`, a
+/// `message`, and the `setting` (the `NodeConfiguration` property) it is about.
+public struct NodeConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// A stable identifier of the kind of refusal (snake_case; never changes meaning).
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
 
-    public var description: String {
-        switch self {
-        case .invalid(let message): return "invalid node configuration: \(message)"
-        }
+        /// The channel is not a valid channel name.
+        public static let invalidChannel = Code(rawValue: "invalid_channel")
+        /// The node name is empty, too long or holds control characters.
+        public static let invalidName = Code(rawValue: "invalid_name")
+        /// An interval or timeout is not positive.
+        public static let nonPositiveDuration = Code(rawValue: "non_positive_duration")
+        /// The backoff cap is smaller than the initial backoff.
+        public static let backoffCapTooSmall = Code(rawValue: "backoff_cap_too_small")
     }
+
+    /// What kind of refusal this is.
+    public let code: Code
+    /// The `NodeConfiguration` property the refusal is about (`channel`, `pollInterval`, ...).
+    public let setting: String
+    /// What is wrong with it.
+    public let message: String
+
+    init(_ code: Code, setting: String, _ message: String) {
+        self.code = code
+        self.setting = setting
+        self.message = message
+    }
+
+    /// `invalid node configuration: ` and the message.
+    public var description: String { "invalid node configuration: \(message)" }
 }

@@ -50,11 +50,17 @@ package struct SidecarConfiguration: Sendable {
         for (label, value) in [("evaluation threads", maxConcurrentEvaluations), ("request body limit", maxRequestBytes),
                                ("response body limit", maxResponseBytes), ("connection limit", maxConnections)]
         where value < 1 {
-            throw .invalid("the \(label) must be at least 1")
+            throw SidecarConfigurationError(.invalidLimit, "the \(label) must be at least 1")
         }
-        if maxQueuedEvaluations < 0 { throw .invalid("the evaluation queue length must not be negative") }
-        if requestTimeout <= .zero || idleTimeout <= .zero { throw .invalid("timeouts must be positive") }
-        if let token, token.utf8.count < 16 { throw .invalid("the bearer token must be at least 16 characters") }
+        if maxQueuedEvaluations < 0 {
+            throw SidecarConfigurationError(.invalidLimit, "the evaluation queue length must not be negative")
+        }
+        if requestTimeout <= .zero || idleTimeout <= .zero {
+            throw SidecarConfigurationError(.invalidTimeout, "timeouts must be positive")
+        }
+        if let token, token.utf8.count < 16 {
+            throw SidecarConfigurationError(.invalidToken, "the bearer token must be at least 16 characters")
+        }
     }
 
     /// The token in `path`: its content without surrounding whitespace, at least 16 characters.
@@ -63,26 +69,52 @@ package struct SidecarConfiguration: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .invalid("cannot read the token file \(path)")
+            throw SidecarConfigurationError(.unreadableTokenFile, "cannot read the token file \(path)", path: path)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw .invalid("the token file \(path) is not UTF-8 text")
+            throw SidecarConfigurationError(.unreadableTokenFile, "the token file \(path) is not UTF-8 text", path: path)
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if token.utf8.count < 16 || token.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
-            throw .invalid("the token in \(path) must be at least 16 printable ASCII characters without spaces")
+            throw SidecarConfigurationError(
+                .invalidToken, "the token in \(path) must be at least 16 printable ASCII characters without spaces", path: path)
         }
         return token
     }
 }
 
-/// A sidecar configuration that was refused.
-package enum SidecarConfigurationError: Error, Sendable, CustomStringConvertible {
-    case invalid(String)
+/// A sidecar configuration that was refused: a stable `code`, a `message`, and the token
+/// file (`path`) when the refusal is about one.
+package struct SidecarConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// A stable identifier of the kind of refusal (snake_case; never changes meaning).
+    package struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
 
-    package var description: String {
-        switch self {
-        case .invalid(let message): return "invalid sidecar configuration: \(message)"
-        }
+        /// A thread, queue, body or connection limit out of range.
+        package static let invalidLimit = Code(rawValue: "invalid_limit")
+        /// A timeout that is not positive.
+        package static let invalidTimeout = Code(rawValue: "invalid_timeout")
+        /// A bearer token that is too short or holds spaces or non-ASCII characters.
+        package static let invalidToken = Code(rawValue: "invalid_token")
+        /// The token file cannot be read or is not UTF-8 text.
+        package static let unreadableTokenFile = Code(rawValue: "unreadable_token_file")
     }
+
+    /// What kind of refusal this is.
+    package let code: Code
+    /// What is wrong.
+    package let message: String
+    /// The token file the refusal is about, if any.
+    package let path: String?
+
+    init(_ code: Code, _ message: String, path: String? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+    }
+
+    /// `invalid sidecar configuration: ` and the message.
+    package var description: String { "invalid sidecar configuration: \(message)" }
 }

@@ -60,10 +60,11 @@ struct SidecarHandler: Sendable {
         do {
             value = try loaded.snapshot.call(module: module, function: String(function), args: args)
         } catch {
-            switch error.kind {
+            switch error.code {
             case .unknownModule: return (.error(404, "unknown_module", error.message), .notFound)
-            case .unknownFunction, .privateFunction: return (.error(404, "unknown_function", error.message), .notFound)
             case .wrongArity: return (.error(422, "wrong_arity", error.message), .evaluationError)
+            // A private function is not revealed as such.
+            default: return (.error(404, "unknown_function", error.message), .notFound)
             }
         }
         return result(value, release: loaded.release)

@@ -33,7 +33,7 @@ package enum SidecarServer {
             // Unauthenticated clients learn nothing, not even whether eval is enabled.
             if let refusal = gate.refusal(request) { return gate.respond(refusal) }
             guard configuration.enableEval else {
-                return gate.respond(.error(404, "eval_disabled", "/v1/eval is disabled on this node (hotload node --enable-eval)"))
+                return gate.respond(.error(404, "eval_disabled", "/v1/eval is disabled on this node"))
             }
             return await gate.evaluate(request, context) { body in handler.eval(body: body) }
         }

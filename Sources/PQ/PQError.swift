@@ -7,26 +7,31 @@ import Foundation
 /// never contains a password (every text that could echo a connection string is redacted).
 /// Advice about the application's own objects and settings is the application's to add.
 public struct PQError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure this is.
-    public enum Kind: Sendable, Hashable {
+    /// What kind of failure this is: a stable code (snake_case `rawValue`). Compare with
+    /// `==`; a new kind breaks no caller's `switch`. The server's own code is `sqlState`.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
         /// The server could not be reached or refused the session (not for a bad password).
-        case connection
+        public static let connection = Kind(rawValue: "connection")
         /// The connection string is malformed or sets an invalid value (for example a port
         /// that is not a number); nothing was sent to any server.
-        case invalidConnectionString
+        public static let invalidConnectionString = Kind(rawValue: "invalid_connection_string")
         /// The server rejected the user or password.
-        case authentication
+        public static let authentication = Kind(rawValue: "authentication")
         /// The server reported an error for a statement.
-        case query
+        public static let query = Kind(rawValue: "query")
         /// A result value could not be decoded into the requested Swift type.
-        case decoding
+        public static let decoding = Kind(rawValue: "decoding")
         /// Connecting took longer than the configured timeout.
-        case timeout
+        public static let timeout = Kind(rawValue: "timeout")
         /// The connection is closed: closed by the application, terminated by the server, or lost.
-        case closed
+        public static let closed = Kind(rawValue: "closed")
         /// The calling task was cancelled. A statement interrupted while running closes the
         /// connection (its protocol state is unknown); one cancelled before it was sent does not.
-        case cancelled
+        public static let cancelled = Kind(rawValue: "cancelled")
     }
 
     /// What kind of failure this is.
@@ -84,6 +89,8 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
             return "cannot decode a PostgreSQL result: " + message
         case .cancelled:
             return "cancelled: " + message
+        default:
+            return "\(kind): " + message
         }
     }
 

@@ -47,12 +47,23 @@ struct RelinkTests {
 
     @Test func callErrors() throws {
         let snapshot = try Linker().link(sources + [ModuleSource(name: "priv", text: "fn _hidden() = 1\n")])
-        #expect(throws: CallError(.unknownModule, "unknown module 'nope'")) {
+        #expect(throws: CallError(.unknownModule, "unknown module 'nope'", module: "nope", function: "f")) {
             try snapshot.call(module: "nope", function: "f", args: [])
         }
         #expect(throws: CallError.self) { try snapshot.call(module: "base", function: "nope", args: []) }
         #expect(throws: CallError.self) { try snapshot.call(module: "priv", function: "_hidden", args: []) }
         #expect(throws: CallError.self) { try snapshot.call(module: "base", function: "scale", args: []) }
+        // The codes are stable: the sidecar sends their raw values to clients.
+        for (module, function, code) in [("nope", "f", "unknown_module"), ("base", "nope", "unknown_function"),
+                                         ("priv", "_hidden", "private_function"), ("base", "scale", "wrong_arity")] {
+            do throws(CallError) {
+                _ = try snapshot.call(module: module, function: function, args: [])
+                Issue.record("\(module).\(function) was called")
+            } catch {
+                #expect(error.code.rawValue == code && error.code == CallError.Code(rawValue: code))
+                #expect(error.module == module && error.function == function)
+            }
+        }
         #expect(snapshot.dependents(of: "base") == ["mid", "top"])
         #expect(snapshot.imports(of: "top") == ["mid"])
     }

@@ -100,9 +100,9 @@ import Testing
         await #expect {
             try await Node(configuration: configuration).run()
         } throws: { error in
-            guard case NodeStartError.nameTaken(let name, let owner) = error else { return false }
+            guard let error = error as? NodeStartError, error.code == .nameTaken else { return false }
             let text = "\(error)"
-            return name == "taken" && owner == "postgres" && text.contains("'postgres'")
+            return error.nodeName == "taken" && error.owner == "postgres" && text.contains("'postgres'")
                 && !text.contains("cannot reach")
         }
         await first.stop()

@@ -61,6 +61,8 @@ struct SidecarHardeningTests {
             try await client.execute(uri: "/v1/eval", method: .post, body: ByteBuffer(string: #"{"expr": "1 + 1"}"#)) { response in
                 #expect(response.status == .notFound)
                 #expect(String(buffer: response.body).contains("eval_disabled"))
+                // Clients hear what is off, not the operator's command line.
+                #expect(!String(buffer: response.body).contains("--enable-eval"))
             }
         }
 

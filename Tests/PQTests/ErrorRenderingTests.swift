@@ -106,4 +106,21 @@ struct ErrorRenderingTests {
         let error = PQError(kind: .closed, message: "gone", target: "postgres@127.0.0.1:1/x")
         #expect(error.localizedDescription == error.description)
     }
+
+    /// The kinds are stable codes: applications compare them, and may log their raw values.
+    @Test func kindsAreStableCodes() {
+        let kinds: [(PQError.Kind, String)] = [
+            (.connection, "connection"), (.invalidConnectionString, "invalid_connection_string"),
+            (.authentication, "authentication"), (.query, "query"), (.decoding, "decoding"),
+            (.timeout, "timeout"), (.closed, "closed"), (.cancelled, "cancelled"),
+        ]
+        for (kind, raw) in kinds {
+            #expect(kind.rawValue == raw)
+            #expect(PQError.Kind(rawValue: raw) == kind)
+        }
+        #expect(Set(kinds.map(\.1)).count == kinds.count)
+        // A kind this version does not know still renders.
+        let future = PQError(kind: PQError.Kind(rawValue: "replication"), message: "slot gone")
+        #expect(future.headline == "replication: slot gone")
+    }
 }

@@ -120,8 +120,8 @@ import Testing
         await #expect {
             try await asNode.push([module("a", "fn one() = 2\n")])
         } throws: { error in
-            guard case StoreError.permissionDenied(let role, _) = error else { return false }
-            return role == .pusher && "\(error)".contains("hotload_pusher")
+            guard let error = error as? StoreError, error.code == .permissionDenied else { return false }
+            return error.role == .pusher && "\(error)".contains("hotload_pusher")
         }
 
         let asReader = try await Store.connect(ConnectionConfiguration(url(dbURL, user: reader)))

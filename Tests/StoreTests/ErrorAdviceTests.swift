@@ -7,12 +7,16 @@ import Testing
 /// only reports what happened (`ErrorRenderingTests`).
 @Suite("Store error advice")
 struct StoreErrorAdviceTests {
+    /// The store says the migrations are missing; "run `hotload init`" is the CLI's to add
+    /// (`ErrorHintCLITests`).
     @Test func aMissingSchemaSaysRunInit() {
         for state in ["3F000", "42P01", "42883", "42703"] {
             let error = PQError(
                 kind: .query, message: "relation \"hotload.releases\" does not exist", sqlState: state,
                 statement: "SELECT 1 FROM hotload.releases")
-            #expect("\(StoreError.mapping(error, role: .reader))".contains("run `hotload init`"), "\(state)")
+            let mapped = StoreError.mapping(error, role: .reader) as? StoreError
+            #expect(mapped?.code == .schemaMissing, "\(state)")
+            #expect(mapped?.message.contains("migrations have not been applied") == true, "\(state)")
         }
         let other = PQError(kind: .query, message: "relation \"foo\" does not exist", sqlState: "42601")
         #expect(StoreError.mapping(other, role: .reader) is PQError)

@@ -54,8 +54,8 @@ import Testing
         await #expect {
             _ = try await asInitializer.migrate()
         } throws: { error in
-            guard case StoreError.notAdministrator(let role) = error else { return false }
-            return role == initializer && "\(error)".contains("GRANT hotload_owner TO \(initializer)")
+            guard let error = error as? StoreError, error.code == .notAdministrator else { return false }
+            return error.loginRole == initializer && "\(error)".contains("GRANT hotload_owner TO \(initializer)")
         }
 
         // A superuser upgrades; the history stays, pushes work, the login owns nothing.

@@ -165,8 +165,10 @@ import Testing
             await #expect {
                 try await store.push([module("a", "fn one() = 1\n")], options(message, author: author))
             } throws: { error in
-                guard case StoreError.invalidRequest(let text) = error else { return false }
-                return text.contains("control characters")
+                guard let error = error as? StoreError, [.invalidAuthor, .invalidMessage].contains(error.code) else {
+                    return false
+                }
+                return error.message.contains("control characters")
             }
         }
         let multiLine = try await store.push([module("a", "fn one() = 1\n")], options("subject\n\n\tbody"))

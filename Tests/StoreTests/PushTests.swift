@@ -75,7 +75,8 @@ import Testing
         await #expect {
             try await store.push([module("a", "fn one() = BROKEN\n"), module("c", "fn three() = 3\n")])
         } throws: { error in
-            guard case StoreError.checkFailed(let diagnostics) = error else { return false }
+            guard let error = error as? StoreError, error.code == .checkFailed else { return false }
+            let diagnostics = error.diagnostics
             return diagnostics.count == 1 && diagnostics[0].headline.hasPrefix("rules/a.hl:1:12: error[E201]")
                 && "\(error)".contains("  fn one() = BROKEN\n" + String(repeating: " ", count: 13) + "^")
         }
@@ -124,8 +125,8 @@ import Testing
         await #expect {
             try await store.push([module("a", "fn one() = 3\n")], options(expect: head))
         } throws: { error in
-            guard case StoreError.headMoved(_, let expected, let actual) = error else { return false }
-            return expected == head && actual == head + 1
+            guard let error = error as? StoreError, error.code == .headMoved else { return false }
+            return error.expectedHead == head && error.actualHead == head + 1 && error.channel == "main"
         }
         #expect(try await store.show(module: "a").source == "fn one() = 2\n")
     }
@@ -141,8 +142,8 @@ import Testing
         await #expect {
             try await store.push([module("b", "import a\nfn two() = a.one()\n")], prune: true)
         } throws: { error in
-            guard case StoreError.stillImported(let name, let importers) = error else { return false }
-            return name == "a" && importers == ["b"]
+            guard let error = error as? StoreError, error.code == .stillImported else { return false }
+            return error.module == "a" && error.importers == ["b"]
         }
         let pruned = try await store.push([module("a", "fn one() = 1\n"), module("b", "import a\nfn two() = a.one()\n")],
                                           prune: true)

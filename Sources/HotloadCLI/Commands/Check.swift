@@ -37,7 +37,7 @@ struct Check: AsyncParsableCommand {
                 var file: String, line: Int, column: Int, code: String, severity: String, message: String
             }
             let items = report.fileErrors.map {
-                Item(file: $0.path, line: 1, column: 1, code: "E000", severity: "error", message: $0.message)
+                Item(file: $0.path, line: 1, column: 1, code: $0.code, severity: "error", message: $0.message)
             } + report.diagnostics.map {
                 Item(file: $0.file, line: $0.location.line, column: $0.location.column, code: $0.code,
                      severity: $0.severity.rawValue, message: $0.message)

@@ -132,7 +132,7 @@ struct Demo: AsyncParsableCommand {
             Output.line("unexpected: the broken push was accepted")
         } catch let error as StoreError {
             Output.line("$ hotload push rules/")
-            Output.line("\(error)")
+            Output.line(render(error))
         }
 
         step("7. The same change with --skip-check: the nodes refuse it and keep release \(second)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotloadNode
+import HotloadSidecar
 import HotloadStore
 import PQ
 
@@ -18,27 +19,90 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         Output.error("error: \(validation.message)")
         throw ExitCode.validationFailure
     } catch let error as StoreError {
-        if case .checkFailed = error {
-            Output.error("\(error)")
-        } else {
-            Output.error("error: \(error)")
-        }
+        Output.error(render(error))
         throw ExitCode.failure
     } catch let error as PQError {
         Output.error("error: \(DatabaseAdvice.describe(error))" + (serverHint(error.kind).map { "\n\($0)" } ?? ""))
         throw ExitCode.failure
+    } catch let error as NodeConfigurationError {
+        Output.error("error: \(error)" + (nodeFlags[error.setting].map { " (\($0))" } ?? ""))
+        throw ExitCode.failure
+    } catch let error as SidecarConfigurationError {
+        Output.error("error: \(error)" + (error.path == nil ? "" : " (--token-file)"))
+        throw ExitCode.failure
     } catch let error as NodeStartError {
-        switch error {
-        case .database: Output.error("error: \(error)\n\(chooseServerHint)")
-        case .connectionString: Output.error("error: \(error)\n\(stringSourceHint)")
-        case .configuration, .nameTaken: Output.error("error: \(error)")
-        }
+        Output.error("error: \(error)" + (hint(for: error).map { "\n\($0)" } ?? ""))
         throw ExitCode.failure
     } catch {
         Output.error("error: \(error)")
         throw ExitCode.failure
     }
 }
+
+/// A store error as the CLI prints it: `error: ` and the message (a refused push prints its
+/// diagnostics as they are), then the command or flag that helps, from the error's code
+/// and context.
+func render(_ error: StoreError) -> String {
+    let text = error.code == .checkFailed ? error.message : "error: \(error.message)"
+    return text + (hint(for: error).map { "; \($0)" } ?? "")
+}
+
+/// The command or flag that helps with a store error; nil when the message says all there
+/// is to do.
+private func hint(for error: StoreError) -> String? {
+    let channel = error.channel ?? "CHANNEL"
+    switch error.code {
+    case .schemaMissing:
+        return "run `hotload init` first"
+    case .checkFailed:
+        return "fix the errors, or use --skip-check in an emergency"
+    case .headMoved:
+        return "review `hotload log --channel \(channel)` and push again with --expect \(error.actualHead ?? 0)"
+    case .unknownModule:
+        return "see `hotload modules --channel \(channel)`"
+    case .unknownVersion:
+        return "see `hotload log \(error.module ?? "MODULE")`"
+    case .unknownRelease:
+        return "see `hotload log`"
+    case .releaseOnOtherChannel:
+        return "pass --channel \(channel)"
+    case .emptyChannel:
+        return "run `hotload push DIR --channel \(channel)`"
+    case .invalidAuthor:
+        return "set it with --author"
+    case .invalidMessage:
+        return "set it with -m"
+    case .notAdministrator:
+        return "then run `hotload init` again"
+    default:
+        return nil
+    }
+}
+
+/// The command-line hint for a node that cannot start, on a line of its own: a store
+/// error's hint when the server answered (a missing schema), else where the server or the
+/// connection string comes from.
+private func hint(for error: NodeStartError) -> String? {
+    switch error.code {
+    case .database:
+        guard let cause = error.cause as? StoreError else { return chooseServerHint }
+        return hint(for: cause).map { $0.prefix(1).uppercased() + $0.dropFirst() + "." }
+    case .connectionString:
+        return stringSourceHint
+    case .nameTaken:
+        return "The node name is set with --name."
+    case .configuration:
+        return error.configurationError.flatMap { nodeFlags[$0.setting] }.map { "Set it with \($0)." }
+    default:
+        return nil
+    }
+}
+
+/// The `hotload node` flag that sets each `NodeConfiguration` property it exposes.
+private let nodeFlags = [
+    "channel": "--channel", "name": "--name", "pollInterval": "--poll-interval", "backoffCap": "--backoff-cap",
+    "minSyncInterval": "--min-sync-interval",
+]
 
 /// Where the CLI takes the server from (`ConnectionOptions`).
 let chooseServerHint = "Choose the server with --database URL, HOTLOAD_DATABASE_URL or PGHOST/PGPORT."
@@ -51,6 +115,6 @@ private func serverHint(_ kind: PQError.Kind) -> String? {
     switch kind {
     case .connection, .authentication, .timeout: return chooseServerHint
     case .invalidConnectionString: return stringSourceHint
-    case .query, .decoding, .closed, .cancelled: return nil
+    default: return nil
     }
 }

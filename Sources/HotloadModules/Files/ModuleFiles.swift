@@ -196,6 +196,8 @@ package struct LoadedModules: Sendable {
 
 /// A module file that cannot be loaded, with the path and the reason.
 public struct ModuleFilesError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The registry's code for every such error: `ModuleErrorCode.unloadableFile` (E300).
+    public var code: String { ModuleErrorCode.unloadableFile }
     public var path: String
     public var message: String
     public init(path: String, message: String) {

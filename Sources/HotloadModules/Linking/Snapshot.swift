@@ -71,13 +71,14 @@ public final class Snapshot: Sendable {
     /// Looks a public function up once, for callers that call it many times.
     public func function(module: String, name: String) throws(CallError) -> CompiledFunction {
         guard let linked = modules[module] else {
-            throw CallError(.unknownModule, "unknown module '\(module)'")
+            throw CallError(.unknownModule, "unknown module '\(module)'", module: module, function: name)
         }
         if isPrivateName(name) {
-            throw CallError(.privateFunction, "function '\(name)' is private to module '\(module)'")
+            throw CallError(.privateFunction, "function '\(name)' is private to module '\(module)'",
+                            module: module, function: name)
         }
         guard let function = linked.functions[name] else {
-            throw CallError(.unknownFunction, "module '\(module)' has no function '\(name)'")
+            throw CallError(.unknownFunction, "module '\(module)' has no function '\(name)'", module: module, function: name)
         }
         return function
     }
@@ -87,7 +88,9 @@ public final class Snapshot: Sendable {
     public func call(module: String, function name: String, args: [Value]) throws(CallError) -> Value {
         let function = try function(module: module, name: name)
         guard function.arity == args.count else {
-            throw CallError(.wrongArity, "\(module).\(name) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), not \(args.count)")
+            throw CallError(.wrongArity,
+                            "\(module).\(name) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), not \(args.count)",
+                            module: module, function: name)
         }
         return function.call(args)
     }

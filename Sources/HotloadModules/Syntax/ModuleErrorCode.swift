@@ -1,9 +1,13 @@
-/// The stable diagnostic codes of the module layer: linking (`E301`–`E308`), module-level
+/// The stable diagnostic codes of the module layer: loading module files (`E300`), linking
+/// (`E301`–`E308`), module-level
 /// declarations (`E310`–`E314`) and the limits of a whole module or link (`E41x`). Syntax
 /// errors inside declarations use CEL's `E1xx`, names and types its `E2xx`, the limits of
 /// one expression its `E40x` (`CELErrorCode`). The table of all codes is in the top-level
 /// README ("Diagnostic codes").
 public enum ModuleErrorCode {
+    /// A module file that cannot be loaded: missing, unreadable, not UTF-8, too large, not
+    /// under its root, or not named like a module (`ModuleFilesError`).
+    public static let unloadableFile = "E300"
     /// An import of a module that is not among the modules being linked.
     public static let unknownModule = "E301"
     /// Modules that import each other in a cycle; the message names the cycle.

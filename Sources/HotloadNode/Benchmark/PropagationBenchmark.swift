@@ -59,8 +59,8 @@ package enum PropagationBenchmark {
     ///   - progress: called with a line of progress now and then.
     package static func run(database: String?, nodes: Int, releases: Int,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
-        guard (1...2000).contains(nodes) else { throw Failure(description: "--nodes must be between 1 and 2000") }
-        guard (1...10_000).contains(releases) else { throw Failure(description: "--releases must be between 1 and 10000") }
+        guard (1...2000).contains(nodes) else { throw Failure(description: "the number of nodes must be between 1 and 2000") }
+        guard (1...10_000).contains(releases) else { throw Failure(description: "the number of releases must be between 1 and 10000") }
         let config = ConnectionConfiguration(database)
         let store = try await Store.connect(config)
         defer { Task { await store.connection.close() } }

@@ -32,7 +32,7 @@ package enum DatabaseAdvice {
             return "the session ended (server restart, pg_terminate_backend or network loss): reconnect."
         case .query:
             return queryFix(error)
-        case .decoding, .cancelled:
+        default:
             return nil
         }
     }

@@ -6,106 +6,313 @@ public enum HotloadRole: String, Sendable {
     case reader = "hotload_reader"
     case node = "hotload_node"
     case pusher = "hotload_pusher"
-    /// The NOLOGIN role that owns the schema; `hotload init` needs it or a superuser.
+    /// The NOLOGIN role that owns the schema; applying migrations needs it or a superuser.
     case owner = "hotload_owner"
 }
 
-/// Why a store operation failed. Every description names the problem and the fix.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
-    /// The `hotload` schema (or one of its tables, functions or columns) does not exist in
-    /// the database: it was never initialised or is older than this program.
-    case schemaMissing(detail: String)
-    /// The connected role lacks a privilege; `role` is the hotload group role that grants it.
-    case permissionDenied(role: HotloadRole, detail: String)
-    /// The compile check refused the push; nothing was written.
-    case checkFailed([Diagnostic])
-    /// `--expect` did not match the channel's head.
-    case headMoved(channel: String, expected: Int64, actual: Int64?)
-    /// A module to delete is still imported by a remaining module.
-    case stillImported(module: String, importers: [String])
-    /// A module name that is not `segment(/segment)*` with segments `[a-z_][a-z0-9_]*`.
-    case invalidModuleName(String, path: String)
-    /// A channel name that is not `[a-z][a-z0-9_-]*`.
-    case invalidChannelName(String)
-    /// Two files map to the same module name.
-    case duplicateModule(String, paths: [String])
-    /// The module does not exist on the channel (or at the release).
-    case unknownModule(String, channel: String, release: Int64?)
-    /// The module has no such version.
-    case unknownVersion(module: String, version: Int, latest: Int?)
-    /// No such release.
-    case unknownRelease(Int64)
-    /// The release belongs to another channel.
-    case releaseOnOtherChannel(release: Int64, channel: String, expected: String)
-    /// The channel does not exist or has no release yet.
-    case emptyChannel(String)
-    /// `hotload init` has migrations to apply but the connected role may not act as the
-    /// schema's owner.
-    case notAdministrator(role: String)
-    /// A migration file changed after it was applied.
-    case migrationChanged(name: String)
-    /// An export or other file-system operation failed.
-    case fileSystem(path: String, reason: String)
-    /// A request that makes no sense (e.g. `--prune` with single files).
-    case invalidRequest(String)
+/// Why a store operation failed: a stable `code` to match on, a `message` that names the
+/// problem (and the fix when it lies in the database: a role to grant, a module to keep),
+/// and the context a caller needs to act on it (`channel`, `actualHead`, `role`, ...).
+///
+/// Match on the code (`error.code == .headMoved`), never on the message: codes never change
+/// meaning, and a new code does not break a `switch` over the existing ones. Messages name
+/// no command-line flag or command; a command-line tool adds those hints from the code and
+/// the context.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// A stable identifier of the kind of failure (its `rawValue` is snake_case and never
+    /// changes meaning).
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
 
-    public var description: String {
-        switch self {
-        case .schemaMissing(let detail):
+        /// The `hotload` schema (or one of its tables, functions or columns) does not exist
+        /// in the database: its migrations were never applied, or it is older than this program.
+        public static let schemaMissing = Code(rawValue: "schema_missing")
+        /// The connected role lacks a privilege; `role` is the hotload group role that grants it.
+        public static let permissionDenied = Code(rawValue: "permission_denied")
+        /// The compile check refused the push (`diagnostics`); nothing was written.
+        public static let checkFailed = Code(rawValue: "check_failed")
+        /// The channel's head is not the expected one (`expectedHead`, `actualHead`).
+        public static let headMoved = Code(rawValue: "head_moved")
+        /// A module to delete is still imported by remaining modules (`importers`).
+        public static let stillImported = Code(rawValue: "still_imported")
+        /// A module name that is not `segment(/segment)*` with segments `[a-z_][a-z0-9_]*`.
+        public static let invalidModuleName = Code(rawValue: "invalid_module_name")
+        /// A channel name that is not `[a-z][a-z0-9_-]*` (at most 63 characters).
+        public static let invalidChannelName = Code(rawValue: "invalid_channel_name")
+        /// Two files map to the same module name.
+        public static let duplicateModule = Code(rawValue: "duplicate_module")
+        /// The module does not exist on the channel (or at the release).
+        public static let unknownModule = Code(rawValue: "unknown_module")
+        /// The module has no such version.
+        public static let unknownVersion = Code(rawValue: "unknown_version")
+        /// No such release.
+        public static let unknownRelease = Code(rawValue: "unknown_release")
+        /// The release belongs to another channel (`channel` is the one it belongs to).
+        public static let releaseOnOtherChannel = Code(rawValue: "release_on_other_channel")
+        /// The channel does not exist or has no release yet.
+        public static let emptyChannel = Code(rawValue: "empty_channel")
+        /// There are migrations to apply but the connected role may not act as the schema's owner.
+        public static let notAdministrator = Code(rawValue: "not_administrator")
+        /// A migration file changed after it was applied.
+        public static let migrationChanged = Code(rawValue: "migration_changed")
+        /// An export or other file-system operation failed.
+        public static let fileSystem = Code(rawValue: "file_system")
+        /// A release's author contains control characters.
+        public static let invalidAuthor = Code(rawValue: "invalid_author")
+        /// A release's message contains control characters other than newlines and tabs.
+        public static let invalidMessage = Code(rawValue: "invalid_message")
+        /// A request that makes no sense (e.g. removing no module at all).
+        public static let invalidRequest = Code(rawValue: "invalid_request")
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    private let context: Context
+
+    private init(_ code: Code, _ context: Context) {
+        self.code = code
+        self.context = context
+    }
+
+    /// The data behind each code; the public accessors read it.
+    private enum Context: Sendable {
+        case detail(String)
+        case permission(role: HotloadRole, detail: String)
+        case diagnostics([Diagnostic])
+        case head(channel: String, expected: Int64, actual: Int64?)
+        case importers(module: String, importers: [String])
+        case moduleName(String, path: String)
+        case channelName(String)
+        case empty(channel: String)
+        case duplicate(module: String, paths: [String])
+        case file(path: String, reason: String)
+        case module(String, channel: String, release: Int64?)
+        case version(module: String, version: Int, latest: Int?)
+        case release(Int64)
+        case otherChannel(release: Int64, channel: String, expected: String)
+        case loginRole(String)
+        case migration(String)
+        case message(String)
+    }
+
+    // MARK: - Making errors
+
+    /// `schema_missing`; `detail` is the server's message.
+    public static func schemaMissing(detail: String) -> StoreError { StoreError(.schemaMissing, .detail(detail)) }
+    /// `permission_denied`: the operation needs `role`; `detail` is the server's message.
+    public static func permissionDenied(role: HotloadRole, detail: String) -> StoreError {
+        StoreError(.permissionDenied, .permission(role: role, detail: detail))
+    }
+    /// `check_failed` with the diagnostics that refused the push.
+    public static func checkFailed(_ diagnostics: [Diagnostic]) -> StoreError {
+        StoreError(.checkFailed, .diagnostics(diagnostics))
+    }
+    /// `head_moved`: `channel`'s head is `actual` (nil: no release), not `expected`.
+    public static func headMoved(channel: String, expected: Int64, actual: Int64?) -> StoreError {
+        StoreError(.headMoved, .head(channel: channel, expected: expected, actual: actual))
+    }
+    /// `still_imported`: `module` is imported by `importers`.
+    public static func stillImported(module: String, importers: [String]) -> StoreError {
+        StoreError(.stillImported, .importers(module: module, importers: importers))
+    }
+    /// `invalid_module_name`: the file at `path` would be module `name`.
+    public static func invalidModuleName(_ name: String, path: String) -> StoreError {
+        StoreError(.invalidModuleName, .moduleName(name, path: path))
+    }
+    /// `invalid_channel_name`.
+    public static func invalidChannelName(_ name: String) -> StoreError { StoreError(.invalidChannelName, .channelName(name)) }
+    /// `duplicate_module`: the files at `paths` are all module `name`.
+    public static func duplicateModule(_ name: String, paths: [String]) -> StoreError {
+        StoreError(.duplicateModule, .duplicate(module: name, paths: paths))
+    }
+    /// `unknown_module`: at `release`, or at the head of `channel` when nil.
+    public static func unknownModule(_ module: String, channel: String, release: Int64?) -> StoreError {
+        StoreError(.unknownModule, .module(module, channel: channel, release: release))
+    }
+    /// `unknown_version`: `latest` is the module's newest version, nil when it has none.
+    public static func unknownVersion(module: String, version: Int, latest: Int?) -> StoreError {
+        StoreError(.unknownVersion, .version(module: module, version: version, latest: latest))
+    }
+    /// `unknown_release`.
+    public static func unknownRelease(_ release: Int64) -> StoreError { StoreError(.unknownRelease, .release(release)) }
+    /// `release_on_other_channel`: `release` belongs to `channel`, not to `expected`.
+    public static func releaseOnOtherChannel(release: Int64, channel: String, expected: String) -> StoreError {
+        StoreError(.releaseOnOtherChannel, .otherChannel(release: release, channel: channel, expected: expected))
+    }
+    /// `empty_channel`.
+    public static func emptyChannel(_ channel: String) -> StoreError { StoreError(.emptyChannel, .empty(channel: channel)) }
+    /// `not_administrator`: `role` is the connected login role.
+    public static func notAdministrator(role: String) -> StoreError { StoreError(.notAdministrator, .loginRole(role)) }
+    /// `migration_changed`.
+    public static func migrationChanged(name: String) -> StoreError { StoreError(.migrationChanged, .migration(name)) }
+    /// `file_system`, with why.
+    public static func fileSystem(path: String, reason: String) -> StoreError {
+        StoreError(.fileSystem, .file(path: path, reason: reason))
+    }
+    /// `invalid_author`.
+    public static func invalidAuthor() -> StoreError {
+        StoreError(.invalidAuthor, .message("the author contains control characters; give a plain name"))
+    }
+    /// `invalid_message`.
+    public static func invalidMessage() -> StoreError {
+        StoreError(.invalidMessage, .message(
+            "the release message contains control characters other than newlines and tabs; remove them"))
+    }
+    /// `invalid_request`; `message` says what makes no sense.
+    public static func invalidRequest(_ message: String) -> StoreError { StoreError(.invalidRequest, .message(message)) }
+
+    // MARK: - Context
+
+    /// The hotload group role the operation needs (`permission_denied`).
+    public var role: HotloadRole? {
+        if case .permission(let role, _) = context { return role }
+        return nil
+    }
+
+    /// The connected login role that may not apply migrations (`not_administrator`).
+    public var loginRole: String? {
+        if case .loginRole(let role) = context { return role }
+        return nil
+    }
+
+    /// The diagnostics that refused a push (`check_failed`); empty for other codes.
+    public var diagnostics: [Diagnostic] {
+        if case .diagnostics(let diagnostics) = context { return diagnostics }
+        return []
+    }
+
+    /// The channel the error is about: the one whose head moved, that is empty, that has
+    /// an invalid name or lacks the module, or the one a release belongs to
+    /// (`release_on_other_channel`).
+    public var channel: String? {
+        switch context {
+        case .head(let channel, _, _), .channelName(let channel), .empty(let channel), .module(_, let channel, _),
+             .otherChannel(_, let channel, _):
+            return channel
+        default:
+            return nil
+        }
+    }
+
+    /// The head a push expected (`head_moved`).
+    public var expectedHead: Int64? {
+        if case .head(_, let expected, _) = context { return expected }
+        return nil
+    }
+
+    /// The channel's actual head (`head_moved`); nil when the channel has no release.
+    public var actualHead: Int64? {
+        if case .head(_, _, let actual) = context { return actual }
+        return nil
+    }
+
+    /// The module the error is about.
+    public var module: String? {
+        switch context {
+        case .importers(let module, _), .moduleName(let module, _), .duplicate(let module, _),
+             .module(let module, _, _), .version(let module, _, _):
+            return module
+        default:
+            return nil
+        }
+    }
+
+    /// The modules that still import `module` (`still_imported`); empty for other codes.
+    public var importers: [String] {
+        if case .importers(_, let importers) = context { return importers }
+        return []
+    }
+
+    /// The file or directory the error is about.
+    public var path: String? {
+        switch context {
+        case .moduleName(_, let path), .file(let path, _): return path
+        case .duplicate(_, let paths): return paths.last
+        default: return nil
+        }
+    }
+
+    /// The release the error is about (`unknown_release`, `release_on_other_channel`, or
+    /// the release an `unknown_module` was looked up at).
+    public var release: Int64? {
+        switch context {
+        case .release(let release), .otherChannel(let release, _, _): return release
+        case .module(_, _, let release): return release
+        default: return nil
+        }
+    }
+
+    /// The migration file that changed (`migration_changed`).
+    public var migration: String? {
+        if case .migration(let name) = context { return name }
+        return nil
+    }
+
+    // MARK: - Text
+
+    /// What is wrong, and the fix when it lies in the database or the files. Names no
+    /// command-line flag or command. For `check_failed`, every diagnostic on its own line,
+    /// then the summary.
+    public var message: String {
+        switch context {
+        case .detail(let detail):
             return "the hotload schema is missing in this database or older than this program (\(detail)); "
-                + "run `hotload init` first"
-        case .permissionDenied(.owner, let detail):
+                + "its migrations have not been applied"
+        case .permission(.owner, let detail):
             return "permission denied (\(detail)); this needs a superuser or a member of hotload_owner: "
                 + "run it as a superuser, or have one run GRANT hotload_owner TO <your login role>"
-        case .permissionDenied(let role, let detail):
+        case .permission(let role, let detail):
             return "permission denied (\(detail)); this needs the \(role.rawValue) role: "
                 + "GRANT \(role.rawValue) TO <your login role>"
-        case .checkFailed(let diagnostics):
+        case .diagnostics(let diagnostics):
             let count = diagnostics.count
             let body = diagnostics.map(\.description).joined(separator: "\n")
-            return "\(body)\npush refused: \(count) error\(count == 1 ? "" : "s"); nothing was written "
-                + "(fix the errors, or use --skip-check in an emergency)"
-        case .headMoved(let channel, let expected, let actual):
+            return "\(body)\npush refused: \(count) error\(count == 1 ? "" : "s"); nothing was written"
+        case .head(let channel, let expected, let actual):
             let now = actual.map { "release \($0)" } ?? "no release"
-            return "channel \(channel) moved: expected head \(expected), but it is \(now); "
-                + "review `hotload log --channel \(channel)` and push again with --expect \(actual ?? 0)"
-        case .stillImported(let module, let importers):
+            return "channel \(channel) moved: expected head \(expected), but it is \(now)"
+        case .importers(let module, let importers):
             return "cannot delete \(module): still imported by \(importers.joined(separator: ", ")); "
                 + "remove those imports first or delete the importers too"
-        case .invalidModuleName(let name, let path):
+        case .moduleName(let name, let path):
             return "\(path): '\(name)' is not a valid module name; use path segments matching "
                 + "[a-z_][a-z0-9_]* separated by '/', with the extension .hl"
-        case .invalidChannelName(let name):
+        case .channelName(let name):
             return "'\(name)' is not a valid channel name; use [a-z][a-z0-9_-]* (at most 63 characters)"
-        case .duplicateModule(let name, let paths):
+        case .empty(let channel):
+            return "channel \(channel) has no release yet; push modules to it first"
+        case .duplicate(let name, let paths):
             return "module \(name) is given twice (\(paths.joined(separator: ", "))); push each module once"
-        case .unknownModule(let module, let channel, let release):
+        case .file(let path, let reason):
+            return "\(path): \(reason)"
+        case .module(let module, let channel, let release):
             let at = release.map { "release \($0)" } ?? "the head of channel \(channel)"
-            return "module \(module) does not exist at \(at); see `hotload modules --channel \(channel)`"
-        case .unknownVersion(let module, let version, let latest):
+            return "module \(module) does not exist at \(at)"
+        case .version(let module, let version, let latest):
             let hint = latest.map { "versions are 1...\($0)" } ?? "it has no versions"
-            return "module \(module) has no version \(version) (\(hint)); see `hotload log \(module)`"
-        case .unknownRelease(let id):
-            return "release \(id) does not exist; see `hotload log`"
-        case .releaseOnOtherChannel(let release, let channel, let expected):
-            return "release \(release) belongs to channel \(channel), not \(expected); pass --channel \(channel)"
-        case .emptyChannel(let channel):
-            return "channel \(channel) has no release yet; push modules first (`hotload push DIR --channel \(channel)`)"
-        case .notAdministrator(let role):
+            return "module \(module) has no version \(version) (\(hint))"
+        case .release(let id):
+            return "release \(id) does not exist"
+        case .otherChannel(let release, let channel, let expected):
+            return "release \(release) belongs to channel \(channel), not \(expected)"
+        case .loginRole(let role):
             let name = TerminalText.escaping(role)
             return "role \(name) may not initialise or upgrade the hotload schema: that needs a superuser "
-                + "or a member of hotload_owner (the NOLOGIN role that owns the schema); run hotload init "
-                + "as a superuser, or have a superuser run `GRANT hotload_owner TO \(name)` "
+                + "or a member of hotload_owner (the NOLOGIN role that owns the schema); connect as a "
+                + "superuser, or have a superuser run `GRANT hotload_owner TO \(name)` "
                 + "(and `CREATE ROLE hotload_owner NOLOGIN` first if it does not exist yet)"
-        case .migrationChanged(let name):
+        case .migration(let name):
             return "migration \(name) was changed after it was applied; migrations are immutable, "
                 + "add a new numbered file instead"
-        case .fileSystem(let path, let reason):
-            return "\(path): \(reason)"
-        case .invalidRequest(let message):
+        case .message(let message):
             return message
         }
     }
+
+    /// The message.
+    public var description: String { message }
 
     /// Maps a database error met by work on the hotload schema that needs `role` to a store
     /// error naming the fix: a missing schema, table, function or column means the schema is

@@ -17,13 +17,12 @@ extension Store {
         guard ChannelName.isValid(options.channel) else {
             throw StoreError.invalidChannelName(options.channel)
         }
-        // hotload.publish refuses these too; this says which option to fix.
+        // hotload.publish refuses these too; this says which field to fix.
         if options.author.unicodeScalars.contains(where: TerminalText.isControl) {
-            throw StoreError.invalidRequest("the author contains control characters; give a plain name (--author)")
+            throw StoreError.invalidAuthor()
         }
         if options.message.unicodeScalars.contains(where: { TerminalText.isControl($0) && $0 != "\n" && $0 != "\t" }) {
-            throw StoreError.invalidRequest(
-                "the message contains control characters other than newlines and tabs; remove them (-m)")
+            throw StoreError.invalidMessage()
         }
         return try await run(needs: options.dryRun ? .reader : .pusher) {
             do {

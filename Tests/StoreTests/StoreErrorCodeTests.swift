@@ -1,0 +1,76 @@
+import CEL
+import HotloadStore
+import Testing
+
+/// `StoreError` codes are stable (callers match on their raw values) and its messages name
+/// what is wrong without naming a command-line flag or command: the CLI adds those
+/// (`ErrorHintCLITests`).
+@Suite("Store error codes")
+struct StoreErrorCodeTests {
+    /// One error of every code, made by its factory.
+    static let samples: [(StoreError, String)] = [
+        (.schemaMissing(detail: "relation \"hotload.releases\" does not exist"), "schema_missing"),
+        (.permissionDenied(role: .pusher, detail: "permission denied for function publish"), "permission_denied"),
+        (.checkFailed([Diagnostic(code: CELErrorCode.undeclared, message: "undeclared reference to 'x'", file: "a.hl",
+                                  location: SourceLocation(offset: 0, line: 1, column: 1), lineText: "x")]),
+         "check_failed"),
+        (.headMoved(channel: "main", expected: 3, actual: 4), "head_moved"),
+        (.stillImported(module: "a", importers: ["b"]), "still_imported"),
+        (.invalidModuleName("A", path: "rules/A.hl"), "invalid_module_name"),
+        (.invalidChannelName("Main"), "invalid_channel_name"),
+        (.duplicateModule("a", paths: ["x/a.hl", "y/a.hl"]), "duplicate_module"),
+        (.unknownModule("a", channel: "main", release: nil), "unknown_module"),
+        (.unknownVersion(module: "a", version: 9, latest: 2), "unknown_version"),
+        (.unknownRelease(99), "unknown_release"),
+        (.releaseOnOtherChannel(release: 5, channel: "canary", expected: "main"), "release_on_other_channel"),
+        (.emptyChannel("canary"), "empty_channel"),
+        (.notAdministrator(role: "alice"), "not_administrator"),
+        (.migrationChanged(name: "0001_schema.sql"), "migration_changed"),
+        (.fileSystem(path: "out", reason: "permission denied"), "file_system"),
+        (.invalidAuthor(), "invalid_author"),
+        (.invalidMessage(), "invalid_message"),
+        (.invalidRequest("name at least one module to remove"), "invalid_request"),
+    ]
+
+    @Test func codesAreStable() {
+        for (error, raw) in Self.samples {
+            #expect(error.code.rawValue == raw)
+            #expect(error.code == StoreError.Code(rawValue: raw))
+        }
+        #expect(Set(Self.samples.map(\.1)).count == Self.samples.count)
+        #expect(StoreError.Code.headMoved.rawValue == "head_moved")
+        #expect(StoreError.Code.schemaMissing.rawValue == "schema_missing")
+        #expect(StoreError.Code.permissionDenied.rawValue == "permission_denied")
+        #expect(StoreError.Code.checkFailed.rawValue == "check_failed")
+    }
+
+    @Test func contextCarriesWhatCallersNeed() {
+        let moved = StoreError.headMoved(channel: "main", expected: 3, actual: nil)
+        #expect(moved.channel == "main" && moved.expectedHead == 3 && moved.actualHead == nil)
+        #expect(StoreError.permissionDenied(role: .node, detail: "x").role == .node)
+        #expect(StoreError.stillImported(module: "a", importers: ["b", "c"]).importers == ["b", "c"])
+        #expect(StoreError.releaseOnOtherChannel(release: 5, channel: "canary", expected: "main").channel == "canary")
+        #expect(StoreError.unknownModule("a", channel: "main", release: 7).release == 7)
+        #expect(StoreError.notAdministrator(role: "alice").loginRole == "alice")
+        #expect(StoreError.migrationChanged(name: "0002.sql").migration == "0002.sql")
+        #expect(StoreError.checkFailed([]).diagnostics.isEmpty && StoreError.unknownRelease(1).diagnostics.isEmpty)
+        #expect(StoreError.unknownRelease(1).role == nil && StoreError.unknownRelease(1).channel == nil)
+    }
+
+    @Test func messagesNameNoCommandLineFlagOrCommand() throws {
+        for (error, raw) in Self.samples {
+            #expect(!error.message.isEmpty, "\(raw)")
+            #expect("\(error)" == error.message, "\(raw)")
+            for banned in commandLineWords(in: error.message) {
+                Issue.record("\(raw): '\(banned)' in \(error.message)")
+            }
+        }
+    }
+}
+
+/// Command-line flags (`--expect`, `-m)`) and `hotload` commands named in `text`.
+func commandLineWords(in text: String) -> [String] {
+    let flag = #/(^|[\s(`])--?[a-z][a-z-]*/#
+    let command = #/hotload (init|push|log|show|diff|rollback|rm|modules|export|node|status|check|eval|bench|dev|demo)\b/#
+    return text.matches(of: flag).map { String(text[$0.range]) } + text.matches(of: command).map { String(text[$0.range]) }
+}
