@@ -49,9 +49,9 @@ import Testing
         let broken = try await fixture.push(["m": "fn v() = 1 +\nfn x() = nope"], skipCheck: true)
         var refusedErrors: [NodeError] = []
         for await event in events {
-            if case .refused(let release, let kept, let errors) = event, release == broken {
-                #expect(kept == good)
-                refusedErrors = errors
+            if case .refused(let refused) = event, refused.release == broken {
+                #expect(refused.kept == good)
+                refusedErrors = refused.errors
                 break
             }
         }

@@ -111,11 +111,11 @@ struct Demo: AsyncParsableCommand {
         let pushDone = ContinuousClock.now
         for (node, stream) in zip(nodes, events) {
             for await event in stream {
-                if case .applied(let release, let previous, let changed, _, let recompiled, _, _, let at) = event,
-                   release == second {
-                    Output.line("\(node.configuration.name): release \(previous.map(String.init) ?? "-") → \(release) "
-                        + "(\(changed.joined(separator: ", ")) fetched, \(recompiled) module\(recompiled == 1 ? "" : "s") recompiled) "
-                        + "\(ms(at - pushStart)) after the push started (the push itself took \(ms(pushDone - pushStart)))")
+                if case .applied(let applied) = event, applied.release == second {
+                    let recompiled = applied.recompiled
+                    Output.line("\(node.configuration.name): release \(applied.previous.map(String.init) ?? "-") → \(applied.release) "
+                        + "(\(applied.changed.joined(separator: ", ")) fetched, \(recompiled) module\(recompiled == 1 ? "" : "s") recompiled) "
+                        + "\(ms(applied.at - pushStart)) after the push started (the push itself took \(ms(pushDone - pushStart)))")
                     break
                 }
             }
