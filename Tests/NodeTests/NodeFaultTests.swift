@@ -102,25 +102,26 @@ import Testing
             let done = Atomic<Bool>(false)
         }
         let tally = Tally()
+        // Stops the readers even when a push below throws.
+        defer { tally.done.store(true, ordering: .relaxed) }
         let node = running.node
-        let threads = 3
-        let finished = DispatchSemaphore(value: 0)
-        for _ in 0..<threads {
-            Thread.detachNewThread {
-                var last: Int64 = -1
-                while !tally.done.load(ordering: .relaxed) {
-                    guard let loaded = node.current,
-                          let value = try? loaded.snapshot.call(module: "b", function: "pair", args: []),
-                          case .list(let pair) = value, pair.count == 2,
-                          case .int(let x) = pair[0], case .int(let y) = pair[1], x == y, x >= last
-                    else {
-                        tally.bad.wrappingAdd(1, ordering: .relaxed)
-                        continue
+        let readers = (0..<3).map { _ in
+            Task {
+                await onThread {
+                    var last: Int64 = -1
+                    while !tally.done.load(ordering: .relaxed) {
+                        guard let loaded = node.current,
+                              let value = try? loaded.snapshot.call(module: "b", function: "pair", args: []),
+                              case .list(let pair) = value, pair.count == 2,
+                              case .int(let x) = pair[0], case .int(let y) = pair[1], x == y, x >= last
+                        else {
+                            tally.bad.wrappingAdd(1, ordering: .relaxed)
+                            continue
+                        }
+                        last = x
+                        tally.calls.wrappingAdd(1, ordering: .relaxed)
                     }
-                    last = x
-                    tally.calls.wrappingAdd(1, ordering: .relaxed)
                 }
-                finished.signal()
             }
         }
         for k in 1...50 {
@@ -128,11 +129,7 @@ import Testing
             try await running.waitFor(release: release)
         }
         tally.done.store(true, ordering: .relaxed)
-        for _ in 0..<threads {
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { finished.wait(); continuation.resume() }
-            }
-        }
+        for reader in readers { await reader.value }
         #expect(tally.bad.load(ordering: .relaxed) == 0)
         #expect(tally.calls.load(ordering: .relaxed) > 0)
         #expect(running.node.status.applies == 51)
