@@ -11,32 +11,32 @@ import Testing
 @Suite struct NodeFaultTests {
     @Test func serverRestartKeepsServingAndAppliesWhatWasPushedMeanwhile() async throws {
         // Its own server: restarting the shared one would disturb other tests.
-        let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-        defer { try? server.remove() }
-        let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("restart") }
-        let fixture = try await NodeFixture.make(url: url)
-        let first = try await fixture.push(["m": "fn v() = 1"])
-        let nodes = [RunningNode.start(fixture.configuration(name: "a", poll: .seconds(3600))),
-                     RunningNode.start(fixture.configuration(name: "b", poll: .seconds(3600)))]
-        for node in nodes { try await node.waitFor(release: first) }
-        await fixture.close()
+        try await withThrowawayServer { server in
+            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("restart") }
+            let fixture = try await NodeFixture.make(url: url)
+            let first = try await fixture.push(["m": "fn v() = 1"])
+            let nodes = [RunningNode.start(fixture.configuration(name: "a", poll: .seconds(3600))),
+                         RunningNode.start(fixture.configuration(name: "b", poll: .seconds(3600)))]
+            for node in nodes { try await node.waitFor(release: first) }
+            await fixture.close()
 
-        try await Harness.offload { () throws(HarnessError) in try server.stop() }
-        // The database is gone: the nodes keep serving their release.
-        for node in nodes {
-            #expect(try callInt(node.node, "m", "v") == 1)
+            try await Harness.offload { () throws(HarnessError) in try server.stop() }
+            // The database is gone: the nodes keep serving their release.
+            for node in nodes {
+                #expect(try callInt(node.node, "m", "v") == 1)
+            }
+            try await nodes[0].waitUntil("the node noticed the lost listener") { !nodes[0].node.status.listening }
+            try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
+            let again = try await NodeFixture.make(url: url)
+            let second = try await again.push(["m": "fn v() = 2"])
+            for node in nodes {
+                try await node.waitFor(release: second, timeout: .seconds(20))
+                #expect(try callInt(node.node, "m", "v") == 2)
+                try await node.waitUntil("listening again") { node.node.status.listening }
+            }
+            for node in nodes { await node.stop() }
+            await again.close()
         }
-        try await nodes[0].waitUntil("the node noticed the lost listener") { !nodes[0].node.status.listening }
-        try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
-        let again = try await NodeFixture.make(url: url)
-        let second = try await again.push(["m": "fn v() = 2"])
-        for node in nodes {
-            try await node.waitFor(release: second, timeout: .seconds(20))
-            #expect(try callInt(node.node, "m", "v") == 2)
-            try await node.waitUntil("listening again") { node.node.status.listening }
-        }
-        for node in nodes { await node.stop() }
-        await again.close()
     }
 
     @Test func brokenReleaseIsRefusedKeptAndReported() async throws {
