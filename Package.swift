@@ -124,6 +124,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "HotloadNode", "HotloadSidecar", "HotloadStore", "HotloadModules", "CEL", "PQ", "PostgresHarness",
+                "HotloadCLI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -122,10 +122,9 @@ extension Node {
                 "changed": "\(plan.changed.count)", "removed": "\(plan.removed.count)",
                 "recompiled": "\(recompiled)", "stale": "\(job.stale)",
             ])
-            broadcaster.yield(.applied(release: release, previous: loaded?.release,
-                                       changed: plan.changed.map(\.module), removed: plan.removed,
-                                       recompiled: recompiled, duration: duration, stale: job.stale,
-                                       at: swappedAt))
+            broadcaster.yield(.applied(ApplyEvent.Applied(
+                release: release, previous: loaded?.release, changed: plan.changed.map(\.module),
+                removed: plan.removed, recompiled: recompiled, duration: duration, stale: job.stale, at: swappedAt)))
             if !job.stale { saveToCache(next) }
         }
     }
@@ -138,7 +137,7 @@ extension Node {
         }
         logger.error("release \(release) refused: keeping \(kept.map(String.init) ?? "nothing")",
                      metadata: ["errors": "\(errors.map(\.description).joined(separator: "; "))"])
-        broadcaster.yield(.refused(release: release, kept: kept, errors: errors))
+        broadcaster.yield(.refused(ApplyEvent.Refused(release: release, kept: kept, errors: errors)))
     }
 
     private func saveToCache(_ release: LoadedRelease) {

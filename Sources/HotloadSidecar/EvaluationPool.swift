@@ -19,8 +19,10 @@ final class EvaluationPool: @unchecked Sendable {
         case timedOut
     }
 
+    // NSCondition, not Mutex: idle pool threads (our own threads, never cooperative ones)
+    // block until a job arrives or `linger` passes, which takes a condition variable;
+    // Synchronization has none. `@unchecked Sendable`: the three vars are guarded by it.
     private let condition = NSCondition()
-    // Guarded by `condition`.
     private var queue: [Job] = []
     private var threadCount = 0
     private var busy = 0

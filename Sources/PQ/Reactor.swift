@@ -1,6 +1,7 @@
 #if os(Linux)
 import Foundation
 import Glibc
+import Synchronization
 internal import CEpoll
 #else
 #error("PQ waits on sockets with epoll and builds on Linux only")
@@ -18,8 +19,7 @@ internal import CEpoll
 /// Deadlines are kept here too: the thread sleeps in `epoll_wait` until the earliest one.
 /// An event is checked with a zero-timeout `poll` before it ends a wait, so a report about
 /// a socket number that was closed and reused in the meantime never wakes the new owner.
-final class Reactor: @unchecked Sendable {
-    // @unchecked: `epoll` and `wakeup` are immutable; everything else is guarded by `lock`.
+final class Reactor: Sendable {
 
     /// The process's reactor, started on first use; an error when the kernel refused the
     /// epoll instance or the wake-up descriptor (out of file descriptors).
@@ -34,13 +34,16 @@ final class Reactor: @unchecked Sendable {
     private let epoll: Int32
     /// An eventfd that interrupts `epoll_wait` when an earlier deadline is registered.
     private let wakeup: Int32
-    private let lock = NSLock()
-    /// The wait on each socket (at most one: libpq does one thing at a time per connection).
-    private var waits: [Int32: SocketWait] = [:]
-    /// Waits with a deadline.
-    private var timed: [ObjectIdentifier: SocketWait] = [:]
-    /// No deadline in `timed` is earlier than this (it may be stale, i.e. too early).
-    private var earliest: ContinuousClock.Instant?
+    private let state = Mutex(State())
+
+    private struct State {
+        /// The wait on each socket (at most one: libpq does one thing at a time per connection).
+        var waits: [Int32: SocketWait] = [:]
+        /// Waits with a deadline.
+        var timed: [ObjectIdentifier: SocketWait] = [:]
+        /// No deadline in `timed` is earlier than this (it may be stale, i.e. too early).
+        var earliest: ContinuousClock.Instant?
+    }
 
     private init() throws(PQError) {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -67,20 +70,20 @@ final class Reactor: @unchecked Sendable {
     /// is ready or its deadline passes. A wait on the same socket still registered is
     /// ended as interrupted (it cannot happen with one operation per connection at a time).
     func register(_ wait: SocketWait) {
-        var wake = false
-        lock.lock()
-        let displaced = waits.updateValue(wait, forKey: wait.socket)
-        if let deadline = wait.deadline {
-            timed[ObjectIdentifier(wait)] = wait
-            if earliest.map({ deadline < $0 }) ?? true {
-                earliest = deadline
-                wake = true
+        let (displaced, armed, wake) = state.withLock { state in
+            let displaced = state.waits.updateValue(wait, forKey: wait.socket)
+            var wake = false
+            if let deadline = wait.deadline {
+                state.timed[ObjectIdentifier(wait)] = wait
+                if state.earliest.map({ deadline < $0 }) ?? true {
+                    state.earliest = deadline
+                    wake = true
+                }
             }
+            // Armed under the lock, so that a wait that ended meanwhile can never re-arm the
+            // socket with its interest over that of the socket's next wait.
+            return (displaced, arm(wait), wake)
         }
-        // Armed under the lock, so that a wait that ended meanwhile can never re-arm the
-        // socket with its interest over that of the socket's next wait.
-        let armed = arm(wait)
-        lock.unlock()
         if let displaced, displaced !== wait { displaced.finish(.interrupted) }
         if !armed {
             // Not a socket epoll can watch (it was closed under us): let libpq find out.
@@ -95,14 +98,14 @@ final class Reactor: @unchecked Sendable {
     /// Stops watching for `wait` (it ended some other way). The socket may stay armed; a
     /// later report for it finds no wait, or is checked by the next one.
     func forget(_ wait: SocketWait) {
-        lock.lock()
-        if waits[wait.socket] === wait { waits[wait.socket] = nil }
-        timed[ObjectIdentifier(wait)] = nil
-        lock.unlock()
+        state.withLock { state in
+            if state.waits[wait.socket] === wait { state.waits[wait.socket] = nil }
+            state.timed[ObjectIdentifier(wait)] = nil
+        }
     }
 
     /// Arms the socket for one report. A socket epoll does not know yet (new, or its
-    /// number was closed and reused) is added. Called with `lock` held.
+    /// number was closed and reused) is added. Called with `state` locked.
     private func arm(_ wait: SocketWait) -> Bool {
         var event = epoll_event()
         event.events = wait.interest | EPOLLONESHOT.rawValue
@@ -121,23 +124,25 @@ final class Reactor: @unchecked Sendable {
             }
             var ended: [(SocketWait, SocketEvent)] = []
             if count > 0 {
-                lock.lock()
-                for index in 0..<Int(count) {
-                    let socket = events[index].data.fd
-                    if socket == wakeup {
-                        var value: UInt64 = 0
-                        _ = read(wakeup, &value, MemoryLayout<UInt64>.size)
-                        continue
+                ended = state.withLock { state in
+                    var ready: [(SocketWait, SocketEvent)] = []
+                    for index in 0..<Int(count) {
+                        let socket = events[index].data.fd
+                        if socket == wakeup {
+                            var value: UInt64 = 0
+                            _ = read(wakeup, &value, MemoryLayout<UInt64>.size)
+                            continue
+                        }
+                        guard let wait = state.waits[socket] else { continue }
+                        // A stale report (for a socket number closed and reused since) leaves
+                        // the wait in place, armed again.
+                        if !Self.isReady(wait) && arm(wait) { continue }
+                        state.waits[socket] = nil
+                        state.timed[ObjectIdentifier(wait)] = nil
+                        ready.append((wait, .ready))
                     }
-                    guard let wait = waits[socket] else { continue }
-                    // A stale report (for a socket number closed and reused since) leaves
-                    // the wait in place, armed again.
-                    if !Self.isReady(wait) && arm(wait) { continue }
-                    waits[socket] = nil
-                    timed[ObjectIdentifier(wait)] = nil
-                    ended.append((wait, .ready))
+                    return ready
                 }
-                lock.unlock()
             }
             ended += expired()
             for (wait, event) in ended { wait.finish(event) }
@@ -147,32 +152,29 @@ final class Reactor: @unchecked Sendable {
     /// Removes and returns the waits whose deadline passed, and recomputes `earliest`.
     private func expired() -> [(SocketWait, SocketEvent)] {
         let now = ContinuousClock.now
-        lock.lock()
-        defer { lock.unlock() }
-        guard let earliest, earliest <= now else { return [] }
-        var ended: [(SocketWait, SocketEvent)] = []
-        var next: ContinuousClock.Instant?
-        for (key, wait) in timed {
-            guard let deadline = wait.deadline else { continue }
-            if deadline <= now {
-                timed[key] = nil
-                if waits[wait.socket] === wait { waits[wait.socket] = nil }
-                ended.append((wait, .timedOut))
-            } else if next.map({ deadline < $0 }) ?? true {
-                next = deadline
+        return state.withLock { state in
+            guard let earliest = state.earliest, earliest <= now else { return [] }
+            var ended: [(SocketWait, SocketEvent)] = []
+            var next: ContinuousClock.Instant?
+            for (key, wait) in state.timed {
+                guard let deadline = wait.deadline else { continue }
+                if deadline <= now {
+                    state.timed[key] = nil
+                    if state.waits[wait.socket] === wait { state.waits[wait.socket] = nil }
+                    ended.append((wait, .timedOut))
+                } else if next.map({ deadline < $0 }) ?? true {
+                    next = deadline
+                }
             }
+            state.earliest = next
+            return ended
         }
-        self.earliest = next
-        return ended
     }
 
     /// How long `epoll_wait` may sleep: until the earliest deadline (rounded up to whole
     /// milliseconds, so it does not wake just before it), or indefinitely.
     private func timeoutMilliseconds() -> Int32 {
-        lock.lock()
-        let earliest = earliest
-        lock.unlock()
-        guard let earliest else { return -1 }
+        guard let earliest = state.withLock({ $0.earliest }) else { return -1 }
         let remaining = ContinuousClock.now.duration(to: earliest)
         guard remaining > .zero else { return 0 }
         let (seconds, attoseconds) = remaining.components

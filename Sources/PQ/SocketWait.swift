@@ -1,5 +1,5 @@
-import Foundation
 import Glibc
+import Synchronization
 internal import CEpoll
 
 /// How a wait on a socket ended.
@@ -20,11 +20,13 @@ enum SocketEvent: Sendable, Equatable {
 /// the wait, as may task cancellation or `interrupt()`. The continuation is resumed exactly
 /// once. Nothing stays registered that needs the socket, so the socket may be closed as
 /// soon as `wait` returns.
-final class SocketWait: @unchecked Sendable {
-    // @unchecked: the `let`s never change; the rest is guarded by `lock`.
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<SocketEvent, Never>?
-    private var outcome: SocketEvent?
+final class SocketWait: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<SocketEvent, Never>?
+        /// Set once, by whichever of readiness, deadline, cancellation or `interrupt()` came first.
+        var outcome: SocketEvent?
+    }
+    private let state = Mutex(State())
 
     let socket: Int32
     let deadline: ContinuousClock.Instant?
@@ -48,16 +50,17 @@ final class SocketWait: @unchecked Sendable {
         let reactor = try Reactor.shared.get()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<SocketEvent, Never>) in
-                lock.lock()
-                if let outcome {
-                    // Cancelled or interrupted before the wait began.
-                    lock.unlock()
-                    continuation.resume(returning: outcome)
-                    return
+                let early: SocketEvent? = state.withLock { state in
+                    if let outcome = state.outcome { return outcome }
+                    state.continuation = continuation
+                    return nil
                 }
-                self.continuation = continuation
-                lock.unlock()
-                reactor.register(self)
+                if let early {
+                    // Cancelled or interrupted before the wait began.
+                    continuation.resume(returning: early)
+                } else {
+                    reactor.register(self)
+                }
             }
         } onCancel: {
             finish(.cancelled)
@@ -72,15 +75,11 @@ final class SocketWait: @unchecked Sendable {
     /// Ends the wait with `event` unless it already ended; called by the reactor, by
     /// cancellation and by `interrupt()`.
     func finish(_ event: SocketEvent) {
-        lock.lock()
-        guard outcome == nil else {
-            lock.unlock()
-            return
+        let continuation: CheckedContinuation<SocketEvent, Never>? = state.withLock { state in
+            guard state.outcome == nil else { return nil }
+            state.outcome = event
+            return state.continuation.take()
         }
-        outcome = event
-        let continuation = self.continuation
-        self.continuation = nil
-        lock.unlock()
         if let continuation {
             if case .success(let reactor) = Reactor.shared { reactor.forget(self) }
             continuation.resume(returning: event)

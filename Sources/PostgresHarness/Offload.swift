@@ -28,6 +28,24 @@ package enum Harness {
     }
 }
 
+/// Starts a private server of its own (for a test that stops or restarts it, `hotload
+/// demo`, `bench --propagation` without a database), runs `body` with it and removes it,
+/// also when `body` throws. Starting and removing run on a thread of their own
+/// (`Harness.offload`), never on a cooperative thread (a `defer { try? server.remove() }`
+/// in async code would wait for `pg_ctl` there).
+package func withThrowawayServer<T>(_ body: (PrivateServer) async throws -> T) async throws -> T {
+    let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
+    let result: T
+    do {
+        result = try await body(server)
+    } catch {
+        try? await Harness.offload { () throws(HarnessError) in try server.remove() }
+        throw error
+    }
+    try? await Harness.offload { () throws(HarnessError) in try server.remove() }
+    return result
+}
+
 extension TestDatabase {
     /// `shared()` without blocking a cooperative thread.
     package static func sharedAsync() async throws(HarnessError) -> String {

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// The PostgreSQL server that tests use.
 ///
@@ -44,36 +45,33 @@ package enum TestDatabase {
     private static let registry = Registry()
 }
 
-/// The per-process test server, created once under a lock.
-private final class Registry: @unchecked Sendable {
-    // @unchecked: every stored property is read and written only while holding `lock`.
-    private let lock = NSLock()
-    private var outcome: Result<PrivateServer, HarnessError>?
-    private var counter = 0
+/// The per-process test server, created once under a lock (callers wait while it starts).
+private final class Registry: Sendable {
+    private let outcome = Mutex<Result<PrivateServer, HarnessError>?>(nil)
+    private let counter = Atomic<Int>(0)
     private let runToken = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
     func server() throws(HarnessError) -> PrivateServer {
-        lock.lock()
-        defer { lock.unlock() }
-        if let outcome { return try outcome.get() }
-        StaleServers.remove()
-        let result: Result<PrivateServer, HarnessError>
-        do {
-            let server = try PrivateServer.start()
-            ShutdownHook.register(server)
-            result = .success(server)
-        } catch {
-            result = .failure(error)
+        let result = outcome.withLock { outcome in
+            if let outcome { return outcome }
+            StaleServers.remove()
+            let result: Result<PrivateServer, HarnessError>
+            do throws(HarnessError) {
+                let server = try PrivateServer.start()
+                ShutdownHook.register(server)
+                result = .success(server)
+            } catch {
+                result = .failure(error)
+            }
+            outcome = result
+            return result
         }
-        outcome = result
         return try result.get()
     }
 
     func nextDatabaseName() -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        counter += 1
-        return "hotload_test_\(getpid())_\(runToken)_\(counter)"
+        let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return "hotload_test_\(getpid())_\(runToken)_\(number)"
     }
 }
 
@@ -88,23 +86,15 @@ private enum ShutdownHook {
         }
     }
 
-    private final class HookState: @unchecked Sendable {
-        // @unchecked: `server` is only touched while holding `lock`.
-        private let lock = NSLock()
-        private var server: PrivateServer?
+    private final class HookState: Sendable {
+        private let server = Mutex<PrivateServer?>(nil)
 
         func set(_ value: PrivateServer) {
-            lock.lock()
-            server = value
-            lock.unlock()
+            server.withLock { $0 = value }
         }
 
         func take() -> PrivateServer? {
-            lock.lock()
-            defer { lock.unlock() }
-            let value = server
-            server = nil
-            return value
+            server.withLock { $0.take() }
         }
     }
 }

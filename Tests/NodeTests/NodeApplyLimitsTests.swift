@@ -77,12 +77,12 @@ import Testing
             let bad = try await fixture.push(["m": text, "user": Self.good["user"]!], skipCheck: true)
             var errors: [NodeError] = []
             for await event in events {
-                if case .refused(let release, let kept, let refused) = event, release == bad {
-                    #expect(kept == good)
-                    errors = refused
+                if case .refused(let refused) = event, refused.release == bad {
+                    #expect(refused.kept == good)
+                    errors = refused.errors
                     break
                 }
-                if case .applied(let release, _, _, _, _, _, _, _) = event, release == bad {
+                if case .applied(let applied) = event, applied.release == bad {
                     Issue.record("the pathological release \(bad) was applied")
                     break
                 }
@@ -130,10 +130,10 @@ import Testing
         var refusal: [NodeError]?
         var slowApplied = false
         for await event in events {
-            if case .refused(let release, _, let errors) = event, release == slow { refusal = errors }
-            if case .applied(let release, _, _, _, _, _, _, _) = event {
-                if release == slow { slowApplied = true }
-                if release == fixed { break }
+            if case .refused(let refused) = event, refused.release == slow { refusal = refused.errors }
+            if case .applied(let applied) = event {
+                if applied.release == slow { slowApplied = true }
+                if applied.release == fixed { break }
             }
         }
         #expect(slowApplied || refusal?.map(\.code) == [ModuleErrorCode.linkTooSlow], "\(String(describing: refusal))")

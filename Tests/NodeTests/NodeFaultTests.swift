@@ -11,32 +11,32 @@ import Testing
 @Suite struct NodeFaultTests {
     @Test func serverRestartKeepsServingAndAppliesWhatWasPushedMeanwhile() async throws {
         // Its own server: restarting the shared one would disturb other tests.
-        let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-        defer { try? server.remove() }
-        let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("restart") }
-        let fixture = try await NodeFixture.make(url: url)
-        let first = try await fixture.push(["m": "fn v() = 1"])
-        let nodes = [RunningNode.start(fixture.configuration(name: "a", poll: .seconds(3600))),
-                     RunningNode.start(fixture.configuration(name: "b", poll: .seconds(3600)))]
-        for node in nodes { try await node.waitFor(release: first) }
-        await fixture.close()
+        try await withThrowawayServer { server in
+            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("restart") }
+            let fixture = try await NodeFixture.make(url: url)
+            let first = try await fixture.push(["m": "fn v() = 1"])
+            let nodes = [RunningNode.start(fixture.configuration(name: "a", poll: .seconds(3600))),
+                         RunningNode.start(fixture.configuration(name: "b", poll: .seconds(3600)))]
+            for node in nodes { try await node.waitFor(release: first) }
+            await fixture.close()
 
-        try await Harness.offload { () throws(HarnessError) in try server.stop() }
-        // The database is gone: the nodes keep serving their release.
-        for node in nodes {
-            #expect(try callInt(node.node, "m", "v") == 1)
+            try await Harness.offload { () throws(HarnessError) in try server.stop() }
+            // The database is gone: the nodes keep serving their release.
+            for node in nodes {
+                #expect(try callInt(node.node, "m", "v") == 1)
+            }
+            try await nodes[0].waitUntil("the node noticed the lost listener") { !nodes[0].node.status.listening }
+            try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
+            let again = try await NodeFixture.make(url: url)
+            let second = try await again.push(["m": "fn v() = 2"])
+            for node in nodes {
+                try await node.waitFor(release: second, timeout: .seconds(20))
+                #expect(try callInt(node.node, "m", "v") == 2)
+                try await node.waitUntil("listening again") { node.node.status.listening }
+            }
+            for node in nodes { await node.stop() }
+            await again.close()
         }
-        try await nodes[0].waitUntil("the node noticed the lost listener") { !nodes[0].node.status.listening }
-        try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
-        let again = try await NodeFixture.make(url: url)
-        let second = try await again.push(["m": "fn v() = 2"])
-        for node in nodes {
-            try await node.waitFor(release: second, timeout: .seconds(20))
-            #expect(try callInt(node.node, "m", "v") == 2)
-            try await node.waitUntil("listening again") { node.node.status.listening }
-        }
-        for node in nodes { await node.stop() }
-        await again.close()
     }
 
     @Test func brokenReleaseIsRefusedKeptAndReported() async throws {
@@ -49,9 +49,9 @@ import Testing
         let broken = try await fixture.push(["m": "fn v() = 1 +\nfn x() = nope"], skipCheck: true)
         var refusedErrors: [NodeError] = []
         for await event in events {
-            if case .refused(let release, let kept, let errors) = event, release == broken {
-                #expect(kept == good)
-                refusedErrors = errors
+            if case .refused(let refused) = event, refused.release == broken {
+                #expect(refused.kept == good)
+                refusedErrors = refused.errors
                 break
             }
         }
@@ -102,25 +102,26 @@ import Testing
             let done = Atomic<Bool>(false)
         }
         let tally = Tally()
+        // Stops the readers even when a push below throws.
+        defer { tally.done.store(true, ordering: .relaxed) }
         let node = running.node
-        let threads = 3
-        let finished = DispatchSemaphore(value: 0)
-        for _ in 0..<threads {
-            Thread.detachNewThread {
-                var last: Int64 = -1
-                while !tally.done.load(ordering: .relaxed) {
-                    guard let loaded = node.current,
-                          let value = try? loaded.snapshot.call(module: "b", function: "pair", args: []),
-                          case .list(let pair) = value, pair.count == 2,
-                          case .int(let x) = pair[0], case .int(let y) = pair[1], x == y, x >= last
-                    else {
-                        tally.bad.wrappingAdd(1, ordering: .relaxed)
-                        continue
+        let readers = (0..<3).map { _ in
+            Task {
+                await onThread {
+                    var last: Int64 = -1
+                    while !tally.done.load(ordering: .relaxed) {
+                        guard let loaded = node.current,
+                              let value = try? loaded.snapshot.call(module: "b", function: "pair", args: []),
+                              case .list(let pair) = value, pair.count == 2,
+                              case .int(let x) = pair[0], case .int(let y) = pair[1], x == y, x >= last
+                        else {
+                            tally.bad.wrappingAdd(1, ordering: .relaxed)
+                            continue
+                        }
+                        last = x
+                        tally.calls.wrappingAdd(1, ordering: .relaxed)
                     }
-                    last = x
-                    tally.calls.wrappingAdd(1, ordering: .relaxed)
                 }
-                finished.signal()
             }
         }
         for k in 1...50 {
@@ -128,11 +129,7 @@ import Testing
             try await running.waitFor(release: release)
         }
         tally.done.store(true, ordering: .relaxed)
-        for _ in 0..<threads {
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { finished.wait(); continuation.resume() }
-            }
-        }
+        for reader in readers { await reader.value }
         #expect(tally.bad.load(ordering: .relaxed) == 0)
         #expect(tally.calls.load(ordering: .relaxed) > 0)
         #expect(running.node.status.applies == 51)

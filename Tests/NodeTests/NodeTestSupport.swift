@@ -103,10 +103,24 @@ func hotloadExecutable() throws -> URL {
     return binary
 }
 
+/// Runs `body` on a thread of its own (not on Swift's cooperative pool) and awaits it: for
+/// anything that blocks (reading a pipe, waiting for a process or for other threads).
+func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
 /// Runs the real `hotload` binary; returns its exit status and its output (stdout and stderr).
-/// A run that outlives `timeout` (a guard against hangs, not a timing) is terminated.
+/// `input`, when given, is its standard input (else it inherits the test's). A run that
+/// outlives `timeout` (a guard against hangs, not a timing) is terminated.
+///
+/// The output is read to its end while the program runs (so a program writing more than a
+/// pipe holds never stalls), the input is written by another thread at the same time, and
+/// the wait for the exit happens on a thread of its own: no cooperative thread blocks.
 func runHotload(_ arguments: [String], environment: [String: String] = [:],
-                directory: URL? = nil, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+                directory: URL? = nil, input: Data? = nil,
+                timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = try hotloadExecutable()
     process.arguments = arguments
@@ -115,13 +129,27 @@ func runHotload(_ arguments: [String], environment: [String: String] = [:],
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
+    let inputPipe = input.map { _ in Pipe() }
+    if let inputPipe { process.standardInput = inputPipe }
     try process.run()
     let watchdog = Task {
         try await Task.sleep(for: timeout)
         process.terminate()
     }
     defer { watchdog.cancel() }
-    let data = await onThread { pipe.fileHandleForReading.readDataToEndOfFile() }
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    if let input, let writer = inputPipe?.fileHandleForWriting {
+        // A program that exits before reading everything must fail the write, not kill
+        // the test process.
+        signal(SIGPIPE, SIG_IGN)
+        Thread.detachNewThread {
+            try? writer.write(contentsOf: input)
+            try? writer.close()
+        }
+    }
+    let output = pipe.fileHandleForReading
+    return await onThread {
+        let data = output.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }

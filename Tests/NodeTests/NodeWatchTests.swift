@@ -24,9 +24,9 @@ import Testing
 
         var applied: [(Int64, [String], Int)] = []
         for await event in events {
-            if case .applied(let release, _, let changed, _, let recompiled, _, _, _) = event {
-                applied.append((release, changed, recompiled))
-                if release == second { break }
+            if case .applied(let event) = event {
+                applied.append((event.release, event.changed, event.recompiled))
+                if event.release == second { break }
             }
         }
         #expect(applied.first?.0 == first)

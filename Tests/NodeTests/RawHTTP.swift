@@ -97,10 +97,3 @@ struct RawHTTP {
         return (status, String(text[end.upperBound...]))
     }
 }
-
-/// Runs `body` on a thread of its own (not on Swift's cooperative pool) and awaits it.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(returning: body()) }
-    }
-}

@@ -122,31 +122,31 @@ struct CollectingLogHandler: LogHandler {
         await writer.stop()
         await other.close()
 
-        let server = try await Harness.offload { () throws(HarnessError) -> PrivateServer in try PrivateServer.start() }
-        defer { try? server.remove() }
-        let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("cache_target") }
-        let fixture = try await NodeFixture.make(url: url)
-        let release = try await fixture.push(["m": "fn v() = 1"])
-        #expect(release == otherRelease)  // same release id and module version, other content
-        await fixture.close()
-        try await Harness.offload { () throws(HarnessError) in try server.stop() }
+        try await withThrowawayServer { server in
+            let url = try await Harness.offload { () throws(HarnessError) -> String in try server.createDatabase("cache_target") }
+            let fixture = try await NodeFixture.make(url: url)
+            let release = try await fixture.push(["m": "fn v() = 1"])
+            #expect(release == otherRelease)  // same release id and module version, other content
+            await fixture.close()
+            try await Harness.offload { () throws(HarnessError) in try server.stop() }
 
-        var configuration = fixture.configuration(name: "moved", poll: .milliseconds(200), cache: cache)
-        configuration.connectTimeout = .seconds(1)
-        let running = RunningNode.start(configuration)
-        try await running.waitUntil("the cached release is served") { running.node.current != nil }
-        #expect(running.node.current?.stale == true)
-        #expect(try callInt(running.node, "m", "v") == 7)
+            var configuration = fixture.configuration(name: "moved", poll: .milliseconds(200), cache: cache)
+            configuration.connectTimeout = .seconds(1)
+            let running = RunningNode.start(configuration)
+            try await running.waitUntil("the cached release is served") { running.node.current != nil }
+            #expect(running.node.current?.stale == true)
+            #expect(try callInt(running.node, "m", "v") == 7)
 
-        try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
-        try await running.waitFor(release: release, timeout: .seconds(20))
-        #expect(try callInt(running.node, "m", "v") == 1)
-        #expect(running.node.status.errorRelease == nil)
-        await running.stop()
-        let identity = try String(contentsOfFile: cache + "/database.json", encoding: .utf8)
-        #expect(identity.contains("cache_target"))
-        let cached = try String(contentsOfFile: cache + "/main.release.json", encoding: .utf8)
-        #expect(cached.contains("fn v() = 1"))
-        #expect(!cached.contains("fn v() = 7"))
+            try await Harness.offload { () throws(HarnessError) in try server.ensureRunning() }
+            try await running.waitFor(release: release, timeout: .seconds(20))
+            #expect(try callInt(running.node, "m", "v") == 1)
+            #expect(running.node.status.errorRelease == nil)
+            await running.stop()
+            let identity = try String(contentsOfFile: cache + "/database.json", encoding: .utf8)
+            #expect(identity.contains("cache_target"))
+            let cached = try String(contentsOfFile: cache + "/main.release.json", encoding: .utf8)
+            #expect(cached.contains("fn v() = 1"))
+            #expect(!cached.contains("fn v() = 7"))
+        }
     }
 }

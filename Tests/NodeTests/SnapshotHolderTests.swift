@@ -49,26 +49,25 @@ import Testing
 
     /// Readers on their own threads (not the cooperative pool, which busy readers would
     /// starve) while a writer swaps 20 000 times.
-    @Test func readersDuringManySwapsSeeWholeValues() {
+    @Test func readersDuringManySwapsSeeWholeValues() async {
         let holder = SnapshotHolder<Pair>(Pair(0))
         let swaps = 20_000
         let flags = Flags()
-        let group = DispatchGroup()
-        for _ in 0..<3 {
-            group.enter()
-            Thread.detachNewThread {
-                var last = 0
-                while !flags.done.load(ordering: .relaxed) {
-                    guard let pair = holder.load() else { flags.bad.wrappingAdd(1, ordering: .relaxed); continue }
-                    if pair.b != pair.a &* 7 || pair.a < last { flags.bad.wrappingAdd(1, ordering: .relaxed) }
-                    last = pair.a
+        let readers = (0..<3).map { _ in
+            Task {
+                await onThread {
+                    var last = 0
+                    while !flags.done.load(ordering: .relaxed) {
+                        guard let pair = holder.load() else { flags.bad.wrappingAdd(1, ordering: .relaxed); continue }
+                        if pair.b != pair.a &* 7 || pair.a < last { flags.bad.wrappingAdd(1, ordering: .relaxed) }
+                        last = pair.a
+                    }
                 }
-                group.leave()
             }
         }
         for n in 1...swaps { holder.store(Pair(n)) }
         flags.done.store(true, ordering: .relaxed)
-        group.wait()
+        for reader in readers { await reader.value }
         #expect(flags.bad.load(ordering: .relaxed) == 0)
         #expect(holder.load()?.a == swaps)
     }

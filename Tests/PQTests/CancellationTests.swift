@@ -57,24 +57,24 @@ struct CancellationTests {
     }
 
     @Test func serverRestartIsDetectedAndReconnectWorks() async throws {
-        let server = try await Harness.offload { () throws(HarnessError) in try PrivateServer.start() }
-        defer { try? server.remove() }
-        let listener = try await TestServer.connect(server.url)
-        try await listener.listen("restart")
-        let waiter = Task { () async throws(PQError) -> [PQNotification] in
-            try await listener.waitForNotifications(timeout: .seconds(60))
+        try await withThrowawayServer { server in
+            let listener = try await TestServer.connect(server.url)
+            try await listener.listen("restart")
+            let waiter = Task { () async throws(PQError) -> [PQNotification] in
+                try await listener.waitForNotifications(timeout: .seconds(60))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            try await Harness.offload { () throws(HarnessError) in try server.restart() }
+            let result = await waiter.result
+            guard case .failure(let error) = result else {
+                Issue.record("expected .closed after a restart, got \(result)")
+                return
+            }
+            #expect((error as? PQError)?.kind == .closed)
+            let again = try await TestServer.connect(server.url)
+            #expect(try await again.query("SELECT 1 AS one").count == 1)
+            await again.close()
         }
-        try await Task.sleep(for: .milliseconds(100))
-        try await Harness.offload { () throws(HarnessError) in try server.restart() }
-        let result = await waiter.result
-        guard case .failure(let error) = result else {
-            Issue.record("expected .closed after a restart, got \(result)")
-            return
-        }
-        #expect((error as? PQError)?.kind == .closed)
-        let again = try await TestServer.connect(server.url)
-        #expect(try await again.query("SELECT 1 AS one").count == 1)
-        await again.close()
     }
 
     @Test func connectTimeoutComesFromTheConnectionString() {

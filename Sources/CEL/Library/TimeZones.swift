@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Time-zone arguments of the timestamp accessors: `"UTC"`, IANA names such as
 /// `"America/Los_Angeles"` (read through Foundation from the system tzdata), and
@@ -69,21 +70,17 @@ enum TimeZones {
 
     private static let cache = ZoneCache()
 
-    /// A small lock-protected map. `@unchecked Sendable` is safe: every access to
-    /// `zones` happens while holding `lock`. It only ever holds zones that exist in
-    /// the tzdata (a few hundred at most), so it needs no eviction.
-    private final class ZoneCache: @unchecked Sendable {
-        private let lock = NSLock()
-        private var zones: [String: TimeZone] = [:]
+    /// Zones by name. It only ever holds zones that exist in the tzdata (a few hundred at
+    /// most), so it needs no eviction. The lock is held for the dictionary access only.
+    private final class ZoneCache: Sendable {
+        private let zones = Mutex<[String: TimeZone]>([:])
+
         func get(_ name: String) -> TimeZone? {
-            lock.lock()
-            defer { lock.unlock() }
-            return zones[name]
+            zones.withLock { $0[name] }
         }
+
         func put(_ name: String, _ tz: TimeZone) {
-            lock.lock()
-            defer { lock.unlock() }
-            zones[name] = tz
+            zones.withLock { $0[name] = tz }
         }
     }
 }

@@ -82,7 +82,7 @@ struct Bench: AsyncParsableCommand {
         } else if let module, let function {
             try runFunction(module: module, function: function)
         } else if let expr {
-            let text = try ExpressionInput.expressionText(expr)
+            let text = try await ExpressionInput.expressionText(expr)
             let bindings = try ExpressionInput.bindings(from: input)
             let program = try ExpressionInput.compile(text, variables: bindings.keys)
             let activation = Activation(program: program, bindings: bindings)

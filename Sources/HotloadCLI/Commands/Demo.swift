@@ -22,34 +22,38 @@ struct Demo: AsyncParsableCommand {
         and the node status. Needs PostgreSQL's server binaries (initdb, pg_ctl).
         """)
 
-    /// The example modules (the same files as Examples/demo/rules, carried by the binary).
-    static let modules: [(path: String, text: String)] = [
-        ("billing/tax.hl", """
-            // billing/tax.hl: VAT rates by country.
-            let rates = {"FR": 0.20, "DE": 0.19, "US": 0.0}
+    // The example modules themselves are `Demo.modules` (DemoModules.swift, generated from
+    // Examples/demo/rules by Examples/demo/embed.sh, so that the binary carries them).
 
-            fn rate(country) = country in rates ? rates[country] : 0.0
+    /// A change the demo makes to one of its modules.
+    struct Edit {
+        let module: String
+        let replacing: String
+        let with: String
+    }
 
-            """),
-        ("billing/pricing.hl", """
-            // billing/pricing.hl: the price an order pays.
-            import billing/tax
+    /// The change of step 5: the French VAT rate.
+    static let vatChange = Edit(module: "billing/tax.hl", replacing: #""FR": 0.20"#, with: #""FR": 0.055"#)
+    /// The typo of steps 6 and 7.
+    static let typo = Edit(module: "billing/pricing.hl", replacing: ">= vip_threshold", with: ">= vip_treshold")
 
-            let vip_threshold = 1000.0
+    /// The text of the example module at `path`; an error when the binary does not carry it.
+    static func module(_ path: String) throws -> String {
+        guard let text = modules.first(where: { $0.path == path })?.text else {
+            throw ValidationError("the demo carries no module \(path): rerun Examples/demo/embed.sh")
+        }
+        return text
+    }
 
-            fn discount(order) =
-              order.total >= vip_threshold ? 0.10 : order.items.size() > 10 ? 0.05 : 0.0
-
-            fn final_price(order) =
-              order.total * (1.0 - discount(order)) * (1.0 + tax.rate(order.country))
-
-            """),
-        ("greetings/hello.hl", """
-            // greetings/hello.hl
-            fn greet(name) = "Hello, " + name + "!"
-
-            """),
-    ]
+    /// The text of the module that `edit` changes, changed; an error when the text to
+    /// replace is not in it (the examples were edited).
+    static func module(after edit: Edit) throws -> String {
+        let text = try module(edit.module)
+        guard text.contains(edit.replacing) else {
+            throw ValidationError("the demo module \(edit.module) no longer contains \(edit.replacing)")
+        }
+        return text.replacingOccurrences(of: edit.replacing, with: edit.with)
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -105,18 +109,17 @@ struct Demo: AsyncParsableCommand {
 
         step("5. Change the French VAT rate and push: both nodes switch")
         let events = nodes.map { $0.events }
-        try write(Self.modules[0].text.replacingOccurrences(of: "\"FR\": 0.20", with: "\"FR\": 0.055"),
-                  to: rules + "/billing/tax.hl")
+        try write(try Self.module(after: Self.vatChange), to: rules + "/" + Self.vatChange.module)
         let pushStart = ContinuousClock.now
         let second = try await push(store, rules, message: "FR: reduced VAT rate")
         let pushDone = ContinuousClock.now
         for (node, stream) in zip(nodes, events) {
             for await event in stream {
-                if case .applied(let release, let previous, let changed, _, let recompiled, _, _, let at) = event,
-                   release == second {
-                    Output.line("\(node.configuration.name): release \(previous.map(String.init) ?? "-") → \(release) "
-                        + "(\(changed.joined(separator: ", ")) fetched, \(recompiled) module\(recompiled == 1 ? "" : "s") recompiled) "
-                        + "\(ms(at - pushStart)) after the push started (the push itself took \(ms(pushDone - pushStart)))")
+                if case .applied(let applied) = event, applied.release == second {
+                    let recompiled = applied.recompiled
+                    Output.line("\(node.configuration.name): release \(applied.previous.map(String.init) ?? "-") → \(applied.release) "
+                        + "(\(applied.changed.joined(separator: ", ")) fetched, \(recompiled) module\(recompiled == 1 ? "" : "s") recompiled) "
+                        + "\(ms(applied.at - pushStart)) after the push started (the push itself took \(ms(pushDone - pushStart)))")
                     break
                 }
             }
@@ -124,9 +127,8 @@ struct Demo: AsyncParsableCommand {
         for node in nodes { try call(node, order) }
 
         step("6. A broken push is refused before it reaches the database")
-        let pricing = rules + "/billing/pricing.hl"
-        let broken = Self.modules[1].text.replacingOccurrences(of: ">= vip_threshold", with: ">= vip_treshold")
-        try write(broken, to: pricing)
+        let pricing = rules + "/" + Self.typo.module
+        try write(try Self.module(after: Self.typo), to: pricing)
         do {
             _ = try await push(store, rules, message: "typo", quiet: true)
             Output.line("unexpected: the broken push was accepted")
@@ -145,7 +147,7 @@ struct Demo: AsyncParsableCommand {
         for node in nodes { try call(node, order) }
 
         step("8. hotload rollback --release \(second)")
-        try write(Self.modules[1].text, to: pricing)
+        try write(try Self.module(Self.typo.module), to: pricing)
         let rollback = try await store.rollback(release: second, options: options(message: "back to release \(second)"))
         PushReport.print(rollback)
         let restored = rollback.release ?? second

@@ -20,7 +20,7 @@ struct Eval: AsyncParsableCommand {
     var input: String?
 
     func run() async throws {
-        let text = try ExpressionInput.expressionText(expr)
+        let text = try await ExpressionInput.expressionText(expr)
         let bindings = try ExpressionInput.bindings(from: input)
         let program = try ExpressionInput.compile(text, variables: bindings.keys)
         let result = program.evaluate(bindings)
@@ -39,10 +39,13 @@ struct Eval: AsyncParsableCommand {
 
 /// Reading an expression and its input for `eval` and `bench`.
 enum ExpressionInput {
-    /// The expression text; `-` reads standard input.
-    static func expressionText(_ option: String) throws -> String {
+    /// The expression text; `-` reads standard input (on a thread of its own: the read
+    /// blocks until the writer closes it, which must not hold a cooperative thread).
+    static func expressionText(_ option: String) async throws -> String {
         guard option == "-" else { return option }
-        let data = FileHandle.standardInput.readDataToEndOfFile()
+        let data = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: FileHandle.standardInput.readDataToEndOfFile()) }
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             Output.error("error: the expression on standard input is not valid UTF-8")
             throw ExitCode.failure

@@ -90,8 +90,8 @@ package enum PropagationBenchmark {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
                         for await event in events {
-                            if case .applied(let release, _, _, _, _, let duration, _, let at) = event {
-                                recorder.record(release: release, at: at, sync: duration)
+                            if case .applied(let applied) = event {
+                                recorder.record(release: applied.release, at: applied.at, sync: applied.duration)
                             }
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// CEL's regular expressions: RE2 syntax, matched by a linear-time NFA simulation
 /// (no backtracking), so no pattern and input can make a match run away.
@@ -70,24 +71,22 @@ public enum RegexEngine {
     private static let cache = Cache()
 
     /// Compilations by pattern text (failures too, so a bad dynamic pattern is parsed
-    /// once). `@unchecked Sendable` is safe: `entries` is only touched under `lock`.
+    /// once). A lookup runs per evaluation of a dynamic `matches`: the lock is held for
+    /// the dictionary access only, never while compiling.
     /// Bounded: when full it is emptied, which keeps hostile pattern streams from growing it.
-    private final class Cache: @unchecked Sendable {
+    private final class Cache: Sendable {
         private static let capacity = 512
-        private let lock = NSLock()
-        private var entries: [String: Result<Regex, RegexError>] = [:]
+        private let entries = Mutex<[String: Result<Regex, RegexError>]>([:])
 
         func get(_ pattern: String) -> Result<Regex, RegexError>? {
-            lock.lock()
-            defer { lock.unlock() }
-            return entries[pattern]
+            entries.withLock { $0[pattern] }
         }
 
         func put(_ pattern: String, _ result: Result<Regex, RegexError>) {
-            lock.lock()
-            defer { lock.unlock() }
-            if entries.count >= Cache.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[pattern] = result
+            entries.withLock { entries in
+                if entries.count >= Cache.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[pattern] = result
+            }
         }
     }
 }
