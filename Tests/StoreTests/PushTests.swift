@@ -176,8 +176,8 @@ import Testing
         await #expect {
             try await store.push([caller])
         } throws: { error in
-            guard case StoreError.checkFailed(let diagnostics) = error else { return false }
-            return diagnostics.map(\.file) == ["rules/caller.hl"]
+            guard let error = error as? StoreError, error.code == .checkFailed else { return false }
+            return error.diagnostics.map(\.file) == ["rules/caller.hl"]
         }
         let host = try HostEnvironment(declarationsJSON: Array(#"""
             {"functions": [{"name": "round2", "overloads": [{"params": ["double"], "result": "double"}]}]}
