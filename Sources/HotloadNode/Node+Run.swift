@@ -237,7 +237,7 @@ extension Node {
         let loaded = current
         return state.withLock { state in
             NodeStatusReport(appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
-                         errorRelease: state.errorRelease, error: state.lastError)
+                             errorRelease: state.errorRelease, error: state.lastError)
         }
     }
 
