@@ -30,22 +30,35 @@ public struct ReleaseNotification: Sendable, Hashable {
     private static let middle = Array(#"","release":"#.utf8)
 
     /// Parses a payload; nil unless it is exactly what `payload` writes, with a valid
-    /// channel name and a positive release id. Runs on every node for every release, so it
-    /// walks the bytes once instead of decoding JSON.
+    /// channel name and a positive release id. Runs on every node for every notification,
+    /// so it walks the bytes once instead of decoding JSON.
     public init?(payload: String) {
-        var utf8 = payload.utf8[...]
-        guard utf8.starts(with: Self.prefix) else { return nil }
-        utf8 = utf8.dropFirst(Self.prefix.count)
-        guard let quote = utf8.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
-        let name = utf8[..<quote]
-        guard ChannelName.isValid(name) else { return nil }
-        utf8 = utf8[quote...]
-        guard utf8.starts(with: Self.middle), utf8.last == UInt8(ascii: "}") else { return nil }
-        let digits = utf8.dropFirst(Self.middle.count).dropLast()
-        guard let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 19,
-              digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let release = Int64(Substring(digits))
+        var text = payload
+        text.makeContiguousUTF8()
+        guard let parsed = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? nil else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ReleaseNotification? {
+        let prefixEnd = prefix.count
+        guard bytes.count > prefixEnd + middle.count + 2, bytes.last == UInt8(ascii: "}"),
+              bytes[..<prefixEnd].elementsEqual(prefix),
+              let quote = bytes[prefixEnd...].firstIndex(of: UInt8(ascii: "\""))
         else { return nil }
-        self.init(channel: String(Substring(name)), release: release)
+        let name = UnsafeBufferPointer(rebasing: bytes[prefixEnd..<quote])
+        let digitsStart = quote + middle.count
+        guard ChannelName.isValid(name), digitsStart < bytes.count - 1,
+              bytes[quote..<digitsStart].elementsEqual(middle),
+              bytes[digitsStart] != UInt8(ascii: "0")
+        else { return nil }
+        var release: Int64 = 0
+        for byte in bytes[digitsStart..<(bytes.count - 1)] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (shifted, overflowA) = release.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            release = sum
+        }
+        return ReleaseNotification(channel: String(decoding: name, as: UTF8.self), release: release)
     }
 }
