@@ -80,13 +80,24 @@ let package = Package(
             ],
             exclude: docs("Sources/HotloadSidecar")
         ),
+        // Measurements shared by `hotload bench` and the tests: batched timing of a call and
+        // the propagation benchmark (a fleet of nodes against one store).
+        .target(
+            name: "HotloadBench",
+            dependencies: [
+                "HotloadNode", "HotloadStore", "PQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: docs("Sources/HotloadBench")
+        ),
         // A private throwaway PostgreSQL server for tests, `hotload dev` and the demo.
         .target(name: "PostgresHarness", exclude: docs("Sources/PostgresHarness")),
         // Layer 7: shells.
         .executableTarget(
             name: "HotloadCLI",
             dependencies: [
-                "CEL", "HotloadModules", "HotloadStore", "HotloadNode", "HotloadSidecar", "PQ", "PostgresHarness",
+                "CEL", "HotloadModules", "HotloadStore", "HotloadNode", "HotloadSidecar", "HotloadBench", "PQ",
+                "PostgresHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,8 +134,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "HotloadNode", "HotloadSidecar", "HotloadStore", "HotloadModules", "CEL", "PQ", "PostgresHarness",
-                "HotloadCLI",
+                "HotloadNode", "HotloadSidecar", "HotloadBench", "HotloadStore", "HotloadModules", "CEL", "PQ",
+                "PostgresHarness", "HotloadCLI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

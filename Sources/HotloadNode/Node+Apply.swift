@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import HotloadModules
+import HotloadStore
 
 extension Node {
     /// Re-reads the head and applies it if it moved: fetches only the revisions the node
@@ -19,8 +20,8 @@ extension Node {
         let have = loaded.flatMap { $0.stale ? nil : Array($0.entries.values) } ?? []
         let read: HeadRead
         do {
-            read = try await queries.run { [channel = configuration.channel] conn in
-                try await ReleaseReader.read(conn, channel: channel, known: known, have: have)
+            read = try await queries.run { [channel = configuration.channel] session in
+                try await session.readHead(channel: channel, known: known, have: have)
             }
             state.withLock { $0.databaseReachable = true }
         } catch {
@@ -48,7 +49,7 @@ extension Node {
         var release: Int64
         var loaded: LoadedRelease?
         var plan: ReleasePlan
-        var entries: [String: ReleaseEntry]
+        var entries: [String: ManifestEntry]
         /// Every module of the release.
         var sources: [String: ModuleSource]
         /// The modules whose text changed.
@@ -76,7 +77,7 @@ extension Node {
 
     /// The plan and sources for applying `release` over `loaded`, or nil after refusing
     /// it (a source the database did not return).
-    func prepare(release: Int64, manifest: [ReleaseEntry], sources fetched: [String: String],
+    func prepare(release: Int64, manifest: [ManifestEntry], sources fetched: [String: String],
                  over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false) -> ApplyJob? {
         let plan = ApplyPlanner.plan(current: loaded?.entries ?? [:], target: manifest)
         var sources = loaded?.sources ?? [:]
@@ -162,7 +163,7 @@ extension Node {
             logger.warning("the release cache is unreadable", metadata: ["error": "\(error)"])
             return false
         }
-        let manifest = contents.modules.map { ReleaseEntry(module: $0.module, version: $0.version, sha256: $0.sha256) }
+        let manifest = contents.modules.map { ManifestEntry(module: $0.module, version: $0.version, sha256: $0.sha256) }
         let sources = Dictionary(contents.modules.map { ($0.module, $0.source) }, uniquingKeysWith: { first, _ in first })
         // At start, before the node serves anything: compiled on the caller's thread.
         if let job = prepare(release: contents.release, manifest: manifest, sources: sources, over: nil,

@@ -109,10 +109,10 @@ extension Node {
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
-            _ = try await queries.run { [configuration, instance] conn in
-                try await StatusWriter.register(conn, name: configuration.name, instance: instance,
-                                                channel: configuration.channel,
-                                                report: StatusReport(appliedRelease: nil, stale: false))
+            _ = try await queries.run { [configuration, instance] session in
+                try await session.register(name: configuration.name, instance: instance, host: Self.host, pid: Self.pid,
+                                           channel: configuration.channel,
+                                           report: NodeStatusReport(appliedRelease: nil, stale: false))
             }
         } catch let taken as NodeNameTaken {
             throw NodeStartError.nameTaken(name: taken.name, owner: taken.owner)
@@ -225,7 +225,7 @@ extension Node {
     /// connection with a trivial query. Any failure reports the connection lost.
     private func listenLoop(_ connection: Connection, _ generation: Int, _ input: AsyncStream<DriverEvent>.Continuation) async {
         do {
-            try await connection.listen(Node.notificationChannel)
+            try await connection.listen(ReleaseNotification.channelName)
             input.yield(.machine(.subscribed(generation: generation)))
             while !Task.isCancelled {
                 let notifications = try await connection.waitForNotifications(timeout: configuration.pingInterval)
@@ -240,13 +240,11 @@ extension Node {
         }
     }
 
-    /// The payload is `{"channel":"main","release":42}`; anything unexpected counts as a
-    /// hint for every channel (the sync re-reads the truth anyway). Channel names are
-    /// `[a-z][a-z0-9_-]*`, so a substring test is exact and cheaper than a JSON decode —
-    /// it runs on every node for every release.
+    /// A notification that does not parse counts as a hint for every channel (the sync
+    /// re-reads the truth anyway).
     func isForThisChannel(_ payload: String) -> Bool {
-        guard payload.contains("\"channel\":\"") else { return true }
-        return payload.contains("\"channel\":\"\(configuration.channel)\"")
+        guard let notification = ReleaseNotification(payload: payload) else { return true }
+        return notification.channel == configuration.channel
     }
 
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {
@@ -264,7 +262,7 @@ extension Node {
     /// chosen at random. The delay keeps a fleet's status writes off the critical path:
     /// right after a release every node writes its row, and those writes would otherwise
     /// queue in front of slower nodes' head reads.
-    static let statusWriteDelay = 50...250
+    package static let statusWriteDelay = 50...250
 
     /// Writes the status row on a timer and shortly after every apply or refusal.
     private func heartbeatLoop(_ beats: AsyncStream<Void>, _ beat: AsyncStream<Void>.Continuation) async {
@@ -283,11 +281,11 @@ extension Node {
         }
     }
 
-    func statusReport() -> StatusReport {
+    func statusReport() -> NodeStatusReport {
         let loaded = current
         return state.withLock { state in
-            StatusReport(appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
-                         errorRelease: state.errorRelease, error: state.lastError)
+            NodeStatusReport(appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
+                             errorRelease: state.errorRelease, error: state.lastError)
         }
     }
 
@@ -296,15 +294,16 @@ extension Node {
     func writeStatus(stopped: Bool) async {
         let report = statusReport()
         do {
-            try await queries.run { [configuration, instance] conn in
-                let updated = try await StatusWriter.heartbeat(conn, name: configuration.name, instance: instance,
-                                                               report: report, stopped: stopped)
+            try await queries.run { [configuration, instance] session in
+                let updated = try await session.heartbeat(name: configuration.name, instance: instance,
+                                                          report: report, stopped: stopped)
                 if !updated && !stopped {
                     // Never registered (offline start) or the row was taken: take it back
                     // only from a stopped or silent instance.
-                    let registered = try await StatusWriter.register(
-                        conn, name: configuration.name, instance: instance, channel: configuration.channel,
-                        report: report, force: false, liveFor: configuration.heartbeatInterval * 3)
+                    let registered = try await session.register(
+                        name: configuration.name, instance: instance, host: Self.host, pid: Self.pid,
+                        channel: configuration.channel, report: report, force: false,
+                        liveFor: configuration.heartbeatInterval * 3)
                     if !registered {
                         logger.warning("another running node uses the name '\(configuration.name)'; not overwriting its status")
                     }
@@ -314,6 +313,10 @@ extension Node {
             logger.debug("status heartbeat failed", metadata: ["error": "\(error)"])
         }
     }
+
+    /// The machine and process the status row names.
+    static var host: String { ProcessInfo.processInfo.hostName }
+    static var pid: Int { Int(ProcessInfo.processInfo.processIdentifier) }
 
     /// Records the clean stop. Runs in its own task so that it completes even when the
     /// node's task was cancelled (cancellation would abort the statement).

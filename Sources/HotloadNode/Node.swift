@@ -1,4 +1,5 @@
 import Foundation
+import HotloadStore
 import Logging
 import PQ
 import ServiceLifecycle
@@ -19,9 +20,6 @@ import Synchronization
 /// Reading `current` takes no lock; a call keeps the snapshot it started with even
 /// when a new release is swapped in meanwhile.
 public final class Node: Service, Sendable {
-    /// The channel every push notifies on; the payload names the channel and release.
-    package static let notificationChannel = "hotload_release"
-
     public let configuration: NodeConfiguration
     let logger: Logger
     let holder = SnapshotHolder<LoadedRelease>()

@@ -1,6 +1,7 @@
 import Foundation
 import CEL
 import HotloadModules
+import HotloadStore
 
 /// How a `Node` connects, what it follows and how it behaves when things fail.
 public struct NodeConfiguration: Sendable {
@@ -64,8 +65,9 @@ public struct NodeConfiguration: Sendable {
 
     /// Checks everything that can be checked without the database.
     public func validate() throws(NodeConfigurationError) {
-        if !Self.isValidChannel(channel) {
-            throw NodeConfigurationError(.invalidChannel, setting: "channel", "channel '\(channel)' is not a valid channel name (lowercase letters, digits, '_' and '-', starting with a letter, at most 63 characters)")
+        if !ChannelName.isValid(channel) {
+            throw NodeConfigurationError(.invalidChannel, setting: "channel",
+                                         "channel '\(channel)' is not a valid channel name (\(ChannelName.rule))")
         }
         if name.isEmpty || name.utf8.count > 200 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw NodeConfigurationError(.invalidName, setting: "name", "node name must be 1 to 200 printable characters")
@@ -82,18 +84,6 @@ public struct NodeConfiguration: Sendable {
         if backoffCap < backoffInitial {
             throw NodeConfigurationError(.backoffCapTooSmall, setting: "backoffCap",
                                          "backoff cap must not be smaller than the initial backoff")
-        }
-    }
-
-    /// Same rule as the `hotload.channels` table.
-    static func isValidChannel(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, bytes.count <= 63, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") else {
-            return false
-        }
-        return bytes.allSatisfy { b in
-            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
         }
     }
 }

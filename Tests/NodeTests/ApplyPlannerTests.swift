@@ -1,9 +1,10 @@
 import Testing
 @testable import HotloadNode
+import HotloadStore
 
 @Suite struct ApplyPlannerTests {
-    func entry(_ module: String, _ version: Int64, _ sha: String? = nil) -> ReleaseEntry {
-        ReleaseEntry(module: module, version: version, sha256: sha ?? "\(module)-\(version)")
+    func entry(_ module: String, _ version: Int, _ sha: String? = nil) -> ManifestEntry {
+        ManifestEntry(module: module, version: version, sha256: sha ?? "\(module)-\(version)")
     }
 
     @Test func headDecisions() {

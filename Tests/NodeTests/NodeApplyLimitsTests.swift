@@ -178,7 +178,7 @@ import Testing
         var row: NodeStatusRow?
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
-            row = try await NodeStatusReader.list(fixture.store.connection).first
+            row = try await fixture.store.nodeStatuses().first
             if let row, condition(row) { break }
             try await Task.sleep(for: .milliseconds(20))
         }

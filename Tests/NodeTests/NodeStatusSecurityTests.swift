@@ -1,5 +1,6 @@
 import Foundation
 @testable import HotloadNode
+import HotloadStore
 import PQ
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
         try await running.waitFor(release: release)
         var rows: [NodeStatusRow] = []
         for _ in 0..<100 {
-            rows = try await NodeStatusReader.list(fixture.store.connection)
+            rows = try await fixture.store.nodeStatuses()
             if rows.first?.appliedRelease == release { break }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -53,7 +54,7 @@ import Testing
             guard let error = error as? PQError else { return false }
             return error.sqlState == "HL002" && error.detail == roleA
         }
-        #expect(try await NodeStatusReader.list(fixture.store.connection).first { $0.name == "as-a" }?.appliedRelease == release)
+        #expect(try await fixture.store.nodeStatuses().first { $0.name == "as-a" }?.appliedRelease == release)
         // ... cannot be forged ...
         await #expect(throws: PQError.self) {
             try await b.execute("""
@@ -126,11 +127,11 @@ import Testing
             }
         }
         // The node's writer escapes what it reports.
-        let report = StatusReport(appliedRelease: nil, stale: false, errorRelease: 1,
+        let report = NodeStatusReport(appliedRelease: nil, stale: false, errorRelease: 1,
                                   error: NodeError(module: "m\u{1B}", line: 1, column: 2, message: "bad\u{1B}[2J\nnext"))
-        #expect(try await StatusWriter.register(fixture.store.connection, name: "reporter", instance: UUID(),
-                                                channel: "main", report: report))
-        let rows = try await NodeStatusReader.list(fixture.store.connection)
+        #expect(try await NodeSession(fixture.store.connection).register(
+            name: "reporter", instance: UUID(), host: "host", pid: 1, channel: "main", report: report))
+        let rows = try await fixture.store.nodeStatuses()
         let error = try #require(rows.first { $0.name == "reporter" }?.lastError)
         #expect(error.module == #"m\u{1B}"#)
         #expect(error.message == #"bad\u{1B}[2J\nnext"#)

@@ -34,12 +34,12 @@ import Testing
         #expect(applied.last?.1 == ["tax"])
         #expect(applied.last?.2 == 2)  // tax and its importer price; `other` untouched
 
-        let rows = try await NodeStatusReader.list(fixture.store.connection)
+        let rows = try await fixture.store.nodeStatuses()
         #expect(rows.count == 1)
         #expect(rows.first?.name == "n1")
         #expect(rows.first?.channel == "main")
         await running.stop()
-        let after = try await NodeStatusReader.list(fixture.store.connection)
+        let after = try await fixture.store.nodeStatuses()
         #expect(after.first?.stopped == true)
         #expect(after.first?.appliedRelease == second)
         #expect(after.first?.lag == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import HotloadNode
+import HotloadStore
 import PQ
 import Testing
 
@@ -31,7 +32,8 @@ import Testing
                 group.addTask {
                     for n in 0..<perAttacker {
                         let payload = payloads[(n + index) % payloads.count].replacingOccurrences(of: "%d", with: "\(n)")
-                        _ = try await attacker.query("SELECT pg_notify('hotload_release', $1)", [.text(payload)])
+                        _ = try await attacker.query("SELECT pg_notify($1, $2)",
+                                                    [.text(ReleaseNotification.channelName), .text(payload)])
                     }
                 }
             }

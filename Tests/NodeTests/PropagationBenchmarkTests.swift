@@ -1,5 +1,5 @@
 import Foundation
-import HotloadNode
+import HotloadBench
 import PostgresHarness
 import Testing
 

@@ -49,7 +49,7 @@ import Testing
     @Test func oneNotifyPerPushAndNoneWithoutRelease() async throws {
         let (store, url) = try await freshStore()
         let listener = try await Connection.connect(ConnectionConfiguration(url))
-        try await listener.listen("hotload_release")
+        try await listener.listen(ReleaseNotification.channelName)
         let result = try await store.push([module("a", "fn one() = 1\n"), module("b", "fn two() = 2\n")])
         let release = try #require(result.release)
         var received: [PQNotification] = []
@@ -60,8 +60,10 @@ import Testing
         // Anything else would arrive together or right after.
         received += try await listener.waitForNotifications(timeout: .milliseconds(300))
         #expect(received.count == 1)
-        #expect(received.first?.channel == "hotload_release")
+        #expect(received.first?.channel == ReleaseNotification.channelName)
         #expect(received.first?.payload == #"{"channel":"main","release":\#(release)}"#)
+        #expect(received.first.flatMap { ReleaseNotification(payload: $0.payload) }
+            == ReleaseNotification(channel: "main", release: release))
 
         // No change, a dry run and a refused push send nothing.
         _ = try await store.push([module("a", "fn one() = 1\n")])

@@ -1,5 +1,5 @@
 // notify-floor: what NOTIFY fan-out costs on a server with no Swift, no Hotload code and
-// no thread switches in the client, to compare `hotload bench --propagation` against.
+// no thread switches in the client, to compare `hotload bench propagation` against.
 //
 //   notify-floor CONNINFO LISTENERS ROUNDS MODE [CHANNEL]
 //
@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-// The same statement as Sources/HotloadNode/Database/ReleaseReader.swift.
+// The same statement as NodeSession.headStatement (Sources/HotloadStore/Nodes/NodeSession.swift);
+// Tests/StoreTests/NotificationContractTests.swift keeps the two equal.
 static const char *head_statement =
     "SELECT c.head AS head, cm.module AS module, cm.version::bigint AS version, cm.sha256 AS sha256, "
     "CASE WHEN cm.module || '@' || cm.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source "

@@ -168,7 +168,7 @@ struct Demo: AsyncParsableCommand {
         step("10. hotload status")
         // Let a heartbeat carry the latest state.
         try await Task.sleep(for: .milliseconds(700))
-        Output.raw(Status.table(try await NodeStatusReader.list(store.connection)))
+        Output.raw(Status.table(try await store.nodeStatuses()))
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.result }
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HotloadNode
 import HotloadStore
 
 /// `hotload status`: which node runs which release.
@@ -21,7 +20,7 @@ struct Status: AsyncParsableCommand {
                 throw ValidationError("--stale-after must be in (0, 86400] seconds")
             }
             let rows = try await connection.withStore { store in
-                try await NodeStatusReader.list(store.connection, staleAfter: .milliseconds(Int64(staleAfter * 1000)))
+                try await store.nodeStatuses(staleAfter: .milliseconds(Int64(staleAfter * 1000)))
             }
             if output.json {
                 try Output.json(rows.map(NodeJSON.init))

@@ -1,3 +1,5 @@
+import HotloadStore
+
 /// What to do after reading the channel's head.
 package enum HeadDecision: Sendable, Hashable {
     /// The head is what the node runs (or already refused): nothing to do.
@@ -9,7 +11,7 @@ package enum HeadDecision: Sendable, Hashable {
 /// How to go from the modules the node runs to those of a new release.
 package struct ReleasePlan: Sendable, Hashable {
     /// Modules whose revision differs (new or changed): their sources must be fetched.
-    package var changed: [ReleaseEntry]
+    package var changed: [ManifestEntry]
     /// Modules the new release no longer has.
     package var removed: [String]
     /// Modules whose revision is the same (their compiled form is reused).
@@ -36,8 +38,8 @@ package enum ApplyPlanner {
 
     /// Compares the running modules with a release's manifest.
     /// A module counts as changed when its version or its content hash differs.
-    package static func plan(current: [String: ReleaseEntry], target: [ReleaseEntry]) -> ReleasePlan {
-        var changed: [ReleaseEntry] = []
+    package static func plan(current: [String: ManifestEntry], target: [ManifestEntry]) -> ReleasePlan {
+        var changed: [ManifestEntry] = []
         var seen = Set<String>()
         for entry in target {
             seen.insert(entry.module)

@@ -1,5 +1,6 @@
 import Foundation
 import HotloadModules
+import HotloadStore
 
 /// A release as the node serves it: immutable, shared by every call that started on it.
 public final class LoadedRelease: Sendable {
@@ -8,7 +9,7 @@ public final class LoadedRelease: Sendable {
     /// The channel it came from.
     public let channel: String
     /// Module name → revision, for planning the next apply.
-    public let entries: [String: ReleaseEntry]
+    public let entries: [String: ManifestEntry]
     /// The sources, kept for relinking and for the offline cache.
     public let sources: [String: ModuleSource]
     /// The linked, callable modules.
@@ -18,7 +19,7 @@ public final class LoadedRelease: Sendable {
     /// When this release became current on the node.
     public let appliedAt: Date
 
-    init(release: Int64, channel: String, entries: [String: ReleaseEntry], sources: [String: ModuleSource],
+    init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
          snapshot: Snapshot, stale: Bool, appliedAt: Date = Date()) {
         self.release = release
         self.channel = channel
@@ -34,17 +35,5 @@ public final class LoadedRelease: Sendable {
     func relabeled(release: Int64, stale: Bool) -> LoadedRelease {
         LoadedRelease(release: release, channel: channel, entries: entries, sources: sources,
                       snapshot: snapshot, stale: stale)
-    }
-}
-
-/// One module of a release as the node tracks it: which revision, and its content hash.
-public struct ReleaseEntry: Sendable, Hashable {
-    public var module: String
-    public var version: Int64
-    public var sha256: String
-    public init(module: String, version: Int64, sha256: String) {
-        self.module = module
-        self.version = version
-        self.sha256 = sha256
     }
 }

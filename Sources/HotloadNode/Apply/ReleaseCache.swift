@@ -19,7 +19,7 @@ import HotloadStore
 struct ReleaseCache: Sendable {
     struct Module: Codable, Sendable {
         var module: String
-        var version: Int64
+        var version: Int
         var sha256: String
         var source: String
     }

@@ -1,6 +1,7 @@
 import CEL
 import Foundation
 import HotloadModules
+import HotloadStore
 
 /// Compiles a release's modules on the node: a full link for the first release, an
 /// incremental relink (changed modules and their dependents) afterwards.

@@ -1,3 +1,4 @@
+import HotloadStore
 import PQ
 
 /// The node's query connection: head reads, release fetches and status writes, one at a
@@ -29,9 +30,10 @@ actor QueryConnection {
         }
     }
 
-    /// Runs `body` on the connection, opening it first if needed. A connection-level
-    /// failure drops the connection so that the next operation reconnects.
-    func run<T: Sendable>(_ body: @Sendable (Connection) async throws -> T) async throws -> T {
+    /// Runs `body` with the store's node statements on the connection, opening it first if
+    /// needed. A connection-level failure drops the connection so that the next operation
+    /// reconnects.
+    func run<T: Sendable>(_ body: @Sendable (NodeSession) async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         let conn: Connection
@@ -43,7 +45,7 @@ actor QueryConnection {
             connection = conn
         }
         do {
-            return try await body(conn)
+            return try await body(NodeSession(conn))
         } catch let error as PQError where error.kind != .query && error.kind != .decoding {
             connection = nil
             await conn.close()
@@ -51,16 +53,11 @@ actor QueryConnection {
         }
     }
 
-    /// Connects and settles the session for the node's statements: prepared statements
-    /// use their generic plan from the first execution, instead of planning the first few
-    /// executions for their parameters (the head read is planned once per connection).
-    /// A server that refuses the setting (before PostgreSQL 12) is used as it is.
+    /// Connects and settles the session for the store's node statements (`NodeSession.settle`).
     private static func connect(_ configuration: ConnectionConfiguration) async throws(PQError) -> Connection {
         let conn = try await Connection.connect(configuration)
         do {
-            try await conn.execute("SET plan_cache_mode = force_generic_plan")
-        } catch where error.kind == .query {
-            // Only an optimisation.
+            try await NodeSession.settle(conn)
         } catch {
             await conn.close()
             throw error

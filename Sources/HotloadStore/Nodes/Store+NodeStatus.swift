@@ -1,5 +1,4 @@
 import Foundation
-import HotloadStore
 import PQ
 
 /// One node as `hotload status` shows it: its row of `hotload.node_status` joined with
@@ -28,38 +27,30 @@ package struct NodeStatusRow: Sendable, Hashable, Codable {
     package var startedAt: Date
 }
 
-/// Reads `hotload.node_status` for `hotload status`.
-package enum NodeStatusReader {
-    /// Every node, ordered by channel and name.
+extension Store {
+    /// Every node's row of `hotload.node_status` with its channel's head, ordered by
+    /// channel and name (`hotload status`). Needs `hotload_reader`.
     /// - Parameter staleAfter: a heartbeat older than this marks the node stale.
-    /// - Throws: `StoreError` for a missing schema or a role without `hotload_reader`.
-    package static func list(_ conn: Connection, staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
-        let rows: QueryResult
-        do {
-            rows = try await query(conn)
-        } catch {
-            throw StoreError.mapping(error, role: .reader)
+    package func nodeStatuses(staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
+        let rows = try await run(needs: .reader) {
+            try await connection.query("""
+                SELECT s.name, s.host, s.pid::bigint AS pid, s.channel, s.applied_release, c.head, s.stale, s.stopped,
+                       (SELECT count(*) FROM hotload.releases r
+                         WHERE r.channel = s.channel AND r.id > coalesce(s.applied_release, 0) AND r.id <= c.head) AS lag,
+                       EXTRACT(EPOCH FROM now() - s.heartbeat_at)::float8 AS age,
+                       s.error_release, s.error_module, s.error_line::bigint AS error_line,
+                       s.error_column::bigint AS error_column, s.error_message, s.started_at
+                FROM hotload.node_status s LEFT JOIN hotload.channels c ON c.name = s.channel
+                ORDER BY s.channel, s.name
+                """)
         }
-        let threshold = staleAfter.inSeconds
+        let threshold = staleAfter / .seconds(1)
         return try rows.map { row in
-            try decode(row, staleAfter: threshold)
+            try Self.decodeNodeStatus(row, staleAfter: threshold)
         }
     }
 
-    private static func query(_ conn: Connection) async throws -> QueryResult {
-        try await conn.query("""
-            SELECT s.name, s.host, s.pid::bigint AS pid, s.channel, s.applied_release, c.head, s.stale, s.stopped,
-                   (SELECT count(*) FROM hotload.releases r
-                     WHERE r.channel = s.channel AND r.id > coalesce(s.applied_release, 0) AND r.id <= c.head) AS lag,
-                   EXTRACT(EPOCH FROM now() - s.heartbeat_at)::float8 AS age,
-                   s.error_release, s.error_module, s.error_line::bigint AS error_line,
-                   s.error_column::bigint AS error_column, s.error_message, s.started_at
-            FROM hotload.node_status s LEFT JOIN hotload.channels c ON c.name = s.channel
-            ORDER BY s.channel, s.name
-            """)
-    }
-
-    private static func decode(_ row: Row, staleAfter threshold: Double) throws -> NodeStatusRow {
+    private static func decodeNodeStatus(_ row: Row, staleAfter threshold: Double) throws -> NodeStatusRow {
         let age = try row.decode("age", as: Double.self)
         let stopped = try row.decode("stopped", as: Bool.self)
         var error: NodeError?

@@ -1,4 +1,5 @@
 import Foundation
+import HotloadNode
 import HotloadStore
 import Logging
 import PQ
@@ -6,7 +7,7 @@ import Synchronization
 
 /// Measures how fast a release reaches a fleet of nodes: from the commit of a release to
 /// its swap on every node, next to the raw LISTEN/NOTIFY round trip on the same server
-/// (the physical floor). Used by `hotload bench --propagation`.
+/// (the physical floor). Used by `hotload bench propagation`.
 package enum PropagationBenchmark {
     /// What a run measured.
     package struct Result: Sendable {
@@ -50,17 +51,17 @@ package enum PropagationBenchmark {
 
     /// Runs the benchmark on `database` (which it migrates), on a channel of its own.
     ///
-    /// The release is committed by the benchmark itself with the store's tables and the
-    /// store's NOTIFY payload, so that the commit instant is known exactly: the clock
-    /// starts just before `COMMIT` is sent, as it does for the raw NOTIFY measurement.
+    /// The releases are committed with `Store.publishTimed`, which returns the instant just
+    /// before `COMMIT` was sent: the clock starts there, as it does for the raw NOTIFY
+    /// measurement.
     /// - Parameters:
     ///   - nodes: how many nodes to start in this process (each with its own two connections).
     ///   - releases: how many releases to commit, one after the other.
     ///   - progress: called with a line of progress now and then.
     package static func run(database: String?, nodes: Int, releases: Int,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
-        guard (1...2000).contains(nodes) else { throw Failure(description: "the number of nodes must be between 1 and 2000") }
-        guard (1...10_000).contains(releases) else { throw Failure(description: "the number of releases must be between 1 and 10000") }
+        guard (1...2000).contains(nodes) else { throw Failure(description: "the node count must be between 1 and 2000") }
+        guard (1...10_000).contains(releases) else { throw Failure(description: "the release count must be between 1 and 10000") }
         let config = ConnectionConfiguration(database)
         let store = try await Store.connect(config)
         defer { Task { await store.connection.close() } }
@@ -74,7 +75,7 @@ package enum PropagationBenchmark {
 
         let channel = "bench-\(UInt32.random(in: 0...UInt32.max))"
         let module = "bench/propagation"
-        var head = try await commit(store.connection, channel: channel, module: module, version: 1, parent: nil).release
+        var head = try await store.publishTimed(channel: channel, module: module, source: source(1), parent: nil).release
 
         var logger = Logger(label: "hotload.bench")
         logger.logLevel = .warning
@@ -112,11 +113,11 @@ package enum PropagationBenchmark {
         var samples: [Double] = []
         samples.reserveCapacity(nodes * releases)
         for version in 2...(releases + 1) {
-            let (release, committedAt) = try await commit(store.connection, channel: channel, module: module,
-                                                          version: version, parent: head)
+            let (release, committedAt) = try await store.publishTimed(channel: channel, module: module,
+                                                                      source: source(version), parent: head)
             head = release
             let swaps = try await recorder.waitFor(release: release, count: nodes, timeout: .seconds(60))
-            samples.append(contentsOf: swaps.map { milliseconds($0 - committedAt) })
+            samples.append(contentsOf: swaps.map { BenchMeasurement.milliseconds($0 - committedAt) })
             // Let the fleet's status writes (due within `statusWriteDelay` of the swap)
             // settle, as between real pushes.
             try await Task.sleep(for: .milliseconds(Node.statusWriteDelay.upperBound + 50))
@@ -132,35 +133,17 @@ package enum PropagationBenchmark {
         progress("measuring the raw NOTIFY fan-out to \(nodes) listeners that each read the head")
         let fanOutRead = try await notifyFanOut(config, listeners: nodes, rounds: rounds, headReadOf: channel).sorted()
         samples.sort()
+        let percentile = BenchMeasurement.percentile
         return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
-                      max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50), notifyP50: percentile(notify.sorted(), 0.50),
+                      max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50),
+                      notifyP50: percentile(notify.sorted(), 0.50),
                       fanOutP50: percentile(fanOut, 0.50), fanOutP99: percentile(fanOut, 0.99),
                       fanOutReadP50: percentile(fanOutRead, 0.50), fanOutReadP99: percentile(fanOutRead, 0.99),
                       connectionsPerNode: Double(connections) / Double(nodes))
     }
 
-    /// Commits a release changing `module` to version `version` through `hotload.publish`,
-    /// the store's own path (and its one NOTIFY).
-    private static func commit(_ conn: Connection, channel: String, module: String, version: Int, parent: Int64?)
-        async throws -> (release: Int64, committedAt: ContinuousClock.Instant)
-    {
-        let source = "fn version() = \(version)"
-        try await conn.execute("BEGIN")
-        do {
-            _ = try await conn.query("SELECT hotload.lock_channel($1, true)", [.text(channel)])
-            let release = try await conn.query("""
-                SELECT hotload.publish($1, $2, 'bench', 'propagation', false, ARRAY[$3::text], ARRAY[$4::text],
-                                       ARRAY[NULL::integer], ARRAY[$5::text]) AS release
-                """, [.text(channel), parent.map { .int($0) } ?? .null, .text(module),
-                      .text(version == 1 ? "add" : "modify"), .text(source)])[0].decode("release", as: Int64.self)
-            let committedAt = ContinuousClock.now
-            try await conn.execute("COMMIT")
-            return (release, committedAt)
-        } catch {
-            _ = try? await conn.execute("ROLLBACK")
-            throw error
-        }
-    }
+    /// The benchmark module's source at `version`.
+    private static func source(_ version: Int) -> String { "fn version() = \(version)" }
 
     /// Raw LISTEN/NOTIFY: send → listener wake-up, `count` times, in milliseconds.
     private static func notifyRoundTrips(_ config: ConnectionConfiguration, count: Int) async throws -> [Double] {
@@ -188,21 +171,21 @@ package enum PropagationBenchmark {
             let sent = ContinuousClock.now
             try await sender.execute("SELECT pg_notify('hotload_bench_probe', $1)", [.text("\(i)")])
             guard let at = try await arrived else { throw Failure(description: "a NOTIFY did not arrive within 10 s") }
-            results.append(milliseconds(at - sent))
+            results.append(BenchMeasurement.milliseconds(at - sent))
         }
         return results
     }
 
     /// Raw LISTEN/NOTIFY to `listeners` connections at once: send → each listener's
     /// wake-up, over `rounds` notifications, in milliseconds. With `headReadOf`, each
-    /// listener then also reads that channel's head with the nodes' statement on a query
-    /// connection of its own, and the time is taken after the read: the least any design
+    /// listener then also reads that channel's head with the nodes' statement
+    /// (`NodeSession.readHead`) on a query connection of its own, settled as the nodes do, and the time is taken after the read: the least any design
     /// that re-reads the head on every wake-up can do.
     private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int,
                                      headReadOf channel: String? = nil) async throws -> [Double] {
         let arrivals = Arrivals()
         var connections: [Connection] = []
-        var readers: [QueryConnection] = []
+        var readers: [Connection] = []
         var receivers: [Task<Void, Never>] = []
         // Closed before returning, on success and failure alike: the next measurement opens
         // as many connections again.
@@ -218,18 +201,20 @@ package enum PropagationBenchmark {
                 let connection = try await Connection.connect(config)
                 connections.append(connection)
                 try await connection.listen("hotload_bench_fanout")
-                let reader = channel == nil ? nil : QueryConnection(configuration: config)
-                if let reader {
-                    try await reader.open()
-                    readers.append(reader)
+                let reader: NodeSession?
+                if channel != nil {
+                    let readerConnection = try await Connection.connect(config)
+                    readers.append(readerConnection)
+                    try await NodeSession.settle(readerConnection)
+                    reader = NodeSession(readerConnection)
+                } else {
+                    reader = nil
                 }
                 receivers.append(Task {
                     while !Task.isCancelled {
                         guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
                         if let reader, let channel {
-                            _ = try? await reader.run { conn in
-                                try await ReleaseReader.read(conn, channel: channel, known: [], have: [])
-                            }
+                            _ = try? await reader.readHead(channel: channel, known: [], have: [])
                         }
                         let now = ContinuousClock.now
                         for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }
@@ -249,7 +234,7 @@ package enum PropagationBenchmark {
                 } catch let shortfall as Arrivals.Shortfall {
                     throw Failure(description: "a NOTIFY reached only \(shortfall.seen) of \(listeners) listeners within 10 s")
                 }
-                if round > 0 { results += arrived.map { milliseconds($0 - sent) } }
+                if round > 0 { results += arrived.map { BenchMeasurement.milliseconds($0 - sent) } }
             }
             await closeAll()
             return results
@@ -268,16 +253,6 @@ package enum PropagationBenchmark {
         throw Failure(description: "not every node had LISTEN in place within \(timeout)")
     }
 
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let index = Int((Double(sorted.count - 1) * p).rounded())
-        return sorted[min(max(index, 0), sorted.count - 1)]
-    }
-
     /// Swap instants per release and sync durations, filled from the nodes' apply events.
     final class Recorder: Sendable {
         let swaps = Arrivals()
@@ -285,7 +260,7 @@ package enum PropagationBenchmark {
 
         func record(release: Int64, at: ContinuousClock.Instant, sync: Duration) {
             swaps.record(release, at: at)
-            syncs.withLock { $0.append(PropagationBenchmark.milliseconds(sync)) }
+            syncs.withLock { $0.append(BenchMeasurement.milliseconds(sync)) }
         }
 
         /// Every sync duration recorded, in milliseconds, sorted.

@@ -1,0 +1,31 @@
+import PQ
+
+extension Store {
+    /// Commits a release of `channel` that sets `module` to `source`, straight through
+    /// `hotload.lock_channel` and `hotload.publish` (the store's own path and its one
+    /// NOTIFY) without the compile check or any planning: the module is added when
+    /// `parent` is nil (the channel's first release) and modified otherwise. For the
+    /// propagation benchmark, which times commit → swap on the nodes.
+    /// - Returns: the release and the instant just before `COMMIT` was sent.
+    package func publishTimed(channel: String, module: String, source: String, parent: Int64?) async throws
+        -> (release: Int64, committedAt: ContinuousClock.Instant)
+    {
+        try await run(needs: .pusher) {
+            try await connection.execute("BEGIN")
+            do {
+                _ = try await connection.query("SELECT hotload.lock_channel($1, true)", [.text(channel)])
+                let release = try await connection.query("""
+                    SELECT hotload.publish($1, $2, 'bench', 'propagation', false, ARRAY[$3::text], ARRAY[$4::text],
+                                           ARRAY[NULL::integer], ARRAY[$5::text]) AS release
+                    """, [.text(channel), parent.map { .int($0) } ?? .null, .text(module),
+                          .text(parent == nil ? "add" : "modify"), .text(source)])[0].decode("release", as: Int64.self)
+                let committedAt = ContinuousClock.now
+                try await connection.execute("COMMIT")
+                return (release, committedAt)
+            } catch {
+                _ = try? await connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+@testable import HotloadBench
+import Testing
+
+/// `hotload bench` on the real binary: the subcommands and the earlier flag forms run the
+/// same measurement and end with the same line.
+@Suite struct BenchCLITests {
+    static let quick = ["--iterations", "10", "--batches", "3", "--warmup", "1"]
+
+    static func lastLine(_ output: String) -> String {
+        output.split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    @Test func expressionSubcommandAndFlagFormPrintTheResultAndNsPerEval() async throws {
+        for arguments in [["bench", "expr", "1 + 2"], ["bench", "--expr", "1 + 2"]] {
+            let (status, output) = try await runHotload(arguments + Self.quick)
+            #expect(status == 0, Comment(rawValue: output))
+            #expect(output.contains("result: 3\n"), Comment(rawValue: output))
+            #expect(output.contains("batches: 3 x 10 evaluations"), Comment(rawValue: output))
+            #expect(Self.lastLine(output).hasPrefix("ns/eval: "), Comment(rawValue: output))
+        }
+    }
+
+    @Test func functionSubcommandAndFlagFormCallTheLinkedModule() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("billing"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("fn double(x) = x * 2\n".utf8).write(to: dir.appendingPathComponent("billing/pricing.hl"))
+        let input = dir.appendingPathComponent("input.json")
+        try Data("[21]".utf8).write(to: input)
+        for arguments in [["bench", "function", "billing/pricing", "double"],
+                          ["bench", "--module", "billing/pricing", "--function", "double"]] {
+            let (status, output) = try await runHotload(
+                arguments + ["--modules", dir.path, "--input", input.path] + Self.quick)
+            #expect(status == 0, Comment(rawValue: output))
+            #expect(output.contains("function: billing/pricing.double\nresult: 42\n"), Comment(rawValue: output))
+            #expect(Self.lastLine(output).hasPrefix("ns/eval: "), Comment(rawValue: output))
+        }
+    }
+
+    @Test func noModeTwoModesAndBadSizesAreRefused() async throws {
+        for arguments in [["bench"], ["bench", "--expr", "1", "--propagation"], ["bench", "--module", "m"],
+                          ["bench", "propagation", "--nodes", "0"], ["bench", "--propagation", "--releases", "0"],
+                          ["bench", "expr", "1", "--batches", "0"]] {
+            let (status, output) = try await runHotload(arguments)
+            #expect(status != 0, Comment(rawValue: arguments.joined(separator: " ") + ": " + output))
+            #expect(output.contains("Error: "), Comment(rawValue: output))
+        }
+    }
+
+    /// The median is the middle batch (the upper middle for an even count), as before the
+    /// helper was shared; percentiles are nearest-rank.
+    @Test func measurementReportsTheMedianBatch() {
+        #expect(BenchMeasurement(iterations: 1, perCall: [1, 2, 3, 4]).median == 3)
+        #expect(BenchMeasurement(iterations: 1, perCall: [1, 2, 3]).median == 2)
+        #expect(BenchMeasurement.percentile([], 0.5) == 0)
+        #expect(BenchMeasurement.percentile(Array(stride(from: 1.0, through: 100, by: 1)), 0.99) == 99)
+        let measured = BenchMeasurement.run(iterations: 5, warmup: 0, batches: 4) { false }
+        #expect(measured.iterations == 5 && measured.perCall.count == 4)
+        #expect(measured.lines.last?.hasPrefix("ns/eval: ") == true)
+    }
+}
