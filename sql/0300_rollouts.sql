@@ -35,17 +35,22 @@ $$;
 
 SET LOCAL ROLE hotload_owner;
 
+-- What nodes run outside a rollout. Existing channels: their head.
+-- This comes before the first statement that names the new roles on purpose: when a
+-- concurrent init (another database of the cluster) created them just before this one
+-- tried, this session's catalog cache may still remember them as missing until it
+-- processes catalog invalidations, which PostgreSQL does when it takes a new lock, as
+-- ALTER TABLE does here.
+ALTER TABLE hotload.channels ADD COLUMN stable bigint;
+UPDATE hotload.channels SET stable = head;
+ALTER TABLE hotload.channels ADD CONSTRAINT channels_stable_on_own_channel
+    FOREIGN KEY (stable, name) REFERENCES hotload.releases (id, channel);
+
 -- The new roles read what readers read; they write only through their functions.
 GRANT USAGE ON SCHEMA hotload TO hotload_approver, hotload_operator, hotload_admin;
 GRANT SELECT ON hotload.modules, hotload.revisions, hotload.channels, hotload.releases,
     hotload.release_changes, hotload.schema_migrations, hotload.channel_modules, hotload.node_status
     TO hotload_approver, hotload_operator, hotload_admin;
-
--- What nodes run outside a rollout. Existing channels: their head.
-ALTER TABLE hotload.channels ADD COLUMN stable bigint;
-UPDATE hotload.channels SET stable = head;
-ALTER TABLE hotload.channels ADD CONSTRAINT channels_stable_on_own_channel
-    FOREIGN KEY (stable, name) REFERENCES hotload.releases (id, channel);
 
 -- Steps: 1 to 20 entries, each a node count K (1..99999) or a percentage P% with
 -- 0 < P <= 100 and at most two decimals; counts increase, percentages increase.

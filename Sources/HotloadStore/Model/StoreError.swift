@@ -6,6 +6,12 @@ public enum HotloadRole: String, Sendable {
     case reader = "hotload_reader"
     case node = "hotload_node"
     case pusher = "hotload_pusher"
+    /// Approves and rejects rollouts.
+    case approver = "hotload_approver"
+    /// Starts, steps, pauses, resumes, promotes and aborts rollouts; pins nodes.
+    case `operator` = "hotload_operator"
+    /// Sets channel rollout policy.
+    case admin = "hotload_admin"
     /// The NOLOGIN role that owns the schema; `hotload init` needs it or a superuser.
     case owner = "hotload_owner"
 }
@@ -50,6 +56,30 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case fileSystem(path: String, reason: String)
     /// A request that makes no sense (e.g. `--prune` with single files).
     case invalidRequest(String)
+    /// The channel has an active rollout: finish it first, or push superseding it.
+    case rolloutActive(channel: String, rollout: Int64)
+    /// No such rollout.
+    case unknownRollout(Int64)
+    /// The channel has no active rollout.
+    case noActiveRollout(channel: String)
+    /// The rollout's phase does not allow `action`.
+    case rolloutPhase(rollout: Int64, phase: String, action: String)
+    /// The login pushed the candidate or started the rollout, so it may not approve it.
+    case selfApproval(rollout: Int64, role: String)
+    /// The login already approved this plan of the rollout.
+    case alreadyApproved(rollout: Int64, role: String)
+    /// The rollout is at its last step.
+    case lastStep(rollout: Int64)
+    /// Another caller moved the rollout to another step first.
+    case stepMoved(rollout: Int64, step: Int)
+    /// The release cannot be a candidate of the channel (not on it, or already stable).
+    case invalidCandidate(release: Int64, channel: String, reason: String)
+    /// A rollout plan's steps are malformed.
+    case invalidSteps(String, reason: String)
+    /// A health gate does not compile.
+    case invalidGate(String, diagnostic: String)
+    /// A node cannot be pinned as asked.
+    case pinRefused(node: String, reason: String)
 
     public var description: String {
         switch self {
@@ -108,6 +138,34 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .invalidRequest(let message):
             return message
+        case .rolloutActive(let channel, let rollout):
+            return "channel \(channel) has an active rollout (\(rollout)); promote or abort it first, "
+                + "or push superseding it (which aborts it)"
+        case .unknownRollout(let id):
+            return "rollout \(id) does not exist"
+        case .noActiveRollout(let channel):
+            return "channel \(channel) has no active rollout"
+        case .rolloutPhase(let rollout, let phase, let action):
+            return "rollout \(rollout) is \(phase): it cannot \(action) now"
+        case .selfApproval(let rollout, let role):
+            return "role \(TerminalText.escaping(role)) pushed the candidate of rollout \(rollout) or started it, "
+                + "so it may not approve it; another member of hotload_approver must"
+        case .alreadyApproved(let rollout, let role):
+            return "role \(TerminalText.escaping(role)) has already approved this plan of rollout \(rollout); "
+                + "approvals count distinct logins"
+        case .lastStep(let rollout):
+            return "rollout \(rollout) is at its last step; promote it to make the candidate stable"
+        case .stepMoved(let rollout, let step):
+            return "rollout \(rollout) moved to step \(step + 1) meanwhile; look at its status and retry"
+        case .invalidCandidate(let release, let channel, let reason):
+            return "release \(release) cannot be rolled out on channel \(channel): \(reason)"
+        case .invalidSteps(let text, let reason):
+            return "invalid rollout steps '\(TerminalText.escaping(text))': \(reason)"
+        case .invalidGate(let expression, let diagnostic):
+            return "gate '\(TerminalText.escaping(expression))' does not compile: \(diagnostic); gates are CEL "
+                + "expressions over canary and stable, each with calls, errors, error_rate, p50_ms and p99_ms"
+        case .pinRefused(let node, let reason):
+            return "cannot pin node \(TerminalText.escaping(node)): \(reason)"
         }
     }
 

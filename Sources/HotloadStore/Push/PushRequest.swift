@@ -20,16 +20,20 @@ public struct ReleaseOptions: Sendable {
     public var skipCheck: Bool
     /// The compile check; not called when `skipCheck` is set.
     public var checker: PushChecker
+    /// Abort the channel's active rollout (recorded as this login's abort) instead of
+    /// refusing the release while it is active.
+    public var supersede: Bool
 
     public init(channel: String = "main", author: String, message: String = "",
                 expectedHead: Int64? = nil, dryRun: Bool = false, skipCheck: Bool = false,
-                checker: @escaping PushChecker) {
+                supersede: Bool = false, checker: @escaping PushChecker) {
         self.channel = channel
         self.author = author
         self.message = message
         self.expectedHead = expectedHead
         self.dryRun = dryRun
         self.skipCheck = skipCheck
+        self.supersede = supersede
         self.checker = checker
     }
 }
