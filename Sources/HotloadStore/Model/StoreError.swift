@@ -162,8 +162,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .invalidSteps(let text, let reason):
             return "invalid rollout steps '\(TerminalText.escaping(text))': \(reason)"
         case .invalidGate(let expression, let diagnostic):
-            return "gate '\(TerminalText.escaping(expression))' does not compile: \(diagnostic); gates are CEL "
-                + "expressions over canary and stable, each with calls, errors, error_rate, p50_ms and p99_ms"
+            return "gate '\(TerminalText.escaping(expression))' does not compile (gates are CEL expressions over "
+                + "canary and stable, each with calls, errors, error_rate, p50_ms and p99_ms, yielding a bool):\n"
+                + diagnostic
         case .pinRefused(let node, let reason):
             return "cannot pin node \(TerminalText.escaping(node)): \(reason)"
         }
