@@ -315,4 +315,40 @@ import Testing
         }
         await fixture.close()
     }
+
+    /// The Swift checks exist for clear messages; the database refuses the same plans and
+    /// steps when its functions are called directly.
+    @Test func theDatabaseRefusesBadPlansAndStepsOnItsOwn() async throws {
+        let fixture = try await RolloutFixture.make()
+        let admin = try await fixture["admin"].connection
+        for (sql, state) in [
+            ("SELECT hotload.channel_set_policy('main', 1, '{10%,5%}', 0, '{}', NULL)", "HL018"),
+            ("SELECT hotload.channel_set_policy('main', 1, '{abc%}', 0, '{}', NULL)", "HL018"),
+            ("SELECT hotload.channel_set_policy('main', 1, '{0%}', 0, '{}', NULL)", "HL018"),
+            ("SELECT hotload.channel_set_policy('main', 1, NULL, 0, '{}', NULL)", "HL018"),
+            ("SELECT hotload.channel_set_policy('main', 1, '{1}', 0, ARRAY[E'a\\x1b[2J'], NULL)", "HL018"),
+            ("SELECT hotload.channel_set_policy('main', 11, '{1}', 0, '{}', NULL)", "23514"),
+            ("SELECT hotload.channel_set_policy('main', 1, '{1}', -1, '{}', NULL)", "23514"),
+        ] {
+            let error = await thrown { try await admin.execute(sql) }
+            #expect((error as? PQError)?.sqlState == state, "\(sql): \(String(describing: error))")
+        }
+        try await fixture.policy(approvals: 0, steps: "1,2,100%")
+        try await fixture["pusher"].push([module("a", "fn a() = 1\n")])
+        let id = try #require(try await fixture.admin.activeRollout(channel: "main"))
+        let operator_ = try await fixture["operator"].connection
+        try await operator_.execute("SELECT hotload.rollout_next($1, -1, 1000)", [.int(id)])
+        for (sql, state) in [
+            ("SELECT hotload.rollout_next(\(id), 0, 999)", "HL020"),
+            ("SELECT hotload.rollout_next(\(id), 0, 281474976710657)", "HL020"),
+            ("SELECT hotload.rollout_next(\(id), -1, 2000)", "HL016"),
+            ("SELECT hotload.rollout_abort(\(id), '  ')", "HL018"),
+            ("SELECT hotload.node_pin('x', 1, 0)", "HL018"),
+            ("SELECT hotload.rollout_start('main', 999, '{1}', 0, '{}', NULL)", "HL017"),
+        ] {
+            let error = await thrown { try await operator_.execute(sql) }
+            #expect((error as? PQError)?.sqlState == state, "\(sql): \(String(describing: error))")
+        }
+        await fixture.close()
+    }
 }

@@ -983,6 +983,22 @@ BEGIN
 END
 $$;
 
+-- Refuses steps or gates the tables would refuse, with HL018 and a hint; NULL: not given.
+CREATE FUNCTION hotload.rollout_check_plan(steps text[], gates text[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF steps IS NOT NULL AND NOT hotload.rollout_steps_valid(steps) THEN
+        RAISE EXCEPTION 'invalid steps %', steps
+            USING ERRCODE = 'HL018', DETAIL = 'steps',
+                  HINT = '1 to 20 steps, each a node count (1..99999) or a percentage (0.01% to 100%, two decimals at most), counts and percentages each increasing';
+    END IF;
+    IF gates IS NOT NULL AND NOT hotload.rollout_gates_valid(gates) THEN
+        RAISE EXCEPTION 'invalid gates' USING ERRCODE = 'HL018', DETAIL = 'gates',
+            HINT = 'at most 10 gates of 1 to 1000 characters without control characters';
+    END IF;
+END
+$$;
+
 -- Ends a rollout (promoted or aborted) and removes the channel's pins that name neither
 -- the channel's stable release afterwards, recording an unpin event for each.
 CREATE FUNCTION hotload.rollout_finish(r hotload.rollouts, phase text, reason text) RETURNS void
@@ -1053,7 +1069,8 @@ $$;
 REVOKE ALL ON FUNCTION hotload.rollout_steps_valid(text[]), hotload.rollout_gates_valid(text[]),
     hotload.rollout_plan_hash(bigint, text[], integer, text[]), hotload.stamp_actor(), hotload.rollouts_stamp(),
     hotload.rollouts_transition(), hotload.rollout_event(text, bigint, text, jsonb), hotload.rollout_lock(bigint),
-    hotload.rollout_require(hotload.rollouts, text[], text), hotload.rollout_finish(hotload.rollouts, text, text),
+    hotload.rollout_require(hotload.rollouts, text[], text), hotload.rollout_check_plan(text[], text[]),
+    hotload.rollout_finish(hotload.rollouts, text, text),
     hotload.rollout_create(text, bigint, text[], integer, text[], text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------
@@ -1065,15 +1082,7 @@ CREATE FUNCTION hotload.channel_set_policy(channel text, required_approvals inte
                                            bake_seconds integer, gates text[], salt text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT hotload.rollout_steps_valid(steps) THEN
-        RAISE EXCEPTION 'invalid steps %', steps
-            USING ERRCODE = 'HL018', DETAIL = 'steps',
-                  HINT = '1 to 20 steps, each a node count (1..99999) or a percentage (0.01% to 100%, two decimals at most), counts and percentages each increasing';
-    END IF;
-    IF NOT hotload.rollout_gates_valid(coalesce(gates, '{}')) THEN
-        RAISE EXCEPTION 'invalid gates' USING ERRCODE = 'HL018', DETAIL = 'gates',
-            HINT = 'at most 10 gates of 1 to 1000 characters without control characters';
-    END IF;
+    PERFORM hotload.rollout_check_plan(coalesce(steps, '{}'), coalesce(gates, '{}'));
     INSERT INTO hotload.channels (name) VALUES (channel_set_policy.channel) ON CONFLICT DO NOTHING;
     INSERT INTO hotload.channel_policies AS p (channel, required_approvals, steps, bake_seconds, gates, salt,
                                                updated_by, updated_at)
@@ -1313,12 +1322,7 @@ BEGIN
         RAISE EXCEPTION 'release % is already the stable release of channel %', release, rollout_start.channel
             USING ERRCODE = 'HL017', DETAIL = release::text;
     END IF;
-    IF steps IS NOT NULL AND NOT hotload.rollout_steps_valid(steps) THEN
-        RAISE EXCEPTION 'invalid steps %', steps USING ERRCODE = 'HL018', DETAIL = 'steps';
-    END IF;
-    IF gates IS NOT NULL AND NOT hotload.rollout_gates_valid(gates) THEN
-        RAISE EXCEPTION 'invalid gates' USING ERRCODE = 'HL018', DETAIL = 'gates';
-    END IF;
+    PERFORM hotload.rollout_check_plan(steps, gates);
     RETURN hotload.rollout_create(rollout_start.channel, release, steps, bake_seconds, gates, salt);
 END
 $$;
@@ -1335,12 +1339,7 @@ DECLARE
 BEGIN
     r := hotload.rollout_lock(rollout);
     PERFORM hotload.rollout_require(r, ARRAY['proposed', 'approved'], 'change the plan');
-    IF steps IS NOT NULL AND NOT hotload.rollout_steps_valid(steps) THEN
-        RAISE EXCEPTION 'invalid steps %', steps USING ERRCODE = 'HL018', DETAIL = 'steps';
-    END IF;
-    IF gates IS NOT NULL AND NOT hotload.rollout_gates_valid(gates) THEN
-        RAISE EXCEPTION 'invalid gates' USING ERRCODE = 'HL018', DETAIL = 'gates';
-    END IF;
+    PERFORM hotload.rollout_check_plan(steps, gates);
     UPDATE hotload.rollouts o
     SET steps = coalesce(rollout_replan.steps, o.steps), bake_seconds = coalesce(rollout_replan.bake_seconds, o.bake_seconds),
         gates = coalesce(rollout_replan.gates, o.gates)

@@ -103,26 +103,6 @@ extension Store {
         return status
     }
 
-    /// The rollouts of a channel, newest first (at most `limit`, 1...10,000), without nodes.
-    public func rollouts(channel: String, limit: Int = 20) async throws -> [RolloutStatus] {
-        guard (1...10_000).contains(limit) else {
-            throw StoreError.invalidRequest("the number of rollouts must be between 1 and 10000, not \(limit)")
-        }
-        let ids: [Int64] = try await run(needs: .reader) {
-            let rows = try await connection.query(
-                "SELECT id FROM hotload.rollouts WHERE channel = $1 ORDER BY id DESC LIMIT $2",
-                [.text(channel), .int(limit)])
-            return try rows.map { try $0.decode("id", as: Int64.self) }
-        }
-        var list: [RolloutStatus] = []
-        for id in ids {
-            var status = try await rolloutStatus(id)
-            status.nodes = []
-            list.append(status)
-        }
-        return list
-    }
-
     /// Recorded rollout actions and policy changes of a channel (or of one rollout),
     /// oldest first: the newest `limit` (1...10,000).
     public func rolloutLog(channel: String, rollout: Int64? = nil, limit: Int = 100) async throws -> [RolloutEvent] {
