@@ -16,7 +16,8 @@
 -- Refusals carry SQLSTATEs HL010-HL020 (listed in sql/README.md) with the facts in DETAIL.
 
 -- Roles are cluster-wide: created idempotently as in 0003_roles.sql, before acting as
--- the owner (hotload_owner may not create roles).
+-- the owner (hotload_owner may not create roles). Upgrading a cluster that lacks them
+-- needs CREATEROLE once, which a member of hotload_owner may not have: say so.
 DO $$
 DECLARE
     r text;
@@ -25,8 +26,13 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
             BEGIN
                 EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN
-                NULL;
+            EXCEPTION
+                WHEN duplicate_object OR unique_violation THEN
+                    NULL;
+                WHEN insufficient_privilege THEN
+                    RAISE EXCEPTION 'role % may not create the group role %, which this upgrade adds: that needs CREATEROLE once per cluster', current_user, r
+                        USING ERRCODE = 'insufficient_privilege',
+                              HINT = 'run hotload init once as a superuser or as a role with CREATEROLE';
             END;
         END IF;
     END LOOP;
