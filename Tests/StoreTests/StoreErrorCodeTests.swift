@@ -30,6 +30,18 @@ struct StoreErrorCodeTests {
         (.invalidAuthor(), "invalid_author"),
         (.invalidMessage(), "invalid_message"),
         (.invalidRequest("name at least one module to remove"), "invalid_request"),
+        (.rolloutActive(channel: "main", rollout: 3), "rollout_active"),
+        (.unknownRollout(3), "unknown_rollout"),
+        (.noActiveRollout(channel: "main"), "no_active_rollout"),
+        (.rolloutPhase(rollout: 3, phase: "aborted", action: "resume"), "rollout_phase"),
+        (.selfApproval(rollout: 3, role: "alice"), "self_approval"),
+        (.alreadyApproved(rollout: 3, role: "bob"), "already_approved"),
+        (.lastStep(rollout: 3), "last_step"),
+        (.stepMoved(rollout: 3, step: 1), "step_moved"),
+        (.invalidCandidate(release: 7, channel: "main", reason: "it is already stable"), "invalid_candidate"),
+        (.invalidSteps("1,0%", reason: "percentages are above 0"), "invalid_steps"),
+        (.invalidGate("canary.calls <", diagnostic: "gate:1:15: error[E101]: unexpected end"), "invalid_gate"),
+        (.pinRefused(node: "n1", reason: "release 3 is neither stable nor the candidate"), "pin_refused"),
     ]
 
     @Test func codesAreStable() {
@@ -55,6 +67,17 @@ struct StoreErrorCodeTests {
         #expect(StoreError.migrationChanged(name: "0002.sql").migration == "0002.sql")
         #expect(StoreError.checkFailed([]).diagnostics.isEmpty && StoreError.unknownRelease(1).diagnostics.isEmpty)
         #expect(StoreError.unknownRelease(1).role == nil && StoreError.unknownRelease(1).channel == nil)
+        let active = StoreError.rolloutActive(channel: "main", rollout: 3)
+        #expect(active.channel == "main" && active.rollout == 3)
+        let phase = StoreError.rolloutPhase(rollout: 4, phase: "aborted", action: "resume")
+        #expect(phase.rollout == 4 && phase.phase == "aborted")
+        #expect(StoreError.selfApproval(rollout: 5, role: "alice").loginRole == "alice")
+        #expect(StoreError.alreadyApproved(rollout: 5, role: "bob").rollout == 5)
+        #expect(StoreError.stepMoved(rollout: 6, step: 2).step == 2)
+        #expect(StoreError.invalidCandidate(release: 7, channel: "main", reason: "x").release == 7)
+        #expect(StoreError.pinRefused(node: "n1", reason: "x").node == "n1")
+        #expect(StoreError.lastStep(rollout: 8).message.contains("last step"))
+        #expect(StoreError.unknownRollout(8).message == "rollout 8 does not exist")
     }
 
     @Test func messagesNameNoCommandLineFlagOrCommand() throws {

@@ -74,6 +74,8 @@ private func hint(for error: StoreError) -> String? {
         return "set it with -m"
     case .notAdministrator:
         return "then run `hotload init` again"
+    case .rolloutActive:
+        return "see `hotload rollout status --channel \(channel)`, or push again with --supersede to abort it"
     default:
         return nil
     }

@@ -29,6 +29,9 @@ struct ReleaseOptionGroup: ParsableArguments {
     @Flag(help: "Do not compile the modules (emergencies only); recorded on the release.")
     var skipCheck = false
 
+    @Flag(help: "Abort the channel's active rollout (recorded as yours) instead of refusing the release.")
+    var supersede = false
+
     @Option(help: ArgumentHelp(
         "Host function signatures and constants to check against (JSON; default: $HOTLOAD_HOST_DECLARATIONS).",
         discussion: "Needed when modules call functions that the nodes' host application provides."))
@@ -48,6 +51,7 @@ struct ReleaseOptionGroup: ParsableArguments {
 
     func releaseOptions() throws -> ReleaseOptions {
         ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
-                       dryRun: dryRun, skipCheck: skipCheck, host: try HostDeclarationsFile.environment(path: host))
+                       dryRun: dryRun, skipCheck: skipCheck, supersede: supersede,
+                       host: try HostDeclarationsFile.environment(path: host))
     }
 }

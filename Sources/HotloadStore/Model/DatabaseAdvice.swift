@@ -47,7 +47,8 @@ package enum DatabaseAdvice {
         case "42501":
             return "the current role lacks a privilege; grant it the Hotload role for the task "
                 + "(\(HotloadRole.reader.rawValue) to read, \(HotloadRole.node.rawValue) for nodes, "
-                + "\(HotloadRole.pusher.rawValue) to push)."
+                + "\(HotloadRole.pusher.rawValue) to push, \(HotloadRole.approver.rawValue) to approve, "
+                + "\(HotloadRole.operator.rawValue) to operate rollouts, \(HotloadRole.admin.rawValue) for channel policy)."
         case "3D000":
             return "create the database or connect to an existing one."
         case "40001", "40P01":

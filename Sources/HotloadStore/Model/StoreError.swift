@@ -6,6 +6,12 @@ public enum HotloadRole: String, Sendable {
     case reader = "hotload_reader"
     case node = "hotload_node"
     case pusher = "hotload_pusher"
+    /// Approves and rejects rollouts.
+    case approver = "hotload_approver"
+    /// Starts, steps, pauses, resumes, promotes and aborts rollouts; pins nodes.
+    case `operator` = "hotload_operator"
+    /// Sets channel rollout policy.
+    case admin = "hotload_admin"
     /// The NOLOGIN role that owns the schema; applying migrations needs it or a superuser.
     case owner = "hotload_owner"
 }
@@ -65,6 +71,30 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidMessage = Code(rawValue: "invalid_message")
         /// A request that makes no sense (e.g. removing no module at all).
         public static let invalidRequest = Code(rawValue: "invalid_request")
+        /// The channel has an active rollout (`rollout`): finish it first, or push superseding it.
+        public static let rolloutActive = Code(rawValue: "rollout_active")
+        /// No such rollout (`rollout`).
+        public static let unknownRollout = Code(rawValue: "unknown_rollout")
+        /// The channel has no active rollout.
+        public static let noActiveRollout = Code(rawValue: "no_active_rollout")
+        /// The rollout's `phase` does not allow the action.
+        public static let rolloutPhase = Code(rawValue: "rollout_phase")
+        /// The login (`loginRole`) pushed the candidate or started the rollout, so it may not approve it.
+        public static let selfApproval = Code(rawValue: "self_approval")
+        /// The login (`loginRole`) already approved this plan of the rollout.
+        public static let alreadyApproved = Code(rawValue: "already_approved")
+        /// The rollout is at its last step.
+        public static let lastStep = Code(rawValue: "last_step")
+        /// Another caller moved the rollout to another step first (`step`).
+        public static let stepMoved = Code(rawValue: "step_moved")
+        /// The release cannot be a candidate of the channel (not on it, or already stable).
+        public static let invalidCandidate = Code(rawValue: "invalid_candidate")
+        /// A rollout plan's steps are malformed.
+        public static let invalidSteps = Code(rawValue: "invalid_steps")
+        /// A health gate does not compile.
+        public static let invalidGate = Code(rawValue: "invalid_gate")
+        /// A node cannot be pinned as asked (`node`).
+        public static let pinRefused = Code(rawValue: "pin_refused")
     }
 
     /// What kind of failure this is.
@@ -95,6 +125,16 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case loginRole(String)
         case migration(String)
         case message(String)
+        case activeRollout(channel: String, rollout: Int64)
+        case rollout(Int64)
+        case noRollout(channel: String)
+        case phase(rollout: Int64, phase: String, action: String)
+        case approver(rollout: Int64, login: String)
+        case step(rollout: Int64, step: Int)
+        case candidate(release: Int64, channel: String, reason: String)
+        case steps(String, reason: String)
+        case gate(String, diagnostic: String)
+        case pin(node: String, reason: String)
     }
 
     // MARK: - Making errors
@@ -162,6 +202,50 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
     /// `invalid_request`; `message` says what makes no sense.
     public static func invalidRequest(_ message: String) -> StoreError { StoreError(.invalidRequest, .message(message)) }
+    /// `rollout_active`: `channel` has the active `rollout`.
+    public static func rolloutActive(channel: String, rollout: Int64) -> StoreError {
+        StoreError(.rolloutActive, .activeRollout(channel: channel, rollout: rollout))
+    }
+    /// `unknown_rollout`.
+    public static func unknownRollout(_ rollout: Int64) -> StoreError { StoreError(.unknownRollout, .rollout(rollout)) }
+    /// `no_active_rollout` on `channel`.
+    public static func noActiveRollout(channel: String) -> StoreError {
+        StoreError(.noActiveRollout, .noRollout(channel: channel))
+    }
+    /// `rollout_phase`: `rollout` is in `phase`, which does not allow `action`.
+    public static func rolloutPhase(rollout: Int64, phase: String, action: String) -> StoreError {
+        StoreError(.rolloutPhase, .phase(rollout: rollout, phase: phase, action: action))
+    }
+    /// `self_approval`: the login `role` pushed or started `rollout`.
+    public static func selfApproval(rollout: Int64, role: String) -> StoreError {
+        StoreError(.selfApproval, .approver(rollout: rollout, login: role))
+    }
+    /// `already_approved`: the login `role` approved this plan of `rollout` before.
+    public static func alreadyApproved(rollout: Int64, role: String) -> StoreError {
+        StoreError(.alreadyApproved, .approver(rollout: rollout, login: role))
+    }
+    /// `last_step` of `rollout`.
+    public static func lastStep(rollout: Int64) -> StoreError { StoreError(.lastStep, .rollout(rollout)) }
+    /// `step_moved`: `rollout` is at `step` (zero-based) now.
+    public static func stepMoved(rollout: Int64, step: Int) -> StoreError {
+        StoreError(.stepMoved, .step(rollout: rollout, step: step))
+    }
+    /// `invalid_candidate`: `release` cannot be rolled out on `channel`, for `reason`.
+    public static func invalidCandidate(release: Int64, channel: String, reason: String) -> StoreError {
+        StoreError(.invalidCandidate, .candidate(release: release, channel: channel, reason: reason))
+    }
+    /// `invalid_steps`: the step list `text` is malformed, for `reason`.
+    public static func invalidSteps(_ text: String, reason: String) -> StoreError {
+        StoreError(.invalidSteps, .steps(text, reason: reason))
+    }
+    /// `invalid_gate`: `expression` does not compile (`diagnostic`).
+    public static func invalidGate(_ expression: String, diagnostic: String) -> StoreError {
+        StoreError(.invalidGate, .gate(expression, diagnostic: diagnostic))
+    }
+    /// `pin_refused` for `node`, for `reason`.
+    public static func pinRefused(node: String, reason: String) -> StoreError {
+        StoreError(.pinRefused, .pin(node: node, reason: reason))
+    }
 
     // MARK: - Context
 
@@ -173,7 +257,38 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     /// The connected login role that may not apply migrations (`not_administrator`).
     public var loginRole: String? {
-        if case .loginRole(let role) = context { return role }
+        switch context {
+        case .loginRole(let role), .approver(_, let role): return role
+        default: return nil
+        }
+    }
+
+    /// The rollout the error is about.
+    public var rollout: Int64? {
+        switch context {
+        case .activeRollout(_, let rollout), .rollout(let rollout), .phase(let rollout, _, _),
+             .approver(let rollout, _), .step(let rollout, _):
+            return rollout
+        default:
+            return nil
+        }
+    }
+
+    /// The phase a rollout is in (`rollout_phase`).
+    public var phase: String? {
+        if case .phase(_, let phase, _) = context { return phase }
+        return nil
+    }
+
+    /// The step (zero-based) a rollout moved to (`step_moved`).
+    public var step: Int? {
+        if case .step(_, let step) = context { return step }
+        return nil
+    }
+
+    /// The node a pin was refused for (`pin_refused`).
+    public var node: String? {
+        if case .pin(let node, _) = context { return node }
         return nil
     }
 
@@ -189,7 +304,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var channel: String? {
         switch context {
         case .head(let channel, _, _), .channelName(let channel), .empty(let channel), .module(_, let channel, _),
-             .otherChannel(_, let channel, _):
+             .otherChannel(_, let channel, _), .activeRollout(let channel, _), .noRollout(let channel),
+             .candidate(_, let channel, _):
             return channel
         default:
             return nil
@@ -238,7 +354,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// the release an `unknown_module` was looked up at).
     public var release: Int64? {
         switch context {
-        case .release(let release), .otherChannel(let release, _, _): return release
+        case .release(let release), .otherChannel(let release, _, _), .candidate(let release, _, _): return release
         case .module(_, _, let release): return release
         default: return nil
         }
@@ -308,6 +424,35 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                 + "add a new numbered file instead"
         case .message(let message):
             return message
+        case .activeRollout(let channel, let rollout):
+            return "channel \(channel) has an active rollout (\(rollout)); promote or abort it first, "
+                + "or push superseding it (which aborts it)"
+        case .rollout(let id) where code == .lastStep:
+            return "rollout \(id) is at its last step; promote it to make the candidate stable"
+        case .rollout(let id):
+            return "rollout \(id) does not exist"
+        case .noRollout(let channel):
+            return "channel \(channel) has no active rollout"
+        case .phase(let rollout, let phase, let action):
+            return "rollout \(rollout) is \(phase): it cannot \(action) now"
+        case .approver(let rollout, let login) where code == .selfApproval:
+            return "role \(TerminalText.escaping(login)) pushed the candidate of rollout \(rollout) or started it, "
+                + "so it may not approve it; another member of hotload_approver must"
+        case .approver(let rollout, let login):
+            return "role \(TerminalText.escaping(login)) has already approved this plan of rollout \(rollout); "
+                + "approvals count distinct logins"
+        case .step(let rollout, let step):
+            return "rollout \(rollout) moved to step \(step + 1) meanwhile; look at its status and retry"
+        case .candidate(let release, let channel, let reason):
+            return "release \(release) cannot be rolled out on channel \(channel): \(reason)"
+        case .steps(let text, let reason):
+            return "invalid rollout steps '\(TerminalText.escaping(text))': \(reason)"
+        case .gate(let expression, let diagnostic):
+            return "gate '\(TerminalText.escaping(expression))' does not compile (gates are CEL expressions over "
+                + "canary and stable, each with calls, errors, error_rate, p50_ms and p99_ms, yielding a bool):\n"
+                + diagnostic
+        case .pin(let node, let reason):
+            return "cannot pin node \(TerminalText.escaping(node)): \(reason)"
         }
     }
 

@@ -16,10 +16,13 @@ public struct ReleaseOptions: Sendable {
     /// The host's declarations that the compile check (the module layer's `ReleaseCheck`,
     /// under `Limits.default`) checks the modules against; none by default.
     public var host: HostEnvironment
+    /// Abort the channel's active rollout (recorded as this login's abort) instead of
+    /// refusing the release while it is active.
+    public var supersede: Bool
 
     public init(channel: String = "main", author: String, message: String = "",
                 expectedHead: Int64? = nil, dryRun: Bool = false, skipCheck: Bool = false,
-                host: HostEnvironment = HostEnvironment()) {
+                supersede: Bool = false, host: HostEnvironment = HostEnvironment()) {
         self.channel = channel
         self.author = author
         self.message = message
@@ -27,6 +30,7 @@ public struct ReleaseOptions: Sendable {
         self.dryRun = dryRun
         self.skipCheck = skipCheck
         self.host = host
+        self.supersede = supersede
     }
 }
 

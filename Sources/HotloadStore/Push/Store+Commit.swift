@@ -24,7 +24,8 @@ extension Store {
         if options.message.unicodeScalars.contains(where: { TerminalText.isControl($0) && $0 != "\n" && $0 != "\t" }) {
             throw StoreError.invalidMessage()
         }
-        return try await run(needs: options.dryRun ? .reader : .pusher) {
+        let context = RolloutRefusal.Context(channel: options.channel, action: "take a release")
+        return try await runRollout(needs: options.dryRun ? .reader : .pusher, context) {
             do {
                 return try await connection.transaction { @Sendable conn in
                     try await Self.commit(conn, operation, options)
@@ -78,7 +79,7 @@ extension Store {
         // PQ sends arrays without NULL elements; the action says which of version and
         // source a change has, so the placeholders (0, "") become NULLs here.
         let published = try await conn.query("""
-            SELECT hotload.publish($1, $2, $3, $4, $5, k.modules, k.actions, k.versions, k.sources) AS release
+            SELECT hotload.publish($1, $2, $3, $4, $5, k.modules, k.actions, k.versions, k.sources, $10) AS release
             FROM (SELECT array_agg(c.module ORDER BY c.i) AS modules, array_agg(c.action ORDER BY c.i) AS actions,
                          array_agg(CASE WHEN c.action = 'rollback' THEN c.version::integer END ORDER BY c.i) AS versions,
                          array_agg(CASE WHEN c.action IN ('add', 'modify') THEN c.source END ORDER BY c.i) AS sources
@@ -88,7 +89,8 @@ extension Store {
                   .bool(options.skipCheck), .textArray(planned.map(\.module)),
                   .textArray(planned.map(\.action.rawValue)),
                   .int64Array(planned.map { if case .version(let v) = $0.target { Int64(v) } else { 0 } }),
-                  .textArray(planned.map { if case .source(let file) = $0.target { file.text } else { "" } })])
+                  .textArray(planned.map { if case .source(let file) = $0.target { file.text } else { "" } }),
+                  .bool(options.supersede)])
         guard let release = try published.first?.decode("release", as: Int64?.self) else {
             throw StoreError.invalidRequest("the database returned no release id")
         }
