@@ -119,8 +119,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let status = try await connection.withStore { store in
-                    let id = try await target.resolve(store)
+                let status = try await target.act(connection) { store, id in
                     try await store.nextStep(id)
                     return try await store.rolloutStatus(id)
                 }
@@ -139,8 +138,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let id = try await connection.withStore { store in
-                    let id = try await target.resolve(store)
+                let id = try await target.act(connection) { store, id in
                     try await store.pauseRollout(id, reason: message)
                     return id
                 }
@@ -157,8 +155,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let id = try await connection.withStore { store in
-                    let id = try await target.resolve(store)
+                let id = try await target.act(connection) { store, id in
                     try await store.resumeRollout(id)
                     return id
                 }
@@ -176,8 +173,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let status = try await connection.withStore { store in
-                    let id = try await target.resolve(store)
+                let status = try await target.act(connection) { store, id in
                     try await store.promoteRollout(id)
                     return try await store.rolloutStatus(id)
                 }
@@ -197,8 +193,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let id = try await connection.withStore { store in
-                    let id = try await target.resolve(store)
+                let id = try await target.act(connection) { store, id in
                     try await store.abortRollout(id, reason: message)
                     return id
                 }

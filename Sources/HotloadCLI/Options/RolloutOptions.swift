@@ -43,4 +43,11 @@ struct RolloutTarget: ParsableArguments {
         }
         return active
     }
+
+    /// Opens a store with `connection`, resolves the rollout and runs `action` on it.
+    func act<T>(_ connection: ConnectionOptions, _ action: (Store, Int64) async throws -> T) async throws -> T {
+        try await connection.withStore { store in
+            try await action(store, try await resolve(store))
+        }
+    }
 }
