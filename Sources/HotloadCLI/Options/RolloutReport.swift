@@ -80,8 +80,15 @@ enum RolloutReport {
         var ended_at: String?
         var end_reason: String?
         var nodes: [Node]
+        /// Whether a controller is running for the channel (`hotload controller`); without
+        /// one an active rollout holds where it is.
+        var controller_running: Bool
+        /// `host:pid` of the controller leading the channel, if one is.
+        var controller_leader: OrNull<String>
 
-        init(_ status: RolloutStatus) {
+        init(_ status: RolloutStatus, controllers: [ControllerLiveness]) {
+            controller_running = !controllers.isEmpty
+            controller_leader = OrNull(controllers.first { $0.leading.contains(status.channel) }.map { "\($0.host):\($0.pid)" })
             id = status.id
             channel = status.channel
             phase = status.phase.rawValue
@@ -162,6 +169,19 @@ enum RolloutReport {
             let pin = node.pinned.map { "  pinned to \($0) until \(node.pinExpiresAt.map(Output.timestamp) ?? "?")" } ?? ""
             Output.line("  node \(Output.safe(node.name))  bucket \(node.bucket)  \(role) \(runs)\(pin)"
                         + "\(node.live ? "" : "  (not live)")")
+        }
+    }
+
+    /// Who steers an active rollout: the leading controller, or that none runs (fail-static).
+    static func print(_ controllers: [ControllerLiveness], for status: RolloutStatus) {
+        guard status.phase.isActive else { return }
+        if let leader = controllers.first(where: { $0.leading.contains(status.channel) }) {
+            Output.line("  controller: \(Output.safe(leader.host)) pid \(leader.pid) (\(Output.safe(leader.login))) leads, "
+                        + "\(controllers.count) running")
+        } else if controllers.isEmpty {
+            Output.line("  holding: no controller is running; the rollout stays where it is until `hotload controller` runs")
+        } else {
+            Output.line("  controller: \(controllers.count) running, none leads this channel yet")
         }
     }
 
