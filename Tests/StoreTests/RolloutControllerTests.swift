@@ -90,6 +90,14 @@ import Testing
             }
             #expect(denied.role == .operator && denied.message.contains("hotload_operator"), "\(denied.message)")
         }
+        // A login without any Hotload role: the role named is still the operator's.
+        let bare = uniqueRoleName("bare")
+        try await fixture.admin.connection.execute("CREATE ROLE \(bare) LOGIN")
+        let bareStore = try await Store.connect(ConnectionConfiguration(url(fixture.databaseURL, user: bare)))
+        let bareError = await thrown { _ = try await RolloutController(configuration: ControllerConfiguration()).tick(bareStore) }
+        #expect(storeError(bareError, .permissionDenied)?.role == .operator, "\(String(describing: bareError))")
+        await bareStore.connection.close()
+        try await fixture.admin.connection.execute("DROP ROLE \(bare)")
         // The gate verdict function is the operator's alone too.
         let verdict = await thrown {
             _ = try await fixture["approver"].recordGateVerdict(1, step: 0, verdict: .pass, detail: "{}")

@@ -105,6 +105,8 @@ public final class RolloutController: Sendable {
     ///   rollout actions become `.error` events instead.
     public func tick(_ store: Store) async throws -> [ControllerEvent] {
         var events: [ControllerEvent] = []
+        // First, so that a login without hotload_operator is refused naming that role.
+        try await heartbeat(store)
         let rollouts = try await store.controlledRollouts(channel: configuration.channel)
         for channel in Set(rollouts.map(\.channel)).sorted() where !leading.contains(channel) {
             if try await store.tryLead(channel: channel) {
@@ -113,8 +115,7 @@ public final class RolloutController: Sendable {
                                               message: "leading the rollouts of channel \(channel)"))
             }
         }
-        try await store.controllerHeartbeat(instance: instance, channel: configuration.channel, host: host, pid: pid,
-                                            interval: configuration.interval, leading: leading.sorted())
+        if !events.isEmpty { try await heartbeat(store) }
         for rollout in rollouts where leading.contains(rollout.channel) {
             do {
                 events += try await steer(rollout, store)
@@ -160,6 +161,11 @@ public final class RolloutController: Sendable {
                 await store.connection.close()
             }.value
         }
+    }
+
+    private func heartbeat(_ store: Store) async throws {
+        try await store.controllerHeartbeat(instance: instance, channel: configuration.channel, host: host, pid: pid,
+                                            interval: configuration.interval, leading: leading.sorted())
     }
 
     /// Records that this controller stopped (so `rollout status` says so at once).
