@@ -7,9 +7,10 @@ import CEL
 import HotloadModules
 import Synchronization
 
-/// The call counters of one loaded release: calls, failed calls and a latency histogram,
-/// cumulative since the release was loaded. Recording a call costs two monotonic clock
-/// reads and two or three relaxed atomic additions: no lock, no allocation. Windows
+/// The call counters of one loaded release: failed calls and a latency histogram (whose
+/// sum is the number of calls), cumulative since the release was loaded. Recording a call
+/// costs two monotonic clock reads and one relaxed atomic addition (two for a failed
+/// call): no lock, no allocation. Windows
 /// (the last 60 s) are computed by the reader from cumulative snapshots
 /// (`CallMetricsWindow`), so nothing on the call path ever resets a counter.
 ///
@@ -22,9 +23,9 @@ package final class CallStats: @unchecked Sendable {
 
     /// Histogram buckets: 8 exact ones below 8 ns, then 8 per power of two up to 2^41 ns.
     package static let bucketCount = 8 * 40
-    /// Index 0: calls; 1: failed calls; 2...: histogram buckets.
+    /// Index 0: failed calls; 1...: histogram buckets.
     private let counters: UnsafeMutablePointer<Atomic<Int>>
-    private static let slots = 2 + bucketCount
+    private static let slots = 1 + bucketCount
 
     package init() {
         counters = .allocate(capacity: Self.slots)
@@ -56,18 +57,17 @@ package final class CallStats: @unchecked Sendable {
     /// Counts one call that took `nanoseconds`.
     @inline(__always)
     package func record(nanoseconds: UInt64, failed: Bool) {
-        counters[0].wrappingAdd(1, ordering: .relaxed)
-        if failed { counters[1].wrappingAdd(1, ordering: .relaxed) }
-        counters[2 + Self.bucket(nanoseconds)].wrappingAdd(1, ordering: .relaxed)
+        if failed { counters[0].wrappingAdd(1, ordering: .relaxed) }
+        counters[1 + Self.bucket(nanoseconds)].wrappingAdd(1, ordering: .relaxed)
     }
 
-    /// The counters now (not one atomic snapshot: a call recorded meanwhile may be counted
-    /// in `calls` and not yet in its bucket, which the window arithmetic tolerates).
+    /// The counters now (not one atomic snapshot: a failed call recorded meanwhile may be
+    /// counted as failed and not yet in its bucket; `errors` is capped at `calls`).
     package func totals() -> Totals {
         var histogram = [Int](repeating: 0, count: Self.bucketCount)
-        for index in 0..<Self.bucketCount { histogram[index] = counters[2 + index].load(ordering: .relaxed) }
-        return Totals(calls: counters[0].load(ordering: .relaxed), errors: counters[1].load(ordering: .relaxed),
-                      histogram: histogram)
+        for index in 0..<Self.bucketCount { histogram[index] = counters[1 + index].load(ordering: .relaxed) }
+        let calls = histogram.reduce(0, +)
+        return Totals(calls: calls, errors: min(counters[0].load(ordering: .relaxed), calls), histogram: histogram)
     }
 
     /// Cumulative counters of one release (or their difference over a window).
