@@ -21,6 +21,19 @@ import Testing
         NodeCallMetrics(release: release, calls: calls, errors: errors, p50Milliseconds: p50, p99Milliseconds: p99)
     }
 
+    @Test func aGateThatErrorsOrDoesNotCompileFails() {
+        let gates = CompiledGates(["canary.error_rate <= stable.error_rate + 0.01",
+                                   "canary.calls / (stable.calls - stable.calls) >= 0", "canary.callz > 1"])
+        let canary = RolloutFigures(calls: 100, errors: 1, p50Milliseconds: 1, p99Milliseconds: 5, nodes: 1)
+        let stable = RolloutFigures(calls: 1000, errors: 5, p50Milliseconds: 1, p99Milliseconds: 4, nodes: 9)
+        let results = gates.evaluate(canary: canary, stable: stable)
+        #expect(results.map(\.passed) == [true, false, false])
+        #expect(results[1].error?.contains("division by zero") == true, "\(results[1])")
+        #expect(results[2].error != nil)
+        // error_rate is errors / calls, 0 without calls.
+        #expect(RolloutFigures().errorRate == 0 && canary.errorRate == 0.01)
+    }
+
     @Test func theMetricsFunctionTakesOnlyTheOwnNodesSaneFigures() async throws {
         let fixture = try await RolloutFixture.make()
         let release = try #require(try await fixture["pusher"].push([module("a", "fn a() = 1\n")]).release)

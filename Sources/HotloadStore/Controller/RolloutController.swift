@@ -15,6 +15,8 @@ public struct ControllerConfiguration: Sendable {
     /// Failing evaluations in a row that abort a rollout.
     public var failuresToAbort: Int
 
+    /// The defaults: every channel, a tick every 10 s, at least 20 canary calls, nodes live
+    /// for 30 s, three failing evaluations abort.
     public init(channel: String? = nil, interval: Duration = .seconds(10), minCanaryCalls: Int = 20,
                 liveSeconds: Int = 30, failuresToAbort: Int = 3) {
         self.channel = channel
@@ -27,6 +29,7 @@ public struct ControllerConfiguration: Sendable {
 
 /// One decision (or observation) of a controller, for its log.
 public struct ControllerEvent: Sendable, Hashable {
+    /// What kind of decision it is; the raw value is what `--json` prints.
     public enum Kind: String, Sendable {
         /// It took the leadership of a channel.
         case leading
@@ -48,8 +51,11 @@ public struct ControllerEvent: Sendable, Hashable {
         case error
     }
     public var kind: Kind
+    /// The channel it concerns (nil: the controller as a whole).
     public var channel: String?
+    /// The rollout it concerns, if one.
     public var rollout: Int64?
+    /// What happened and why, with the figures the gates saw.
     public var message: String
 }
 
@@ -68,6 +74,7 @@ public struct ControllerEvent: Sendable, Hashable {
 /// `hotload rollout status` reads to say when no controller runs.
 public final class RolloutController: Sendable {
     public let configuration: ControllerConfiguration
+    /// This process's id in `hotload.controllers`.
     public let instance: UUID
     private let host: String
     private let pid: Int
@@ -82,6 +89,8 @@ public final class RolloutController: Sendable {
     }
     private let state = Mutex(State())
 
+    /// A controller; nothing happens until `tick` or `run`. `host` and `pid` are what
+    /// `rollout status` shows of it.
     public init(configuration: ControllerConfiguration, instance: UUID = UUID(),
                 host: String = ProcessInfo.processInfo.hostName,
                 pid: Int = Int(ProcessInfo.processInfo.processIdentifier)) {

@@ -10,13 +10,18 @@ import CEL
 /// (the worst node's tail: one slow canary node is enough to fail a latency gate, which
 /// is what a canary is for, and no weighting can hide it).
 public struct RolloutFigures: Sendable, Hashable {
+    /// Calls in the window, summed over the nodes.
     public var calls: Int
+    /// Failed calls (evaluation errors and refused calls), summed.
     public var errors: Int
+    /// The call-weighted mean of the nodes' median latency, in ms.
     public var p50Milliseconds: Double
+    /// The largest p99 latency of a node with calls, in ms.
     public var p99Milliseconds: Double
     /// Live nodes whose figures were summed.
     public var nodes: Int
 
+    /// Figures as given; the defaults are a group without calls.
     public init(calls: Int = 0, errors: Int = 0, p50Milliseconds: Double = 0, p99Milliseconds: Double = 0,
                 nodes: Int = 0) {
         self.calls = calls
@@ -41,7 +46,9 @@ public struct RolloutFigures: Sendable, Hashable {
 
 /// One gate's verdict at one evaluation.
 public struct GateResult: Sendable, Hashable {
+    /// The gate's expression.
     public var gate: String
+    /// Whether it yielded true.
     public var passed: Bool
     /// Why it failed when it did not yield a bool: it did not compile, or it evaluated to
     /// an error (both count as failing).
@@ -51,9 +58,11 @@ public struct GateResult: Sendable, Hashable {
 /// A rollout's gates, compiled once (with `RolloutGate.environment`) and evaluated on
 /// every controller tick.
 public struct CompiledGates: Sendable {
+    /// The expressions, in plan order.
     public let gates: [String]
     private let programs: [Result<Program, StoreError>]
 
+    /// Compiles each gate once; one that does not compile fails every evaluation.
     public init(_ gates: [String]) {
         self.gates = gates
         programs = gates.map { gate in Result { () throws(StoreError) -> Program in try RolloutGate.compileTyped(gate) } }
