@@ -159,6 +159,7 @@ import Testing
         #expect(verdicts.count == 4 && verdicts.allSatisfy { $0.actor == fixture.logins["operator"]! })
         #expect(verdicts[0].detail.contains("\"verdict\": \"hold\"") && verdicts[2].detail.contains("\"verdict\": \"pass\""),
                 "\(verdicts.map(\.detail))")
+        #expect(try await fixture["reader"].lastGateVerdict(id) == verdicts.last)
         await fixture.close()
     }
 

@@ -85,10 +85,14 @@ enum RolloutReport {
         var controller_running: Bool
         /// `host:pid` of the controller leading the channel, if one is.
         var controller_leader: OrNull<String>
+        /// The latest gate event's detail (verdict, step, gates, figures) as a JSON text,
+        /// like `rollout log --json`'s `detail`.
+        var last_gate: OrNull<String>
 
-        init(_ status: RolloutStatus, controllers: [ControllerLiveness]) {
-            controller_running = !controllers.isEmpty
-            controller_leader = OrNull(controllers.first { $0.leading.contains(status.channel) }.map { "\($0.host):\($0.pid)" })
+        init(_ status: RolloutStatus, health: Health) {
+            controller_running = !health.controllers.isEmpty
+            controller_leader = OrNull(health.leader(of: status.channel).map { "\($0.host):\($0.pid)" })
+            last_gate = OrNull(health.lastGate?.detail)
             id = status.id
             channel = status.channel
             phase = status.phase.rawValue
@@ -172,10 +176,25 @@ enum RolloutReport {
         }
     }
 
-    /// Who steers an active rollout: the leading controller, or that none runs (fail-static).
-    static func print(_ controllers: [ControllerLiveness], for status: RolloutStatus) {
+    /// What `rollout status` adds about health: the live controllers and the latest gate verdict.
+    struct Health {
+        var controllers: [ControllerLiveness]
+        var lastGate: RolloutEvent?
+
+        func leader(of channel: String) -> ControllerLiveness? {
+            controllers.first { $0.leading.contains(channel) }
+        }
+    }
+
+    /// Who steers an active rollout (the leading controller, or that none runs: fail-static)
+    /// and its latest gate verdict.
+    static func print(_ health: Health, for status: RolloutStatus) {
         guard status.phase.isActive else { return }
-        if let leader = controllers.first(where: { $0.leading.contains(status.channel) }) {
+        let controllers = health.controllers
+        if let gate = health.lastGate {
+            Output.line("  last gate verdict \(Output.timestamp(gate.at)): \(Output.safe(gate.detail))")
+        }
+        if let leader = health.leader(of: status.channel) {
             Output.line("  controller: \(Output.safe(leader.host)) pid \(leader.pid) (\(Output.safe(leader.login))) leads, "
                         + "\(controllers.count) running")
         } else if controllers.isEmpty {

@@ -142,6 +142,23 @@ extension Store {
         }
     }
 
+    /// The rollout's latest gate verdict (a `gate` event), nil before the first.
+    public func lastGateVerdict(_ rollout: Int64) async throws -> RolloutEvent? {
+        try await run(needs: .reader) {
+            let rows = try await connection.query("""
+                SELECT id, channel, rollout, action, actor, at, detail::text AS detail FROM hotload.rollout_events
+                WHERE rollout = $1 AND action = 'gate' ORDER BY id DESC LIMIT 1
+                """, [.int(rollout)])
+            return try rows.first.map { row in
+                RolloutEvent(id: try row.decode("id", as: Int64.self), channel: try row.decode("channel", as: String.self),
+                             rollout: try row.decode("rollout", as: Int64?.self),
+                             action: try row.decode("action", as: String.self),
+                             actor: try row.decode("actor", as: String.self), at: try row.decode("at", as: Date.self),
+                             detail: try row.decode("detail", as: String.self))
+            }
+        }
+    }
+
     /// Controllers that recorded their liveness within three of their intervals (and did
     /// not stop) and steer `channel` (or every channel).
     public func liveControllers(channel: String) async throws -> [ControllerLiveness] {
