@@ -112,6 +112,7 @@ extension Node {
             let next = LoadedRelease(release: release, channel: configuration.channel, entries: job.entries,
                                      sources: job.sources, snapshot: snapshot, stale: job.stale)
             holder.store(next)
+            callMetrics.track(next)
             let swappedAt = ContinuousClock.now
             let duration = swappedAt - job.started
             state.withLock { state in

@@ -297,6 +297,7 @@ extension Node {
             try await queries.run { [configuration, instance] session in
                 let updated = try await session.heartbeat(name: configuration.name, instance: instance,
                                                           report: report, stopped: stopped)
+                if updated && !stopped { await self.reportCallMetrics(session) }
                 if !updated && !stopped {
                     // Never registered (offline start) or the row was taken: take it back
                     // only from a stopped or silent instance.

@@ -14,11 +14,13 @@ import Synchronization
 /// let node = Node(configuration: NodeConfiguration(database: url, channel: "main"))
 /// // in a ServiceGroup, or: try await node.run()
 /// if let release = node.current {
-///     let price = try release.snapshot.call(module: "billing/pricing", function: "final_price", args: [order])
+///     let price = try release.call(module: "billing/pricing", function: "final_price", args: [order])
 /// }
 /// ```
 /// Reading `current` takes no lock; a call keeps the snapshot it started with even
-/// when a new release is swapped in meanwhile.
+/// when a new release is swapped in meanwhile. `LoadedRelease.call` counts the call
+/// (calls, failures, latency) for the release's health figures, which the node reports
+/// with its heartbeat and rollout gates judge.
 public final class Node: Service, Sendable {
     public let configuration: NodeConfiguration
     let logger: Logger
@@ -28,6 +30,8 @@ public final class Node: Service, Sendable {
     let queries: QueryConnection
     let instance = UUID()
     let state = Mutex(NodeState())
+    /// Per-release call figures over the last minute, reported with the heartbeat.
+    let callMetrics = CallMetricsWindow()
 
     /// Creates a node; nothing happens until `run()`.
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {

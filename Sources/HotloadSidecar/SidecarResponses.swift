@@ -58,7 +58,7 @@ struct SidecarHandler: Sendable {
         }
         let value: Value
         do {
-            value = try loaded.snapshot.call(module: module, function: String(function), args: args)
+            value = try loaded.call(module: module, function: String(function), args: args)
         } catch {
             switch error.code {
             case .unknownModule: return (.error(404, "unknown_module", error.message), .notFound)

@@ -46,11 +46,15 @@ struct Bench: AsyncParsableCommand {
         /// Prints the result of one call, then the measurement (last line `ns/eval: X`).
         func measure(_ body: () -> Value) {
             Output.line("result: \(Self.describe(body()))")
-            let measurement = BenchMeasurement.run(iterations: iterations, warmup: warmup, batches: batches) {
+            for line in run(body).lines { Output.line(line) }
+        }
+
+        /// The measurement of `body`, without printing.
+        func run(_ body: () -> Value) -> BenchMeasurement {
+            BenchMeasurement.run(iterations: iterations, warmup: warmup, batches: batches) {
                 if case .error = body() { return true }
                 return false
             }
-            for line in measurement.lines { Output.line(line) }
         }
 
         private static func describe(_ v: Value) -> String {

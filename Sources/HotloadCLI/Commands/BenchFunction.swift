@@ -1,7 +1,9 @@
 import ArgumentParser
 import CEL
 import Foundation
+import HotloadBench
 import HotloadModules
+import HotloadNode
 
 extension Bench {
     /// `hotload bench function`: one function of a module linked from `.hl` files.
@@ -11,7 +13,10 @@ extension Bench {
             abstract: "Time one module function, linked from the .hl files of a folder.",
             discussion: """
             A JSON array input is the argument list, anything else the one argument. The last \
-            line is `ns/eval: X`, the median batch's time per call.
+            line is `ns/eval: X`, the median batch's time per call. With --node-call it times \
+            the call as a node serves it (module and function looked up on every call), \
+            without and with the node's call metrics (`LoadedRelease.call`: latency and \
+            counters), prints their ratio, and the last line is the counted call's.
             """)
 
         @Argument(help: "The module, e.g. billing/pricing.")
@@ -26,13 +31,18 @@ extension Bench {
         @Option(help: "A JSON file with the arguments.")
         var input: String?
 
+        @Flag(help: "Time the node's call path without and with its call metrics, and print the ratio.")
+        var nodeCall = false
+
         @OptionGroup var timing: Timing
 
         func run() throws {
-            try Self.run(module: module, function: function, modules: modules, input: input, timing: timing)
+            try Self.run(module: module, function: function, modules: modules, input: input, timing: timing,
+                         nodeCall: nodeCall)
         }
 
-        static func run(module: String, function: String, modules: String, input: String?, timing: Timing) throws {
+        static func run(module: String, function: String, modules: String, input: String?, timing: Timing,
+                        nodeCall: Bool = false) throws {
             let snapshot: Snapshot
             do {
                 snapshot = try Linker().link(ModuleFiles.load([modules]))
@@ -50,7 +60,22 @@ extension Bench {
                 throw ValidationError("\(module).\(function) takes \(compiled.arity) argument(s); the input gives \(args.count)")
             }
             Output.line("function: \(module).\(function)")
-            timing.measure { compiled.call(args) }
+            guard nodeCall else {
+                timing.measure { compiled.call(args) }
+                return
+            }
+            // The same call as `LoadedRelease.call`, on a snapshot linked here.
+            let stats = CallStats()
+            let plain = timing.run { (try? snapshot.call(module: module, function: function, args: args)) ?? .null }
+            let counted = timing.run {
+                (try? stats.counting { () throws(CallError) -> Value in
+                    try snapshot.call(module: module, function: function, args: args)
+                }) ?? .null
+            }
+            Output.line("node call without metrics: \(String(format: "%.1f", plain.median)) ns")
+            Output.line("node call with metrics: \(String(format: "%.1f", counted.median)) ns")
+            Output.line("ratio: \(String(format: "%.3f", counted.median / plain.median))")
+            for line in counted.lines { Output.line(line) }
         }
     }
 }

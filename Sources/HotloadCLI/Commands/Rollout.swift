@@ -66,14 +66,19 @@ struct RolloutCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard (1...86_400).contains(liveSeconds) else { throw ValidationError("--live-seconds must be 1 to 86400") }
-                let status: RolloutStatus? = try await connection.withStore { store in
-                    if let rollout { return try await store.rolloutStatus(rollout, liveSeconds: liveSeconds) }
-                    return try await store.rolloutStatus(channel: channel, liveSeconds: liveSeconds)
+                let (status, health): (RolloutStatus?, RolloutReport.Health) = try await connection.withStore { store in
+                    let status = if let rollout { try await store.rolloutStatus(rollout, liveSeconds: liveSeconds) } else {
+                        try await store.rolloutStatus(channel: channel, liveSeconds: liveSeconds)
+                    }
+                    guard let status else { return (nil, RolloutReport.Health(controllers: [], lastGate: nil)) }
+                    return (status, RolloutReport.Health(controllers: try await store.liveControllers(channel: status.channel),
+                                                         lastGate: try await store.lastGateVerdict(status.id)))
                 }
                 if output.json {
-                    try Output.json(status.map(RolloutReport.StatusJSON.init))
+                    try Output.json(status.map { RolloutReport.StatusJSON($0, health: health) })
                 } else if let status {
                     RolloutReport.print(status)
+                    RolloutReport.print(health, for: status)
                 } else {
                     Output.line("channel \(Output.safe(channel)) has had no rollout")
                 }

@@ -80,8 +80,19 @@ enum RolloutReport {
         var ended_at: String?
         var end_reason: String?
         var nodes: [Node]
+        /// Whether a controller is running for the channel (`hotload controller`); without
+        /// one an active rollout holds where it is.
+        var controller_running: Bool
+        /// `host:pid` of the controller leading the channel, if one is.
+        var controller_leader: OrNull<String>
+        /// The latest gate event's detail (verdict, step, gates, figures) as a JSON text,
+        /// like `rollout log --json`'s `detail`.
+        var last_gate: OrNull<String>
 
-        init(_ status: RolloutStatus) {
+        init(_ status: RolloutStatus, health: Health) {
+            controller_running = !health.controllers.isEmpty
+            controller_leader = OrNull(health.leader(of: status.channel).map { "\($0.host):\($0.pid)" })
+            last_gate = OrNull(health.lastGate?.detail)
             id = status.id
             channel = status.channel
             phase = status.phase.rawValue
@@ -162,6 +173,34 @@ enum RolloutReport {
             let pin = node.pinned.map { "  pinned to \($0) until \(node.pinExpiresAt.map(Output.timestamp) ?? "?")" } ?? ""
             Output.line("  node \(Output.safe(node.name))  bucket \(node.bucket)  \(role) \(runs)\(pin)"
                         + "\(node.live ? "" : "  (not live)")")
+        }
+    }
+
+    /// What `rollout status` adds about health: the live controllers and the latest gate verdict.
+    struct Health {
+        var controllers: [ControllerLiveness]
+        var lastGate: RolloutEvent?
+
+        func leader(of channel: String) -> ControllerLiveness? {
+            controllers.first { $0.leading.contains(channel) }
+        }
+    }
+
+    /// Who steers an active rollout (the leading controller, or that none runs: fail-static)
+    /// and its latest gate verdict.
+    static func print(_ health: Health, for status: RolloutStatus) {
+        guard status.phase.isActive else { return }
+        let controllers = health.controllers
+        if let gate = health.lastGate {
+            Output.line("  last gate verdict \(Output.timestamp(gate.at)): \(Output.safe(gate.detail))")
+        }
+        if let leader = health.leader(of: status.channel) {
+            Output.line("  controller: \(Output.safe(leader.host)) pid \(leader.pid) (\(Output.safe(leader.login))) leads, "
+                        + "\(controllers.count) running")
+        } else if controllers.isEmpty {
+            Output.line("  holding: no controller is running; the rollout stays where it is until `hotload controller` runs")
+        } else {
+            Output.line("  controller: \(controllers.count) running, none leads this channel yet")
         }
     }
 

@@ -18,6 +18,8 @@ public final class LoadedRelease: Sendable {
     public let stale: Bool
     /// When this release became current on the node.
     public let appliedAt: Date
+    /// The calls made through `call(module:function:args:)` on this release.
+    package let stats = CallStats()
 
     init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
          snapshot: Snapshot, stale: Bool, appliedAt: Date = Date()) {
