@@ -63,6 +63,8 @@ package struct WatcherStateMachine: Sendable {
         case notification
         /// The poll timer fired (the safety net when a NOTIFY was missed).
         case pollTick
+        /// The node's pin expired (a timer armed from the expiry the last read returned).
+        case pinExpired
         /// The reconnect timer fired.
         case reconnectTimerFired(generation: Int)
         /// A sync finished (applied, unchanged, or failed — the next request will retry).
@@ -141,7 +143,7 @@ package struct WatcherStateMachine: Sendable {
             listener = .connecting(generation: next)
             return [.connect(generation: next)]
 
-        case .notification, .pollTick:
+        case .notification, .pollTick, .pinExpired:
             return requestSync()
 
         case .syncFinished:

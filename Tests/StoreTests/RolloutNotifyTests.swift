@@ -1,0 +1,95 @@
+import Foundation
+@testable import HotloadStore
+import PQ
+import Testing
+
+/// Issue 10: the database computes a node's target with the same bucket contract as
+/// `RolloutBucket`, and wakes the nodes on every change of what some node should run.
+@Suite struct RolloutNotifyTests {
+    private struct Vectors: Decodable {
+        struct Bucket: Decodable {
+            let salt: String
+            let node: String
+            let bucket: UInt64
+        }
+        let buckets: [Bucket]
+    }
+
+    /// `hotload.rollout_bucket` (SQL, what nodes run) equals the published vectors, which
+    /// `RolloutBucketTests` checks the Swift implementation against: one contract, two
+    /// implementations, both pinned by `docs/rollout-vectors.json`.
+    @Test func theSQLBucketMatchesThePublishedVectors() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let vectors = try JSONDecoder().decode(Vectors.self,
+                                               from: Data(contentsOf: root.appendingPathComponent("docs/rollout-vectors.json")))
+        try #require(vectors.buckets.count >= 50)
+        let (store, _) = try await freshStore()
+        let rows = try await store.connection.query("""
+            SELECT v.i, hotload.rollout_bucket(v.salt, v.node) AS bucket
+            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(salt, node, i) ORDER BY v.i
+            """, [.textArray(vectors.buckets.map(\.salt)), .textArray(vectors.buckets.map(\.node))])
+        #expect(rows.count == vectors.buckets.count)
+        for (row, vector) in zip(rows, vectors.buckets) {
+            #expect(UInt64(try row.decode("bucket", as: Int64.self)) == vector.bucket, "salt \(vector.salt) node \(vector.node)")
+        }
+        // And on names the vectors do not hold.
+        let names = (0..<200).map { "node-\($0)-\(UInt16.random(in: 0...UInt16.max))" }
+        let more = try await store.connection.query(
+            "SELECT hotload.rollout_bucket('17', n) AS bucket FROM unnest($1::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i",
+            [.textArray(names)])
+        #expect(try more.map { UInt64(try $0.decode("bucket", as: Int64.self)) }
+            == names.map { RolloutBucket.bucket(salt: "17", node: $0) })
+        await store.connection.close()
+    }
+
+    /// Every change of what some node should run sends the release NOTIFY in the one
+    /// payload format; pause and resume (which change nothing) send none.
+    @Test func everyChangeOfATargetWakesTheNodesAndPauseDoesNot() async throws {
+        let fixture = try await RolloutFixture.make()
+        let listener = try await Connection.connect(ConnectionConfiguration(fixture.databaseURL))
+        try await listener.listen(ReleaseNotification.channelName)
+        let stable = try #require(try await fixture["pusher"].push([module("a", "fn a() = 1\n")]).release)
+        try await fixture.policy(approvals: 0, steps: "1,100%")
+        let candidate = try #require(try await fixture["pusher"].push([module("a", "fn a() = 2\n")]).release)
+        let id = try #require(try await fixture.admin.activeRollout(channel: "main"))
+        try await fixture.register(["n1", "n2"], channel: "main")
+        _ = try await Self.drain(listener)
+
+        let main = { (release: Int64) in ReleaseNotification(channel: "main", release: release) }
+        let cases: [(String, [ReleaseNotification], @Sendable () async throws -> Void)] = [
+            ("step", [main(candidate)], { _ = try await fixture["operator"].nextStep(id) }),
+            ("pause", [], { try await fixture["operator"].pauseRollout(id) }),
+            ("resume", [], { try await fixture["operator"].resumeRollout(id) }),
+            ("pin", [main(stable)], { try await fixture["operator"].pin(node: "n1", release: stable, ttlSeconds: 60) }),
+            ("re-pin", [main(stable), main(candidate)],
+             { try await fixture["operator"].pin(node: "n1", release: candidate, ttlSeconds: 60) }),
+            ("unpin", [main(candidate)], { _ = try await fixture["operator"].unpin(node: "n1") }),
+            ("abort", [main(candidate)], { try await fixture["operator"].abortRollout(id, reason: "test") }),
+        ]
+        for (name, expected, action) in cases {
+            try await action()
+            let received = try await Self.drain(listener)
+            #expect(received.map { ReleaseNotification(payload: $0.payload) } == expected, "\(name)")
+            #expect(received.allSatisfy { $0.channel == ReleaseNotification.channelName }, "\(name)")
+        }
+
+        // Promote wakes them too (a new rollout of the aborted candidate, then promote).
+        let again = try await fixture["operator"].startRollout(channel: "main", release: candidate)
+        _ = try await Self.drain(listener)
+        try await fixture["operator"].promoteRollout(again)
+        #expect(try await Self.drain(listener).map { ReleaseNotification(payload: $0.payload) } == [main(candidate)])
+        await listener.close()
+        await fixture.close()
+    }
+
+    /// Every notification that arrives within a short quiet period.
+    private static func drain(_ listener: Connection) async throws -> [PQNotification] {
+        var received: [PQNotification] = []
+        while true {
+            let more = try await listener.waitForNotifications(timeout: .milliseconds(300))
+            if more.isEmpty { return received }
+            received += more
+        }
+    }
+}
