@@ -12,25 +12,27 @@ import Testing
 /// timer) can move a node.
 @Suite struct NodeRolloutTests {
     /// The fleet, all on `stable`, with a record of every release each node applied.
-    struct Fleet {
+    final class Fleet: Sendable {
         let nodes: [RunningNode]
-        let applied: Mutex<[String: [Int64]]>
+        let applied = Mutex<[String: [Int64]]>([:])
+
+        private init(nodes: [RunningNode]) {
+            self.nodes = nodes
+        }
 
         static func start(_ fixture: NodeFixture, _ names: [String], on stable: Int64) async throws -> Fleet {
-            let applied = Mutex<[String: [Int64]]>([:])
-            var nodes: [RunningNode] = []
-            for name in names {
-                let running = RunningNode.start(fixture.configuration(name: name, poll: .seconds(3600)))
+            let fleet = Fleet(nodes: names.map { RunningNode.start(fixture.configuration(name: $0, poll: .seconds(3600))) })
+            for running in fleet.nodes {
                 let events = running.node.events
+                let name = running.node.configuration.name
                 Task {
                     for await event in events {
-                        if case .applied(let event) = event { applied.withLock { $0[name, default: []].append(event.release) } }
+                        if case .applied(let event) = event { fleet.applied.withLock { $0[name, default: []].append(event.release) } }
                     }
                 }
-                nodes.append(running)
             }
-            for node in nodes { try await node.waitFor(release: stable) }
-            return Fleet(nodes: nodes, applied: applied)
+            for node in fleet.nodes { try await node.waitFor(release: stable) }
+            return fleet
         }
 
         /// Waits until every node runs what `expected` says, with the role it names.
@@ -114,20 +116,19 @@ import Testing
                                                  steps: try RolloutStep.parse(list: "3,100%"), bakeSeconds: 0)
         let names = (1...6).map { "load-node-\($0)" }
         let fleet = try await Fleet.start(fixture, names, on: stable)
-        let calls = Mutex((ok: 0, failed: [String]()))
-        let stop = Atomic<Bool>(false)
+        let calls = CallLoad()
         let load = fleet.nodes.map { running in
             Task.detached {
-                while !stop.load(ordering: .relaxed) {
+                while !calls.stop.load(ordering: .relaxed) {
                     do {
                         let value = try callInt(running.node, "app", "version")
                         if value == 1 || value == 2 {
-                            calls.withLock { $0.ok += 1 }
+                            calls.results.withLock { $0.ok += 1 }
                         } else {
-                            calls.withLock { $0.failed.append("\(running.node.configuration.name): \(String(describing: value))") }
+                            calls.results.withLock { $0.failed.append("\(running.node.configuration.name): \(String(describing: value))") }
                         }
                     } catch {
-                        calls.withLock { $0.failed.append("\(running.node.configuration.name): \(error)") }
+                        calls.results.withLock { $0.failed.append("\(running.node.configuration.name): \(error)") }
                     }
                     await Task.yield()
                 }
@@ -152,9 +153,9 @@ import Testing
         try await fleet.waitUntil("3 canaries again") { again.contains($0) ? (candidate, .candidate) : (stable, .stable) }
         try await fixture.store.promoteRollout(second)
         try await fleet.waitUntil("promote") { _ in (candidate, .stable) }
-        stop.store(true, ordering: .relaxed)
+        calls.stop.store(true, ordering: .relaxed)
         for task in load { await task.value }
-        let result = calls.withLock { $0 }
+        let result = calls.results.withLock { $0 }
         #expect(result.failed.isEmpty, "\(result.failed.prefix(5))")
         #expect(result.ok > 1000)
         await fleet.stop()
@@ -191,4 +192,10 @@ import Testing
         await fleet.stop()
         await fixture.close()
     }
+}
+
+/// Calls made by the load of `abortAndPromoteUnderCallLoadFailNoCall`, and its stop flag.
+private final class CallLoad: Sendable {
+    let results = Mutex((ok: 0, failed: [String]()))
+    let stop = Atomic<Bool>(false)
 }
