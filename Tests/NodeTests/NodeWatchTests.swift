@@ -69,7 +69,8 @@ import Testing
                 INSERT INTO hotload.release_changes (release, channel, module, version, action)
                 VALUES ($1, 'main', 'm', 2, 'modify')
                 """, [.int(id)])
-            try await conn.execute("UPDATE hotload.channels SET head = $1 WHERE name = 'main'", [.int(id)])
+            // As `publish` does on a channel without a policy: the release is head and stable.
+            try await conn.execute("UPDATE hotload.channels SET head = $1, stable = $1 WHERE name = 'main'", [.int(id)])
             return id
         }
         try await running.waitFor(release: release, timeout: .seconds(5))
