@@ -103,6 +103,28 @@ import Testing
             #expect(node.appliedRelease == node.target && node.runsCandidate == selected.contains(node.name), "\(node.name)")
             #expect(node.appliedRole == (selected.contains(node.name) ? .candidate : .stable), "\(node.name)")
         }
+
+        // The same through the binary: `rollout status --json` has each node's name, bucket,
+        // release (what it runs now), role and pin; `hotload status` a RUNS column.
+        let (code, output) = try await runHotload(["rollout", "status", "--json", "--database", fixture.url])
+        #expect(code == 0, "\(output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        #expect(nodes.count == names.count)
+        for node in nodes {
+            let name = try #require(node["name"] as? String)
+            let canary = selected.contains(name)
+            #expect((node["bucket"] as? NSNumber)?.uint64Value == RolloutBucket.bucket(salt: status.salt, node: name))
+            #expect((node["release"] as? NSNumber)?.int64Value == (canary ? candidate : stable), "\(name)")
+            #expect(node["role"] as? String == (canary ? "candidate" : "stable"), "\(name)")
+            #expect(node.keys.contains("pinned") && node["pinned"] is NSNull, "\(name)")
+        }
+        let (tableCode, table) = try await runHotload(["status", "--database", fixture.url])
+        #expect(tableCode == 0 && table.contains("RUNS"), "\(table)")
+        for name in names {
+            let line = try #require(table.split(separator: "\n").first { $0.hasPrefix(name + " ") }, "\(table)")
+            #expect(line.contains(selected.contains(name) ? "candidate" : "stable"), "\(line)")
+        }
         await fleet.stop()
         await fixture.close()
     }

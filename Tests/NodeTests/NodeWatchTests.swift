@@ -43,6 +43,8 @@ import Testing
         #expect(after.first?.stopped == true)
         #expect(after.first?.appliedRelease == second)
         #expect(after.first?.lag == 0)
+        // A channel without a policy: the node runs the stable release, which is the head.
+        #expect(after.first?.appliedRole == .stable)
         await fixture.close()
     }
 
