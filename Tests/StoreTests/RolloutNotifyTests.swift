@@ -41,6 +41,17 @@ import Testing
         _ = try await Self.drain(listener)
         try await fixture["operator"].promoteRollout(again)
         #expect(try await Self.drain(listener).map { ReleaseNotification(payload: $0.payload) } == [main(candidate)])
+
+        // A superseding push aborts a rollout whose step selected nodes: its candidate's
+        // wake-up, then the push's own.
+        let next = try #require(try await fixture["pusher"].push([module("a", "fn a() = 3\n")]).release)
+        let third = try #require(try await fixture.admin.activeRollout(channel: "main"))
+        _ = try await fixture["operator"].nextStep(third)
+        _ = try await Self.drain(listener)
+        var superseding = options()
+        superseding.supersede = true
+        let last = try #require(try await fixture["pusher"].push([module("a", "fn a() = 4\n")], superseding).release)
+        #expect(try await Self.drain(listener).map { ReleaseNotification(payload: $0.payload) } == [main(next), main(last)])
         await listener.close()
         await fixture.close()
     }
