@@ -6,8 +6,9 @@
 ///
 /// - the **listener**: connecting → LISTEN → listening, and after a failure a
 ///   reconnect wait with jittered exponential backoff that resets once LISTEN succeeds;
-/// - the **sync**: re-reading the head from the tables. NOTIFY is only a hint, so every
-///   notification, poll tick and (re)connect asks for a sync. At most one sync runs at a
+/// - the **sync**: re-reading from the tables which release the node should run (its
+///   target: the channel's head without a rollout). NOTIFY is only a hint, so every
+///   notification, poll tick, (re)connect and pin expiry asks for a sync. At most one sync runs at a
 ///   time, and syncs start at least `minSyncInterval` apart: a sync arms the sync timer,
 ///   and requests that arrive while a sync runs or before the timer fires are coalesced
 ///   into one more sync once both are over. Any role that can connect may NOTIFY, so a
