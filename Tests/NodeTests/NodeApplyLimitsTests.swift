@@ -108,7 +108,8 @@ import Testing
     func fixPushedBehindASlowReleaseIsAppliedWithinOnePollInterval() async throws {
         let fixture = try await NodeFixture.make()
         let good = try await fixture.push(Self.good)
-        let poll = Duration.seconds(6)
+        // The node stops the slow link after half of this; the rest is slack for a loaded machine.
+        let poll = Duration.seconds(10)
         let running = RunningNode.start(fixture.configuration(name: "unblocked", poll: poll))
         try await running.waitFor(release: good)
 
@@ -155,20 +156,21 @@ import Testing
         for node in nodes { try await node.waitFor(release: good) }
 
         let slow = try await fixture.push(Self.hugeRelease, skipCheck: true)
+        let pushed = ContinuousClock.now
         var worstDelay = Duration.zero
-        let until = ContinuousClock.now + .milliseconds(1500)
-        while ContinuousClock.now < until {
+        while let linking = nodes.first(where: { $0.node.status.errorRelease != slow }) {
+            guard ContinuousClock.now - pushed < .seconds(30) else {
+                Issue.record("\(linking.node.configuration.name) did not refuse the slow release in 30 s")
+                break
+            }
             let before = ContinuousClock.now
             try await Task.sleep(for: .milliseconds(10))
             worstDelay = max(worstDelay, ContinuousClock.now - before - .milliseconds(10))
         }
-        for node in nodes {
-            try await node.waitUntil(timeout: .seconds(20), "\(node.node.configuration.name) refused the slow release") {
-                node.node.status.errorRelease == slow
-            }
-        }
-        // Generous: a blocked pool delays the loop by the whole link (about 2 s).
-        #expect(worstDelay < .seconds(1))
+        // A blocked pool stalls the loop for about the whole link; a free one only for
+        // moments. Relative to the link, so a loaded machine, which slows both, passes.
+        let linkTime = ContinuousClock.now - pushed
+        #expect(worstDelay < linkTime / 2, "worst delay \(worstDelay) during a link of \(linkTime)")
         for node in nodes { await node.stop() }
         await fixture.close()
     }

@@ -8,13 +8,18 @@ struct CancellationTests {
     @Test func cancelledTransactionRollsBackAndLeavesTheConnectionClean() async throws {
         let connection = try await TestServer.connect(try await TestServer.freshDatabase())
         try await connection.execute("CREATE TABLE t (v int)")
+        // Cancelled only once the INSERT is done and the task waits inside the transaction
+        // (a fixed delay could, on a loaded machine, cancel the INSERT itself while it runs,
+        // which closes the connection by design: the next test).
+        let (inside, signal) = AsyncStream<Void>.makeStream()
         let task = Task {
             try await connection.transaction { connection in
                 try await connection.execute("INSERT INTO t VALUES (1)")
+                signal.yield()
                 try await Task.sleep(for: .seconds(30))
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        for await _ in inside { break }
         task.cancel()
         let outcome = await task.result
         #expect(throws: CancellationError.self) { try outcome.get() }

@@ -42,10 +42,23 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         "\(file):\(location.line):\(location.column): \(severity.rawValue)[\(code)]: \(message)"
     }
 
+    /// The longest source line shown whole; a longer one (a minified or generated line can
+    /// be megabytes) is shown as this many characters around the column, marked with `…`.
+    public static let maxShownLine = 160
+
     /// The headline, the source line and a caret under the column.
     public var description: String {
-        let caretPad = String(repeating: " ", count: max(0, location.column - 1))
-        return "\(headline)\n  \(lineText)\n  \(caretPad)^"
+        var column = max(0, location.column - 1)
+        var shown = lineText
+        let scalars = Array(lineText.unicodeScalars)
+        if scalars.count > Self.maxShownLine {
+            let start = max(0, min(column - Self.maxShownLine / 3, scalars.count - Self.maxShownLine))
+            let end = start + Self.maxShownLine
+            shown = (start > 0 ? "…" : "") + String(String.UnicodeScalarView(scalars[start..<end]))
+                + (end < scalars.count ? "…" : "")
+            column -= start - (start > 0 ? 1 : 0)
+        }
+        return "\(headline)\n  \(shown)\n  \(String(repeating: " ", count: column))^"
     }
 }
 

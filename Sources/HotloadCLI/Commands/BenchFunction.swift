@@ -43,10 +43,7 @@ extension Bench {
             let compiled = try snapshot.function(module: module, name: function)
             var args: [Value] = []
             if let input {
-                guard let data = FileManager.default.contents(atPath: input) else {
-                    throw ValidationError("cannot read input file \(input)")
-                }
-                let value = try Value(json: [UInt8](data))
+                let value = try Value(json: try InputFile.read(input))
                 if case .list(let list) = value { args = list } else { args = [value] }
             }
             guard args.count == compiled.arity else {

@@ -43,8 +43,20 @@ enum ExpressionInput {
     /// blocks until the writer closes it, which must not hold a cooperative thread).
     static func expressionText(_ option: String) async throws -> String {
         guard option == "-" else { return option }
+        let limit = Limits.default.maxSourceBytes
+        // At most one byte more than an expression may have, so endless input ends here.
         let data = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: FileHandle.standardInput.readDataToEndOfFile()) }
+            Thread.detachNewThread {
+                var data = Data()
+                while data.count <= limit, let chunk = try? FileHandle.standardInput.read(upToCount: 65536), !chunk.isEmpty {
+                    data.append(chunk)
+                }
+                continuation.resume(returning: data)
+            }
+        }
+        guard data.count <= limit else {
+            Output.error("error: the expression on standard input is larger than \(limit) bytes")
+            throw ExitCode.failure
         }
         guard let text = String(data: data, encoding: .utf8) else {
             Output.error("error: the expression on standard input is not valid UTF-8")
@@ -56,13 +68,10 @@ enum ExpressionInput {
     /// Variables from a JSON object file (none without a file).
     static func bindings(from path: String?) throws -> [String: Value] {
         guard let path else { return [:] }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            Output.error("error: cannot read input file \(path)")
-            throw ExitCode.failure
-        }
+        let data = try InputFile.read(path)
         let value: Value
         do {
-            value = try Value(json: [UInt8](data))
+            value = try Value(json: data)
         } catch {
             Output.error("error: \(path): \(error)")
             throw ExitCode.failure

@@ -8,9 +8,7 @@ enum HostDeclarationsFile {
         guard let file = path ?? ProcessInfo.processInfo.environment["HOTLOAD_HOST_DECLARATIONS"], !file.isEmpty else {
             return HostEnvironment()
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw HostDeclarationsError(file: file, message: "cannot read file")
-        }
-        return try HostEnvironment(declarationsJSON: [UInt8](data), file: file)
+        return try HostEnvironment(declarationsJSON: try InputFile.read(file, maxBytes: InputFile.maxDeclarationBytes),
+                                   file: file)
     }
 }

@@ -138,29 +138,14 @@ public enum ModuleFiles {
     }
 
     /// The text of a module file: a regular file, at most `maxFileBytes` bytes, UTF-8
-    /// without NUL bytes. Opened without blocking, so that a FIFO is refused, not waited on.
+    /// without NUL bytes (`BoundedFile`: a FIFO is refused, not waited on).
     private static func readText(_ file: String) throws(ModuleFilesError) -> String {
-        let fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw ModuleFilesError(path: file, message: "cannot read the file (\(systemMessage(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ModuleFilesError(path: file, message: systemMessage(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw ModuleFilesError(path: file, message: "is not a regular file") }
-        guard info.st_size <= maxFileBytes else { throw tooLarge(file, bytes: Int(info.st_size)) }
-        // One byte more than allowed, to notice a file that grew since fstat.
-        var bytes = [UInt8](repeating: 0, count: maxFileBytes + 1)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n == 0 { break }
-            guard n > 0 else {
-                if errno == EINTR { continue }
-                throw ModuleFilesError(path: file, message: "cannot read the file (\(systemMessage(errno)))")
-            }
-            count += n
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.bytes(at: file, maxBytes: maxFileBytes, kind: "module files")
+        } catch {
+            throw ModuleFilesError(path: file, message: error.message)
         }
-        guard count <= maxFileBytes else { throw tooLarge(file, bytes: count) }
-        bytes.removeSubrange(count...)
         guard !bytes.contains(0) else {
             throw ModuleFilesError(path: file, message: "contains a NUL byte; module files are text")
         }
@@ -168,10 +153,6 @@ public enum ModuleFiles {
             throw ModuleFilesError(path: file, message: "is not valid UTF-8; save it as UTF-8")
         }
         return text
-    }
-
-    private static func tooLarge(_ file: String, bytes: Int) -> ModuleFilesError {
-        ModuleFilesError(path: file, message: "is \(bytes) bytes; module files are limited to \(maxFileBytes)")
     }
 
     /// The path with every link resolved, nil when it does not resolve.
@@ -182,7 +163,7 @@ public enum ModuleFiles {
     }
 
     private static func systemMessage(_ code: Int32) -> String {
-        code == ENOENT ? "no such file or directory" : String(cString: strerror(code))
+        BoundedFile.systemMessage(code)
     }
 }
 
