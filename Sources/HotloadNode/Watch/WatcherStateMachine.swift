@@ -86,7 +86,7 @@ package struct WatcherStateMachine: Sendable {
         case close(generation: Int)
         /// Start the reconnect timer for `generation` after `delay`.
         case scheduleReconnect(generation: Int, delay: Duration)
-        /// Re-read the head and apply it if it moved.
+        /// Re-read the node's target (the head, without a rollout) and apply it if it moved.
         case sync
         /// Fire `syncTimerFired` after `delay` (always right after a `sync`).
         case armSyncTimer(delay: Duration)
