@@ -179,6 +179,16 @@ import Testing
         try await fixture.store.promoteRollout(second)
         try await fleet.waitUntil("promote") { _ in (candidate, .stable) }
         try await calls.waitForMore(on: names)
+        // The canaries applied nothing at the promote, only their role changed: their rows say so.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var rows: [NodeStatusRow] = []
+        while ContinuousClock.now < deadline {
+            rows = try await fixture.store.nodeStatuses()
+            if rows.allSatisfy({ $0.appliedRelease == candidate && $0.appliedRole == .stable }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(rows.count == names.count
+            && rows.allSatisfy { $0.appliedRelease == candidate && $0.appliedRole == .stable }, "\(rows)")
         calls.stop.store(true, ordering: .relaxed)
         for task in load { await task.value }
         let result = calls.results.withLock { $0 }
