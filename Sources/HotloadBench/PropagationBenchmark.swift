@@ -179,7 +179,7 @@ package enum PropagationBenchmark {
     /// Raw LISTEN/NOTIFY to `listeners` connections at once: send → each listener's
     /// wake-up, over `rounds` notifications, in milliseconds. With `headReadOf`, each
     /// listener then also reads that channel's head with the nodes' statement
-    /// (`NodeSession.readHead`) on a query connection of its own, settled as the nodes do, and the time is taken after the read: the least any design
+    /// (`NodeSession.readTarget`) on a query connection of its own, settled as the nodes do, and the time is taken after the read: the least any design
     /// that re-reads the head on every wake-up can do.
     private static func notifyFanOut(_ config: ConnectionConfiguration, listeners: Int, rounds: Int,
                                      headReadOf channel: String? = nil) async throws -> [Double] {
@@ -214,7 +214,7 @@ package enum PropagationBenchmark {
                     while !Task.isCancelled {
                         guard let notes = try? await connection.waitForNotifications(timeout: .seconds(10)) else { return }
                         if let reader, let channel {
-                            _ = try? await reader.readHead(channel: channel, known: [], have: [])
+                            _ = try? await reader.readTarget(channel: channel, node: "bench-floor", known: [], have: [])
                         }
                         let now = ContinuousClock.now
                         for note in notes { if let round = Int64(note.payload) { arrivals.record(round, at: now) } }

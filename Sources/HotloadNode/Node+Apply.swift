@@ -4,13 +4,22 @@ import HotloadModules
 import HotloadStore
 
 extension Node {
-    /// Re-reads the head and applies it if it moved: fetches only the revisions the node
-    /// does not have, relinks the changed modules and their dependents, and swaps the
-    /// whole release in one step. A release that does not compile is refused and the
-    /// current one kept. Database errors are reported and retried by the next sync.
-    /// - Returns: true when a release was applied or refused (the status row should change).
-    @discardableResult
-    func sync() async -> Bool {
+    /// What one sync did, for the driver.
+    struct SyncOutcome: Sendable {
+        /// A release was applied or refused, or what the running release is to the channel
+        /// changed: the status row should be written.
+        var changed = false
+        /// The node's pin expires after this long: read again then.
+        var pinExpiresIn: Duration?
+    }
+
+    /// Re-reads which release this node should run (its pin, the rollout's candidate or
+    /// the stable release: `NodeSession.readTarget`) and applies it if it is not the one
+    /// it runs: fetches only the revisions the node does not have, relinks the changed
+    /// modules and their dependents, and swaps the whole release in one step. A release
+    /// that does not compile is refused and the current one kept. Database errors are
+    /// reported and retried by the next sync.
+    func sync() async -> SyncOutcome {
         let started = ContinuousClock.now
         let loaded = current
         let refused = state.withLock { $0.errorRelease }
@@ -18,30 +27,37 @@ extension Node {
         let known = [loaded.flatMap { $0.stale ? nil : $0.release }, refused].compactMap { $0 }
         // Nor do its sources: the first read after a cached start fetches every source.
         let have = loaded.flatMap { $0.stale ? nil : Array($0.entries.values) } ?? []
-        let read: HeadRead
+        let read: TargetRead
         do {
-            read = try await queries.run { [channel = configuration.channel] session in
-                try await session.readHead(channel: channel, known: known, have: have)
+            read = try await queries.run { [channel = configuration.channel, name = configuration.name] session in
+                try await session.readTarget(channel: channel, node: name, known: known, have: have)
             }
-            state.withLock { $0.databaseReachable = true }
         } catch {
             state.withLock { $0.databaseReachable = false }
-            logger.warning("reading the head failed", metadata: ["error": "\(error)"])
+            logger.warning("reading the target release failed", metadata: ["error": "\(error)"])
             broadcaster.yield(.databaseError("\(error)"))
-            return false
+            return SyncOutcome()
         }
-        guard let head = read.head, let manifest = read.manifest,
-              ApplyPlanner.decide(head: head, applied: loaded.flatMap { $0.stale ? nil : $0.release },
-                                  refused: refused) != .nothing
-        else { return false }
-        guard let job = prepare(release: head, manifest: manifest, sources: read.sources, over: loaded,
+        let running = loaded.flatMap { $0.stale ? nil : $0.release }
+        let roleChanged = state.withLock { state in
+            state.databaseReachable = true
+            let before = state.target?.role(of: running)
+            state.target = read
+            return read.role(of: running) != before
+        }
+        var outcome = SyncOutcome(changed: roleChanged, pinExpiresIn: read.pinExpiresIn)
+        guard let target = read.release, let manifest = read.manifest,
+              ApplyPlanner.decide(head: target, applied: running, refused: refused) != .nothing
+        else { return outcome }
+        outcome.changed = true
+        guard let job = prepare(release: target, manifest: manifest, sources: read.sources, over: loaded,
                                 started: started)
-        else { return true }
+        else { return outcome }
         // Compiling can take up to half a poll interval: too long to hold one of the few
         // threads of the concurrency pool that the host's tasks share.
         let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
         finish(job, result)
-        return true
+        return outcome
     }
 
     /// What applying one release needs once its sources are fetched.

@@ -84,6 +84,8 @@ enum DriverEvent: Sendable {
     case machine(WatcherStateMachine.Event)
     case connected(generation: Int, Connection)
     case lost(generation: Int, String)
+    /// The node's pin expires after this long: read the target again then.
+    case pinExpires(in: Duration)
 }
 
 extension Node {
@@ -153,6 +155,8 @@ extension Node {
                                           minSyncInterval: configuration.minSyncInterval)
         var connections: [Int: Connection] = [:]
         var listeners: [Int: Task<Void, Never>] = [:]
+        // When the armed pin-expiry timer fires, if one is armed.
+        var pinTimer: ContinuousClock.Instant?
         input.yield(.machine(.start))
         await withTaskCancellationHandler {
             for await event in events {
@@ -170,6 +174,17 @@ extension Node {
                         logger.warning("listener connection lost", metadata: ["error": "\(message)"])
                     }
                     machineEvent = .connectionLost(generation: generation)
+                case .pinExpires(let delay):
+                    // A little after the expiry, so that the database's clock has passed it
+                    // (an early read still sees the pin and arms the timer again).
+                    let due = ContinuousClock.now + max(delay, .zero) + .milliseconds(20)
+                    if let armed = pinTimer, armed > ContinuousClock.now, armed <= due { continue }
+                    pinTimer = due
+                    group.addTask {
+                        try? await Task.sleep(until: due)
+                        input.yield(.machine(.pinExpired))
+                    }
+                    continue
                 }
                 if case .subscribed = machineEvent {
                     state.withLock { $0.listening = true }
@@ -201,7 +216,9 @@ extension Node {
                     case .sync:
                         state.withLock { $0.headReads += 1 }
                         group.addTask {
-                            if await self.sync() { beat.yield() }
+                            let outcome = await self.sync()
+                            if outcome.changed { beat.yield() }
+                            if let expiry = outcome.pinExpiresIn { input.yield(.pinExpires(in: expiry)) }
                             input.yield(.machine(.syncFinished))
                         }
                     case .armSyncTimer(let delay):
@@ -284,7 +301,9 @@ extension Node {
     func statusReport() -> NodeStatusReport {
         let loaded = current
         return state.withLock { state in
-            NodeStatusReport(appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
+            NodeStatusReport(appliedRelease: loaded?.release,
+                             appliedRole: loaded.flatMap { $0.stale ? nil : state.target?.role(of: $0.release) },
+                             stale: loaded?.stale ?? false,
                              errorRelease: state.errorRelease, error: state.lastError)
         }
     }

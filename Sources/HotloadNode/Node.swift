@@ -5,8 +5,10 @@ import PQ
 import ServiceLifecycle
 import Synchronization
 
-/// A node that follows a channel of the Hotload store: it loads the head release,
-/// compiles and links it, watches for new releases and swaps them in atomically.
+/// A node that follows a channel of the Hotload store: it loads the release it should run
+/// (the channel's stable release, the candidate of a rollout that selects it, or the
+/// release it is pinned to), compiles and links it, watches for changes and swaps
+/// releases in atomically.
 ///
 /// Embed it in a service group (it is a swift-service-lifecycle `Service`) and call
 /// modules through `current`:
@@ -77,7 +79,9 @@ public final class Node: Service, Sendable {
         let loaded = current
         return state.withLock { state in
             NodeStatus(name: configuration.name, channel: configuration.channel,
-                       appliedRelease: loaded?.release, stale: loaded?.stale ?? false,
+                       appliedRelease: loaded?.release,
+                       role: loaded.flatMap { $0.stale ? nil : state.target?.role(of: $0.release) },
+                       stale: loaded?.stale ?? false,
                        modules: loaded.map { $0.entries.count } ?? 0,
                        listening: state.listening, databaseReachable: state.databaseReachable,
                        errorRelease: state.errorRelease, lastError: state.lastError,
@@ -96,8 +100,10 @@ struct NodeState: Sendable {
     var lastError: NodeError?
     var applies = 0
     var failures = 0
-    /// Syncs started (each reads the head once).
+    /// Syncs started (each reads the target once).
     var headReads = 0
+    /// The last target read: what the running release is to the channel (`role(of:)`).
+    var target: TargetRead?
     var startedAt = Date()
 }
 
@@ -106,6 +112,10 @@ public struct NodeStatus: Sendable, Codable, Hashable {
     public var name: String
     public var channel: String
     public var appliedRelease: Int64?
+    /// What the applied release is to the channel: its stable release, the candidate of
+    /// its rollout, or the release this node is pinned to (nil: not known, e.g. while
+    /// serving the offline cache).
+    public var role: ReleaseRole?
     /// True while serving a release from the offline cache.
     public var stale: Bool
     public var modules: Int

@@ -43,6 +43,8 @@ import Testing
         #expect(after.first?.stopped == true)
         #expect(after.first?.appliedRelease == second)
         #expect(after.first?.lag == 0)
+        // A channel without a policy: the node runs the stable release, which is the head.
+        #expect(after.first?.appliedRole == .stable)
         await fixture.close()
     }
 
@@ -69,7 +71,8 @@ import Testing
                 INSERT INTO hotload.release_changes (release, channel, module, version, action)
                 VALUES ($1, 'main', 'm', 2, 'modify')
                 """, [.int(id)])
-            try await conn.execute("UPDATE hotload.channels SET head = $1 WHERE name = 'main'", [.int(id)])
+            // As `publish` does on a channel without a policy: the release is head and stable.
+            try await conn.execute("UPDATE hotload.channels SET head = $1, stable = $1 WHERE name = 'main'", [.int(id)])
             return id
         }
         try await running.waitFor(release: release, timeout: .seconds(5))

@@ -68,7 +68,7 @@ struct RolloutHealthTests {
         let operatorStore = try await Store.connect(ConnectionConfiguration(
             fixture.url.replacingCharacters(in: at, with: "\(login)@")))
 
-        try await fixture.push(["calc": "fn pick(i) = [10, 20, 30][i]\n"])
+        let stable = try await fixture.push(["calc": "fn pick(i) = [10, 20, 30][i]\n"])
         try await fixture.store.setChannelPolicy(channel: "main", requiredApprovals: 0,
                                                  steps: try RolloutStep.parse(list: "1,100%"), bakeSeconds: 3600,
                                                  gates: ["canary.error_rate <= stable.error_rate + 0.05"])
@@ -76,6 +76,11 @@ struct RolloutHealthTests {
         let candidate = try await fixture.push(["calc": "fn pick(i) = [10, 20][i]\n"])
         let rollout = try #require(try await fixture.store.activeRollout(channel: "main"))
         let running = RunningNode.start(fixture.configuration(name: "canary-node"))
+        try await running.waitFor(release: stable)
+
+        // The controller enters the first step (one node: this one), which then runs the candidate.
+        let controller = RolloutController(configuration: ControllerConfiguration(minCanaryCalls: 20))
+        #expect(try await controller.tick(operatorStore).map(\.kind) == [.leading, .step])
         try await running.waitFor(release: candidate)
 
         // Calls through the sidecar's route, which calls through the node's call API.
@@ -102,8 +107,6 @@ struct RolloutHealthTests {
             try await Task.sleep(for: .milliseconds(50))
         }
 
-        let controller = RolloutController(configuration: ControllerConfiguration(minCanaryCalls: 20))
-        #expect(try await controller.tick(operatorStore).map(\.kind) == [.leading, .step])
         var kinds: [[ControllerEvent.Kind]] = []
         for _ in 0..<3 { kinds.append(try await controller.tick(operatorStore).map(\.kind)) }
         #expect(kinds == [[.fail], [.fail], [.fail, .abort]], "\(kinds)")

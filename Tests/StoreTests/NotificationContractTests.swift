@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    /// `Benchmarks/Sources/notify-floor` (C) times the nodes' head statement: its copy is
+    /// `Benchmarks/Sources/notify-floor` (C) times the nodes' target statement: its copy is
     /// the store's statement, token for token.
     @Test func notifyFloorRunsTheStoresHeadStatement() throws {
         let source = try String(contentsOf: Self.root.appendingPathComponent("Benchmarks/Sources/notify-floor/main.c"),
@@ -82,7 +82,7 @@ import Testing
             guard trimmed.hasPrefix("\""), trimmed.hasSuffix("\""), trimmed.count >= 2 else { return nil }
             return String(trimmed.dropFirst().dropLast())
         }.joined()
-        #expect(Self.words(literals) == Self.words(NodeSession.headStatement.sql))
+        #expect(Self.words(literals) == Self.words(NodeSession.targetStatement.sql))
     }
 
     private static func words(_ sql: String) -> [Substring] {

@@ -1,5 +1,6 @@
 import Foundation
 import HotloadStore
+import PQ
 import Testing
 
 /// Issue 10: the published bucket function, its vectors and its properties.
@@ -40,6 +41,31 @@ import Testing
             #expect(step.description == vector.step)
         }
         #expect(RolloutStep("100%")?.threshold(liveBuckets: []) == RolloutBucket.space)
+    }
+
+    /// `hotload.rollout_bucket` (SQL, what nodes run) equals the published vectors, which
+    /// `RolloutBucketTests` checks the Swift implementation against: one contract, two
+    /// implementations, both pinned by `docs/rollout-vectors.json`.
+    @Test func theSQLBucketMatchesThePublishedVectors() async throws {
+        let vectors = try Self.vectors()
+        try #require(vectors.buckets.count >= 50)
+        let (store, _) = try await freshStore()
+        let rows = try await store.connection.query("""
+            SELECT v.i, hotload.rollout_bucket(v.salt, v.node) AS bucket
+            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(salt, node, i) ORDER BY v.i
+            """, [.textArray(vectors.buckets.map(\.salt)), .textArray(vectors.buckets.map(\.node))])
+        #expect(rows.count == vectors.buckets.count)
+        for (row, vector) in zip(rows, vectors.buckets) {
+            #expect(UInt64(try row.decode("bucket", as: Int64.self)) == vector.bucket, "salt \(vector.salt) node \(vector.node)")
+        }
+        // And on names the vectors do not hold.
+        let names = (0..<200).map { "node-\($0)-\(UInt16.random(in: 0...UInt16.max))" }
+        let more = try await store.connection.query(
+            "SELECT hotload.rollout_bucket('17', n) AS bucket FROM unnest($1::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i",
+            [.textArray(names)])
+        #expect(try more.map { UInt64(try $0.decode("bucket", as: Int64.self)) }
+            == names.map { RolloutBucket.bucket(salt: "17", node: $0) })
+        await store.connection.close()
     }
 
     /// A node's bucket depends only on the salt and its name: the same everywhere, every

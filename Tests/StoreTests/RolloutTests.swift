@@ -159,7 +159,7 @@ import Testing
         try await fixture["operator"].abortRollout(id, reason: "errors up")
         let status = try await fixture.admin.rolloutStatus(id)
         #expect(status.phase == .aborted && status.endReason == "errors up" && status.stable == stable)
-        #expect(status.nodes.allSatisfy { $0.release == stable && !$0.runsCandidate })
+        #expect(status.nodes.allSatisfy { $0.target == stable && !$0.runsCandidate })
         let attempts: [(String, @Sendable () async throws -> Void)] = [
             ("resume", { try await fixture["operator"].resumeRollout(id) }),
             ("next", { try await fixture["operator"].nextStep(id) }),
@@ -249,7 +249,7 @@ import Testing
         // An expired pin no longer counts.
         try await fixture.admin.connection.execute("UPDATE hotload.node_pins SET expires_at = now() - interval '1 second' WHERE node = 'n2'")
         status = try await fixture.admin.rolloutStatus(id)
-        #expect(status.nodes[1].pinned == nil && status.nodes[1].release == stable)
+        #expect(status.nodes[1].pinned == nil && status.nodes[1].target == stable)
         #expect(try await fixture.admin.pins(channel: "main").map(\.node) == ["n1"])
         #expect(try await fixture["operator"].unpin(node: "n2"))
         #expect(try await fixture["operator"].unpin(node: "n2") == false)

@@ -8,7 +8,7 @@
 // statement until:
 //   MODE 0  the notification arrived;
 //   MODE 1  the listener then ran `SELECT 1` on a query connection of its own;
-//   MODE 2  the listener then ran the nodes' head statement for CHANNEL (default "main"),
+//   MODE 2  the listener then ran the nodes' target statement for CHANNEL (default "main"),
 //           prepared with a generic plan, on a query connection of its own.
 // Mode 2 needs the Hotload schema (`hotload init`). Prints one line with p50 and p99 in ms.
 #include <libpq-fe.h>
@@ -19,15 +19,37 @@
 #include <time.h>
 #include <unistd.h>
 
-// The same statement as NodeSession.headStatement (Sources/HotloadStore/Nodes/NodeSession.swift);
+// The same statement as NodeSession.targetStatement (Sources/HotloadStore/Nodes/NodeSession.swift);
 // Tests/StoreTests/NotificationContractTests.swift keeps the two equal.
 static const char *head_statement =
-    "SELECT c.head AS head, cm.module AS module, cm.version::bigint AS version, cm.sha256 AS sha256, "
-    "CASE WHEN cm.module || '@' || cm.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source "
+    "SELECT t.release AS release, t.stable AS stable, t.candidate AS candidate, t.pinned AS pinned, "
+    "t.pin_seconds AS pin_seconds, m.module AS module, m.version::bigint AS version, r.sha256 AS sha256, "
+    "CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source "
+    "FROM ( "
+    "SELECT c.name, c.head, c.stable, o.candidate, p.release AS pinned, "
+    "EXTRACT(EPOCH FROM p.expires_at - now())::float8 AS pin_seconds, "
+    "CASE WHEN p.release IS NOT NULL THEN p.release "
+    "WHEN o.phase IN ('progressing', 'paused') THEN "
+    "CASE WHEN hotload.rollout_bucket(o.salt, $4) < o.threshold THEN o.candidate ELSE c.stable END "
+    "ELSE c.stable END AS release "
     "FROM hotload.channels c "
-    "LEFT JOIN hotload.channel_modules cm ON cm.channel = c.name AND NOT (c.head = ANY($2::bigint[])) "
-    "LEFT JOIN hotload.revisions r ON r.module = cm.module AND r.version = cm.version "
-    "WHERE c.name = $1";
+    "LEFT JOIN hotload.node_pins p ON p.node = $4 AND p.channel = c.name AND p.expires_at > now() "
+    "LEFT JOIN hotload.rollouts o ON o.channel = c.name AND o.phase IN ('proposed', 'approved', 'progressing', 'paused') "
+    "WHERE c.name = $1 "
+    "OFFSET 0) t "
+    "LEFT JOIN LATERAL ( "
+    "SELECT cm.module, cm.version FROM hotload.channel_modules cm "
+    "WHERE t.release = t.head AND NOT (t.release = ANY($2::bigint[])) AND cm.channel = t.name "
+    "UNION ALL "
+    "SELECT mo.name, d.version FROM hotload.modules mo "
+    "CROSS JOIN LATERAL ( "
+    "SELECT rc.version FROM hotload.release_changes rc "
+    "WHERE rc.channel = t.name AND rc.module = mo.name AND rc.release <= t.release "
+    "ORDER BY rc.release DESC LIMIT 1) d "
+    "WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL) m ON true "
+    "LEFT JOIN LATERAL ( "
+    "SELECT r.sha256, r.source FROM hotload.revisions r WHERE r.module = m.module AND r.version = m.version LIMIT 1) r "
+    "ON true";
 
 static double now_ms(void) {
     struct timespec t;
@@ -70,7 +92,7 @@ int main(int argc, char **argv) {
     }
     const char *conninfo = argv[1];
     int listeners = atoi(argv[2]), rounds = atoi(argv[3]), mode = atoi(argv[4]);
-    const char *params[3] = {argc > 5 ? argv[5] : "main", "{}", "{}"};
+    const char *params[4] = {argc > 5 ? argv[5] : "main", "{}", "{}", "notify-floor"};
     if (listeners < 1 || listeners > 5000 || rounds < 1 || rounds > 10000 || mode < 0 || mode > 2) {
         fprintf(stderr, "notify-floor: LISTENERS 1-5000, ROUNDS 1-10000, MODE 0, 1 or 2\n");
         return 2;
@@ -115,7 +137,7 @@ int main(int argc, char **argv) {
                     if (mode == 0) {
                         if (round > 0) times[recorded++] = now_ms() - start;
                         done++;
-                    } else if (!PQsendQueryPrepared(query[i], "floor", 3, params, NULL, NULL, 0)) {
+                    } else if (!PQsendQueryPrepared(query[i], "floor", mode == 1 ? 0 : 4, params, NULL, NULL, 0)) {
                         fail("cannot send", query[i]);
                     }
                 } else if (!PQisBusy(conn)) {

@@ -6,7 +6,7 @@ import HotloadStore
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show every node: channel, applied release, channel head, lag, heartbeat age, last error.")
+        abstract: "Show every node: channel, applied release and whether it is the stable, the candidate or a pinned release, channel head, lag, heartbeat age, last error.")
 
     @Option(help: "Seconds without heartbeat after which a node is marked stale.")
     var staleAfter: Double = 15
@@ -37,6 +37,8 @@ struct Status: AsyncParsableCommand {
         var pid: Int
         var channel: String
         var appliedRelease: Int64?
+        /// "stable", "candidate" or "pinned" (null: not reported).
+        var role: String?
         var head: Int64?
         var lag: Int
         var heartbeatAgeSeconds: Double
@@ -53,6 +55,7 @@ struct Status: AsyncParsableCommand {
             pid = row.pid
             channel = row.channel
             appliedRelease = row.appliedRelease
+            role = row.appliedRole?.rawValue
             head = row.head
             lag = row.lag
             heartbeatAgeSeconds = row.heartbeatAgeSeconds
@@ -68,7 +71,7 @@ struct Status: AsyncParsableCommand {
     /// The human-readable table, one node per line, errors indented below their node.
     static func table(_ rows: [NodeStatusRow]) -> String {
         if rows.isEmpty { return "no nodes have registered yet\n" }
-        var lines = [["NODE", "CHANNEL", "RELEASE", "HEAD", "LAG", "HEARTBEAT", "STATE"]]
+        var lines = [["NODE", "CHANNEL", "RELEASE", "RUNS", "HEAD", "LAG", "HEARTBEAT", "STATE"]]
         var errors: [Int: String] = [:]
         for row in rows {
             var state: [String] = []
@@ -79,7 +82,7 @@ struct Status: AsyncParsableCommand {
                 errors[lines.count] = "    release \(release): \(Output.safe(error.description))"
             }
             lines.append([Output.safe(row.name), Output.safe(row.channel), row.appliedRelease.map(String.init) ?? "-",
-                          row.head.map(String.init) ?? "-", String(row.lag),
+                          row.appliedRole?.rawValue ?? "-", row.head.map(String.init) ?? "-", String(row.lag),
                           String(format: "%.1fs ago", row.heartbeatAgeSeconds), state.joined(separator: ", ")])
         }
         let widths = (0..<lines[0].count).map { column in lines.map { $0[column].count }.max() ?? 0 }

@@ -44,11 +44,16 @@ enum RolloutReport {
         struct Node: Encodable {
             var name: String
             var bucket: UInt64
+            /// What the node reported it runs now (null: nothing yet).
             var release: OrNull<Int64>
+            /// What it reported that release is: "stable", "candidate" or "pinned".
+            var role: OrNull<String>
+            /// What it should run under this rollout (pin, else bucket, else stable).
+            var target: OrNull<Int64>
+            /// Whether the target is the candidate.
             var candidate: Bool
             var pinned: OrNull<Int64>
             var pin_expires_at: String?
-            var applied_release: Int64?
             var live: Bool
         }
         struct Verdict: Encodable {
@@ -116,9 +121,9 @@ enum RolloutReport {
             ended_at = status.endedAt.map(Output.timestamp)
             end_reason = status.endReason
             nodes = status.nodes.map {
-                Node(name: $0.name, bucket: $0.bucket, release: OrNull($0.release), candidate: $0.runsCandidate,
-                     pinned: OrNull($0.pinned), pin_expires_at: $0.pinExpiresAt.map(Output.timestamp),
-                     applied_release: $0.appliedRelease, live: $0.live)
+                Node(name: $0.name, bucket: $0.bucket, release: OrNull($0.appliedRelease),
+                     role: OrNull($0.appliedRole?.rawValue), target: OrNull($0.target), candidate: $0.runsCandidate,
+                     pinned: OrNull($0.pinned), pin_expires_at: $0.pinExpiresAt.map(Output.timestamp), live: $0.live)
             }
         }
     }
@@ -168,10 +173,11 @@ enum RolloutReport {
         }
         if let reason = status.endReason { Output.line("  reason: \(Output.safe(reason))") }
         for node in status.nodes {
-            let runs = node.release.map { "release \($0)" } ?? "no release"
-            let role = node.runsCandidate ? "candidate" : "stable"
+            let runs = node.appliedRelease.map { "runs \($0)\(node.appliedRole.map { " (\($0.rawValue))" } ?? "")" }
+                ?? "runs nothing"
+            let target = node.target.map { "\(node.runsCandidate ? "candidate" : "stable") \($0)" } ?? "none"
             let pin = node.pinned.map { "  pinned to \($0) until \(node.pinExpiresAt.map(Output.timestamp) ?? "?")" } ?? ""
-            Output.line("  node \(Output.safe(node.name))  bucket \(node.bucket)  \(role) \(runs)\(pin)"
+            Output.line("  node \(Output.safe(node.name))  bucket \(node.bucket)  \(runs)  should run \(target)\(pin)"
                         + "\(node.live ? "" : "  (not live)")")
         }
     }

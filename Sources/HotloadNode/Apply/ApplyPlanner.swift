@@ -1,10 +1,10 @@
 import HotloadStore
 
-/// What to do after reading the channel's head.
+/// What to do after reading which release the node should run.
 package enum HeadDecision: Sendable, Hashable {
-    /// The head is what the node runs (or already refused): nothing to do.
+    /// The target is what the node runs (or already refused): nothing to do.
     case nothing
-    /// The head moved: read release `release`'s manifest and plan the change.
+    /// The target moved: read release `release`'s manifest and plan the change.
     case fetch(release: Int64)
 }
 
@@ -24,12 +24,13 @@ package struct ReleasePlan: Sendable, Hashable {
 
 /// The node's apply decisions, free of I/O so they can be tested exhaustively.
 package enum ApplyPlanner {
-    /// Decides from the head whether there is anything to apply.
+    /// Decides from the target whether there is anything to apply.
     /// - Parameters:
-    ///   - head: the channel's head release (nil: the channel has no release yet).
+    ///   - head: the release the node should run (`TargetRead.release`: the channel's
+    ///     head without a rollout; nil: the channel has no release for it yet).
     ///   - applied: the release the node runs (nil: none yet).
     ///   - refused: the last release that failed to compile here; it is not retried
-    ///     (compilation is deterministic) until another release becomes head.
+    ///     (compilation is deterministic) until another release becomes the target.
     package static func decide(head: Int64?, applied: Int64?, refused: Int64?) -> HeadDecision {
         guard let head else { return .nothing }
         if head == applied || head == refused { return .nothing }

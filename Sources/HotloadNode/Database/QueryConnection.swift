@@ -1,7 +1,7 @@
 import HotloadStore
 import PQ
 
-/// The node's query connection: head reads, release fetches and status writes, one at a
+/// The node's query connection: target reads, release fetches and status writes, one at a
 /// time, reopened on demand after it failed.
 ///
 /// Operations are serialised here (FIFO) rather than relying on the connection: an actor

@@ -6,8 +6,9 @@
 ///
 /// - the **listener**: connecting → LISTEN → listening, and after a failure a
 ///   reconnect wait with jittered exponential backoff that resets once LISTEN succeeds;
-/// - the **sync**: re-reading the head from the tables. NOTIFY is only a hint, so every
-///   notification, poll tick and (re)connect asks for a sync. At most one sync runs at a
+/// - the **sync**: re-reading from the tables which release the node should run (its
+///   target: the channel's head without a rollout). NOTIFY is only a hint, so every
+///   notification, poll tick, (re)connect and pin expiry asks for a sync. At most one sync runs at a
 ///   time, and syncs start at least `minSyncInterval` apart: a sync arms the sync timer,
 ///   and requests that arrive while a sync runs or before the timer fires are coalesced
 ///   into one more sync once both are over. Any role that can connect may NOTIFY, so a
@@ -63,6 +64,8 @@ package struct WatcherStateMachine: Sendable {
         case notification
         /// The poll timer fired (the safety net when a NOTIFY was missed).
         case pollTick
+        /// The node's pin expired (a timer armed from the expiry the last read returned).
+        case pinExpired
         /// The reconnect timer fired.
         case reconnectTimerFired(generation: Int)
         /// A sync finished (applied, unchanged, or failed — the next request will retry).
@@ -83,7 +86,7 @@ package struct WatcherStateMachine: Sendable {
         case close(generation: Int)
         /// Start the reconnect timer for `generation` after `delay`.
         case scheduleReconnect(generation: Int, delay: Duration)
-        /// Re-read the head and apply it if it moved.
+        /// Re-read the node's target (the head, without a rollout) and apply it if it moved.
         case sync
         /// Fire `syncTimerFired` after `delay` (always right after a `sync`).
         case armSyncTimer(delay: Duration)
@@ -141,7 +144,7 @@ package struct WatcherStateMachine: Sendable {
             listener = .connecting(generation: next)
             return [.connect(generation: next)]
 
-        case .notification, .pollTick:
+        case .notification, .pollTick, .pinExpired:
             return requestSync()
 
         case .syncFinished:

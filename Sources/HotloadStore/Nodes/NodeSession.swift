@@ -1,26 +1,51 @@
 import Foundation
 import PQ
 
-/// What one head read returned.
-package struct HeadRead: Sendable {
-    /// The channel's head (nil: no release yet, or no such channel).
-    package var head: Int64?
-    /// The head release's modules; nil when the head is one of the releases the node
-    /// already knows (nothing more was read).
+/// What one read of the node's target returned: which release the node should run, and
+/// what it needs to run it.
+package struct TargetRead: Sendable {
+    /// The release this node should run: its unexpired pin, else the candidate when the
+    /// channel's rollout is progressing or paused and the node's bucket is below the
+    /// threshold, else the channel's stable release (nil: none yet, or no such channel).
+    package var release: Int64?
+    /// The channel's stable release, the candidate of its active rollout (any phase) and
+    /// the release this node is pinned to: what `role(of:)` names.
+    package var stable: Int64?
+    package var candidate: Int64?
+    package var pinned: Int64?
+    /// Time until the node's pin expires (database clock), nil without a pin: the node
+    /// re-reads then.
+    package var pinExpiresIn: Duration?
+    /// The target's modules; nil when the target is one of the releases the node already
+    /// knows (nothing more was read).
     package var manifest: [ManifestEntry]?
     /// Sources of the manifest's revisions the node does not have yet, by module.
     package var sources: [String: String]
+
+    /// What `release` is to this node's channel, as of this read: pinned wins, then
+    /// candidate, then stable; nil for any other release.
+    package func role(of release: Int64?) -> ReleaseRole? {
+        guard let release else { return nil }
+        if release == pinned { return .pinned }
+        if release == candidate { return .candidate }
+        if release == stable { return .stable }
+        return nil
+    }
 }
 
 /// What a node reports in `hotload.node_status`.
 package struct NodeStatusReport: Sendable {
     package var appliedRelease: Int64?
+    /// What the applied release is to the channel (nil: unknown, e.g. served from the cache).
+    package var appliedRole: ReleaseRole?
     package var stale: Bool
     package var errorRelease: Int64?
     package var error: NodeError?
 
-    package init(appliedRelease: Int64?, stale: Bool, errorRelease: Int64? = nil, error: NodeError? = nil) {
+    package init(appliedRelease: Int64?, appliedRole: ReleaseRole? = nil, stale: Bool, errorRelease: Int64? = nil,
+                 error: NodeError? = nil) {
         self.appliedRelease = appliedRelease
+        self.appliedRole = appliedRole
         self.stale = stale
         self.errorRelease = errorRelease
         self.error = error
@@ -35,7 +60,7 @@ package struct NodeNameTaken: Error, Sendable {
 }
 
 /// The statements a node runs on a query connection it owns (it reconnects and
-/// serialises them itself): the head read on every wake-up and the status writes. The
+/// serialises them itself): the target read on every wake-up and the status writes. The
 /// frequent ones are prepared statements, prepared once per connection.
 package struct NodeSession: Sendable {
     /// The connection the statements run on.
@@ -47,7 +72,7 @@ package struct NodeSession: Sendable {
 
     /// Settles a new connection's session for these statements: prepared statements use
     /// their generic plan from the first execution, instead of planning the first few
-    /// executions for their parameters (the head read is planned once per connection).
+    /// executions for their parameters (the target read is planned once per connection).
     /// A server that refuses the setting (before PostgreSQL 12) is used as it is.
     package static func settle(_ conn: Connection) async throws(PQError) {
         do {
@@ -57,40 +82,73 @@ package struct NodeSession: Sendable {
         }
     }
 
-    // MARK: - The head read
+    // MARK: - The target read
 
-    /// NOTIFY is only a hint, so every wake-up re-reads the head; to keep a wake-up to a
-    /// single round trip, the same statement returns the head's manifest — only when the
-    /// head is not a release the node already knows — and the source text of only the
-    /// revisions the node does not have. The module set comes from
-    /// `hotload.channel_modules`, which `hotload.publish` keeps equal to the head's manifest
-    /// in the same transaction that moves the head; the whole statement sees one snapshot,
-    /// so head and manifest always agree. Every node runs it for every release, so it is
-    /// prepared (parsed and planned once per connection), and plain joins (no CTE, no
-    /// LATERAL) keep its execution cheap. `Benchmarks/Sources/notify-floor` runs a copy
-    /// (a test keeps the two equal).
-    package static let headStatement = PreparedStatement("""
-        SELECT c.head AS head, cm.module AS module, cm.version::bigint AS version, cm.sha256 AS sha256,
-               CASE WHEN cm.module || '@' || cm.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source
-        FROM hotload.channels c
-        LEFT JOIN hotload.channel_modules cm ON cm.channel = c.name AND NOT (c.head = ANY($2::bigint[]))
-        LEFT JOIN hotload.revisions r ON r.module = cm.module AND r.version = cm.version
-        WHERE c.name = $1
+    /// NOTIFY is only a hint, so every wake-up re-reads which release this node should run;
+    /// to keep a wake-up to a single round trip, the same statement computes that target
+    /// and returns its manifest — only when the target is not a release the node already
+    /// knows — and the source text of only the revisions the node does not have.
+    ///
+    /// The target (`$4` is the node's name): the node's unexpired pin on this channel, else
+    /// the candidate when the channel's rollout is progressing or paused and
+    /// `hotload.rollout_bucket(salt, node) < threshold` (the bucket contract in SQL, tested
+    /// against the same vectors as `RolloutBucket`), else `channels.stable`. Without a pin
+    /// or a rollout that is two empty index probes more than the head read it replaces.
+    /// When the target is the head (always, on a channel without a policy), the module set
+    /// comes from `hotload.channel_modules`, which `hotload.publish` keeps equal to the
+    /// head's manifest; otherwise it is derived from `release_changes` as
+    /// `History`'s `Queries.state` does (one probe of `release_changes_channel_module` per
+    /// module, never a scan of history). The branch not taken is cut by a one-time filter,
+    /// and so is the manifest when the target is known. The whole statement sees one
+    /// snapshot, so target and manifest always agree. `OFFSET 0` keeps the target computed
+    /// once; `LIMIT 1` keeps each revision lookup a primary-key probe. Every node runs it
+    /// for every wake-up, so it is prepared (parsed and planned once per connection).
+    /// `Benchmarks/Sources/notify-floor` runs a copy (a test keeps the two equal).
+    package static let targetStatement = PreparedStatement("""
+        SELECT t.release AS release, t.stable AS stable, t.candidate AS candidate, t.pinned AS pinned,
+               t.pin_seconds AS pin_seconds, m.module AS module, m.version::bigint AS version, r.sha256 AS sha256,
+               CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source
+        FROM (
+            SELECT c.name, c.head, c.stable, o.candidate, p.release AS pinned,
+                   EXTRACT(EPOCH FROM p.expires_at - now())::float8 AS pin_seconds,
+                   CASE WHEN p.release IS NOT NULL THEN p.release
+                        WHEN o.phase IN ('progressing', 'paused') THEN
+                            CASE WHEN hotload.rollout_bucket(o.salt, $4) < o.threshold THEN o.candidate ELSE c.stable END
+                        ELSE c.stable END AS release
+            FROM hotload.channels c
+            LEFT JOIN hotload.node_pins p ON p.node = $4 AND p.channel = c.name AND p.expires_at > now()
+            LEFT JOIN hotload.rollouts o ON o.channel = c.name AND o.phase IN ('proposed', 'approved', 'progressing', 'paused')
+            WHERE c.name = $1
+            OFFSET 0) t
+        LEFT JOIN LATERAL (
+            SELECT cm.module, cm.version FROM hotload.channel_modules cm
+            WHERE t.release = t.head AND NOT (t.release = ANY($2::bigint[])) AND cm.channel = t.name
+            UNION ALL
+            SELECT mo.name, d.version FROM hotload.modules mo
+            CROSS JOIN LATERAL (
+                SELECT rc.version FROM hotload.release_changes rc
+                WHERE rc.channel = t.name AND rc.module = mo.name AND rc.release <= t.release
+                ORDER BY rc.release DESC LIMIT 1) d
+            WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL) m ON true
+        LEFT JOIN LATERAL (
+            SELECT r.sha256, r.source FROM hotload.revisions r WHERE r.module = m.module AND r.version = m.version LIMIT 1) r
+            ON true
         """)
 
-    /// Reads the head of `channel`.
+    /// Reads which release this node should run on `channel`, and what it needs to run it.
     /// - Parameters:
-    ///   - known: releases the node already has or refused: for these only the head is read.
+    ///   - node: the node's name (its pin and its bucket).
+    ///   - known: releases the node already has or refused: for these only the target is read.
     ///   - have: the revisions whose source the node already holds.
-    package func readHead(channel: String, known: [Int64], have: [ManifestEntry]) async throws -> HeadRead {
-        let rows = try await connection.query(Self.headStatement, [
-            .text(channel), .int64Array(known), .textArray(have.map { "\($0.module)@\($0.version)" }),
+    package func readTarget(channel: String, node: String, known: [Int64], have: [ManifestEntry]) async throws -> TargetRead {
+        let rows = try await connection.query(Self.targetStatement, [
+            .text(channel), .int64Array(known), .textArray(have.map { "\($0.module)@\($0.version)" }), .text(node),
         ])
         guard let first = rows.first else {
             // No such channel.
-            return HeadRead(head: nil, manifest: nil, sources: [:])
+            return TargetRead(release: nil, manifest: nil, sources: [:])
         }
-        let head = try first.decode("head", as: Int64?.self)
+        let release = try first.decode("release", as: Int64?.self)
         var manifest: [ManifestEntry] = []
         var sources: [String: String] = [:]
         for row in rows {
@@ -102,8 +160,13 @@ package struct NodeSession: Sendable {
                 sources[module] = source
             }
         }
-        let known = head.map { known.contains($0) } ?? true
-        return HeadRead(head: head, manifest: known ? nil : manifest, sources: sources)
+        let known = release.map { known.contains($0) } ?? true
+        let pinSeconds = try first.decode("pin_seconds", as: Double?.self)
+        return TargetRead(release: release, stable: try first.decode("stable", as: Int64?.self),
+                          candidate: try first.decode("candidate", as: Int64?.self),
+                          pinned: try first.decode("pinned", as: Int64?.self),
+                          pinExpiresIn: pinSeconds.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) },
+                          manifest: known ? nil : manifest, sources: sources)
     }
 
     // MARK: - Status writes
@@ -124,10 +187,10 @@ package struct NodeSession: Sendable {
         do {
             rows = try await connection.query("""
                 SELECT hotload.node_register($1, $2::uuid, $3, $4::integer, $5, $6, $7, $8, $9, $10::integer,
-                    $11::integer, $12, $13, $14) AS registered
+                    $11::integer, $12, $13, $14, $15) AS registered
                 """, [.text(name), .text(instance.uuidString), .text(TerminalText.escaping(host)),
                       .int(Int64(pid)), .text(channel)] + Self.values(report)
-                    + [.bool(force), .double(liveFor / .seconds(1))])
+                    + [.bool(force), .double(liveFor / .seconds(1)), Self.role(report)])
         } catch {
             if error.sqlState == "HL002" { throw NodeNameTaken(name: name, owner: error.detail ?? "another role") }
             throw error
@@ -140,14 +203,20 @@ package struct NodeSession: Sendable {
     @discardableResult
     package func heartbeat(name: String, instance: UUID, report: NodeStatusReport, stopped: Bool = false) async throws -> Bool {
         let rows = try await connection.query(Self.heartbeatStatement,
-                                              [.text(name), .text(instance.uuidString)] + Self.values(report) + [.bool(stopped)])
+                                              [.text(name), .text(instance.uuidString)] + Self.values(report)
+                                                + [.bool(stopped), Self.role(report)])
         return try rows.first?.decode("updated", as: Bool.self) ?? false
     }
 
     /// Prepared: every node runs it after every release and on every heartbeat.
     private static let heartbeatStatement = PreparedStatement("""
-        SELECT hotload.node_heartbeat($1, $2::uuid, $3, $4, $5, $6, $7::integer, $8::integer, $9, $10) AS updated
+        SELECT hotload.node_heartbeat($1, $2::uuid, $3, $4, $5, $6, $7::integer, $8::integer, $9, $10, $11) AS updated
         """)
+
+    /// The `applied_role` argument (`sql/0301_node_rollouts.sql`).
+    private static func role(_ report: NodeStatusReport) -> PQValue {
+        report.appliedRole.map { .text($0.rawValue) } ?? .null
+    }
 
     /// The report's columns; error texts are escaped, as the table refuses control characters.
     private static func values(_ report: NodeStatusReport) -> [PQValue] {

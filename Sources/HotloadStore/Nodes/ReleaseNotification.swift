@@ -1,6 +1,8 @@
-/// The wake-up every release sends: `hotload.publish` (`sql/0201_publish.sql`) calls
+/// The wake-up of the nodes: `hotload.publish` (`sql/0201_publish.sql`, `0300`) calls
 /// `pg_notify` on `ReleaseNotification.channelName` when it moves a channel's head, and
-/// PostgreSQL delivers it at commit. Nodes LISTEN on that channel and re-read the head.
+/// `hotload.notify_release` (`sql/0301_node_rollouts.sql`) sends the same payload when a
+/// rollout step, promote, abort or pin changes what some node of the channel should run.
+/// PostgreSQL delivers it at commit. Nodes LISTEN on that channel and re-read their target.
 ///
 /// The payload is `{"channel":"<channel>","release":<id>}`, exactly (no spaces). Any role
 /// that can connect may send anything on the channel, so a notification is only a hint:
@@ -10,9 +12,10 @@ public struct ReleaseNotification: Sendable, Hashable {
     /// sends on it, and a test checks that the two agree).
     public static let channelName = "hotload_release"
 
-    /// The Hotload channel whose head moved.
+    /// The Hotload channel where something changed.
     public var channel: String
-    /// The channel's new head.
+    /// The release the change is about: a push's new head, a rollout's candidate, a pin's
+    /// release. Nodes act on the channel only: they re-read what they should run.
     public var release: Int64
 
     public init(channel: String, release: Int64) {

@@ -9,6 +9,8 @@ package struct NodeStatusRow: Sendable, Hashable, Codable {
     package var pid: Int
     package var channel: String
     package var appliedRelease: Int64?
+    /// What the node reported its release is to the channel (stable, candidate, pinned).
+    package var appliedRole: ReleaseRole?
     /// The channel's head release.
     package var head: Int64?
     /// Releases of the channel newer than the applied one, up to the head.
@@ -34,7 +36,7 @@ extension Store {
     package func nodeStatuses(staleAfter: Duration = .seconds(15)) async throws -> [NodeStatusRow] {
         let rows = try await run(needs: .reader) {
             try await connection.query("""
-                SELECT s.name, s.host, s.pid::bigint AS pid, s.channel, s.applied_release, c.head, s.stale, s.stopped,
+                SELECT s.name, s.host, s.pid::bigint AS pid, s.channel, s.applied_release, s.applied_role, c.head, s.stale, s.stopped,
                        (SELECT count(*) FROM hotload.releases r
                          WHERE r.channel = s.channel AND r.id > coalesce(s.applied_release, 0) AND r.id <= c.head) AS lag,
                        EXTRACT(EPOCH FROM now() - s.heartbeat_at)::float8 AS age,
@@ -66,6 +68,7 @@ extension Store {
             pid: try row.decode("pid", as: Int.self),
             channel: try row.decode("channel", as: String.self),
             appliedRelease: try row.decode("applied_release", as: Int64?.self),
+            appliedRole: try row.decode("applied_role", as: String?.self).flatMap(ReleaseRole.init(rawValue:)),
             head: try row.decode("head", as: Int64?.self),
             lag: try row.decode("lag", as: Int.self),
             heartbeatAgeSeconds: age,

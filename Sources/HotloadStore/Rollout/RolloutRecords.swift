@@ -74,15 +74,18 @@ public struct RolloutNode: Sendable, Hashable {
     /// `RolloutBucket.bucket(salt:node:)` under the rollout's salt.
     public var bucket: UInt64
     /// The release the node should run: the pinned one, else the candidate when its
-    /// bucket is below the threshold (while the rollout is active), else stable.
-    public var release: Int64?
-    /// Whether that release is the candidate.
+    /// bucket is below the threshold (while the rollout is active), else stable. The
+    /// node computes the same itself (`hotload.rollout_bucket` in its read).
+    public var target: Int64?
+    /// Whether that target is the candidate.
     public var runsCandidate: Bool
     /// The release of an unexpired pin, and when it expires.
     public var pinned: Int64?
     public var pinExpiresAt: Date?
-    /// What the node last reported it applied.
+    /// What the node last reported it applied (what it runs now).
     public var appliedRelease: Int64?
+    /// What the node reported that release is to the channel (stable, candidate, pinned).
+    public var appliedRole: ReleaseRole?
     /// Whether its heartbeat is recent and it has not stopped.
     public var live: Bool
 }

@@ -28,7 +28,7 @@ extension Store {
     }
 
     /// A rollout with its verdicts and the nodes of its channel: each node's bucket, the
-    /// release it should run and its pin. One snapshot (repeatable read).
+    /// release it should run, its pin, and what it reported it runs. One snapshot (repeatable read).
     public func rolloutStatus(_ rollout: Int64, liveSeconds: Int = 30) async throws -> RolloutStatus {
         try await run(needs: .reader) {
             try await connection.transaction { @Sendable conn in
@@ -81,7 +81,7 @@ extension Store {
         }
 
         let nodes = try await conn.query("""
-            SELECT s.name, s.applied_release,
+            SELECT s.name, s.applied_release, s.applied_role,
                    (NOT s.stopped AND s.heartbeat_at > now() - make_interval(secs => $2)) AS live,
                    p.release AS pinned, p.expires_at
             FROM hotload.node_status s
@@ -93,11 +93,13 @@ extension Store {
             let pinned = try row.decode("pinned", as: Int64?.self)
             let bucket = RolloutBucket.bucket(salt: status.salt, node: name)
             let selected = status.phase.isActive && RolloutBucket.selects(bucket: bucket, threshold: status.threshold)
-            let release = pinned ?? (selected ? status.candidate : status.stable)
-            return RolloutNode(name: name, bucket: bucket, release: release,
-                               runsCandidate: status.phase.isActive && release == status.candidate,
+            let target = pinned ?? (selected ? status.candidate : status.stable)
+            return RolloutNode(name: name, bucket: bucket, target: target,
+                               runsCandidate: status.phase.isActive && target == status.candidate,
                                pinned: pinned, pinExpiresAt: try row.decode("expires_at", as: Date?.self),
                                appliedRelease: try row.decode("applied_release", as: Int64?.self),
+                               appliedRole: try row.decode("applied_role", as: String?.self)
+                                   .flatMap(ReleaseRole.init(rawValue:)),
                                live: try row.decode("live", as: Bool.self))
         }
         return status
