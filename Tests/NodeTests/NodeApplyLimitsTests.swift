@@ -7,8 +7,9 @@ import Testing
 
 /// Pathological releases on a real node and a real database: each is refused and
 /// reported (event, status, status table), the node keeps serving, and a fixed release
-/// pushed right behind the slowest one is applied within one poll interval.
-@Suite struct NodeApplyLimitsTests {
+/// pushed right behind the slowest one is applied within one poll interval. One test at a
+/// time: each links seconds of modules, and together they starved one another.
+@Suite(.serialized) struct NodeApplyLimitsTests {
     static let good = ["m": "fn v() = 1", "user": "import m\nfn w() = m.v() + 1"]
 
     /// A let that spends the whole cost budget (10^7 iterations asked, the iteration

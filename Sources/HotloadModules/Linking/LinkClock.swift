@@ -1,8 +1,8 @@
 import CEL
 
-/// The time limit of one link, read after every module parsed and every declaration
-/// compiled or evaluated: each of those steps is bounded by `Limits`, the time limit
-/// bounds how many of them one link runs.
+/// The time limit of one link, read before every declaration parsed, after every module
+/// parsed and after every declaration compiled or evaluated: each of those steps is bounded
+/// by `Limits`, the time limit bounds how many of them one link runs.
 struct LinkClock {
     let limit: Duration?
     let deadline: ContinuousClock.Instant?

@@ -167,7 +167,7 @@ public struct Linker: Sendable {
     /// time limit.
     private func parse(_ source: ModuleSource, clock: LinkClock,
                        diagnostics: inout [Diagnostic]) throws(CompileError) -> (ModuleSyntax?, [Diagnostic]) {
-        let result = ModuleParser.parse(source, limits: limits)
+        let result = ModuleParser.parse(source, limits: limits, deadline: clock.deadline)
         if let overrun = clock.overrun(after: "module '\(source.name)'", source: Source(name: source.path, text: source.text),
                                        offset: 0) {
             diagnostics += result.1

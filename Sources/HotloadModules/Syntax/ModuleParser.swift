@@ -19,8 +19,12 @@ package enum ModuleParser {
     /// Parses `source`, collecting every error of the file: after a broken declaration
     /// it resumes at the next `import`, `let` or `fn` that starts a line. Returns the
     /// syntax only when there is no error at all.
-    package static func parse(_ source: ModuleSource, limits: Limits = .default) -> (ModuleSyntax?, [Diagnostic]) {
-        var state = ParseState(source: source, limits: limits)
+    ///
+    /// Past `deadline` (a link's time limit) it stops at the next declaration: what it
+    /// returns then is incomplete, and the caller, who set the deadline, refuses it.
+    package static func parse(_ source: ModuleSource, limits: Limits = .default,
+                              deadline: ContinuousClock.Instant? = nil) -> (ModuleSyntax?, [Diagnostic]) {
+        var state = ParseState(source: source, limits: limits, deadline: deadline)
         state.run()
         state.checkNames()
         guard state.diagnostics.isEmpty else { return (nil, state.diagnostics) }
@@ -86,15 +90,17 @@ private struct ParseState {
     /// Syntax nodes of all bodies parsed so far, held to `limits.maxNodes`.
     var nodes = 0
     let limits: Limits
+    let deadline: ContinuousClock.Instant?
 
     struct ReportKey: Hashable {
         var offset: Int
         var code: String
     }
 
-    init(source: ModuleSource, limits: Limits) {
+    init(source: ModuleSource, limits: Limits, deadline: ContinuousClock.Instant?) {
         module = source
         self.limits = limits
+        self.deadline = deadline
         cel = Source(name: source.path, text: source.text)
         expressions = ExpressionParser(source: cel, options: ParseOptions(enableMacros: true, limits: limits))
         expressions.declarationKeywords = ModuleParser.keywords
@@ -141,6 +147,7 @@ private struct ParseState {
 
     mutating func run() {
         while token.kind != .end && diagnostics.count < ModuleParser.maxDiagnostics {
+            if let deadline, ContinuousClock.now > deadline { return }
             let start = token.offset
             let ok: Bool
             switch token.identifier {
