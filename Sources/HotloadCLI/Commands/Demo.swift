@@ -109,7 +109,9 @@ struct Demo: AsyncParsableCommand {
             database: url, name: "demo-node-\($0)", pollInterval: .seconds(2), heartbeatInterval: .milliseconds(200))) }
         let tasks = nodes.map { node in Task { try await node.run() } }
         defer { for task in tasks { task.cancel() } }
-        for node in nodes { try await waitUntil { node.current?.release == first } }
+        for node in nodes {
+            try await waitUntil("\(node.configuration.name) serves release \(first)") { node.current?.release == first }
+        }
         let order = try Value(json: #"{"total": 1000.0, "items": [], "country": "FR"}"#)
         Output.line("order: {\"total\": 1000.0, \"items\": [], \"country\": \"FR\"}")
         for node in nodes { try call(node, order) }
@@ -148,7 +150,7 @@ struct Demo: AsyncParsableCommand {
         step("7. The same change with --skip-check: the nodes refuse it and keep release \(second)")
         let skipped = try await push(store, rules, message: "typo, pushed without check", skipCheck: true)
         for node in nodes {
-            try await waitUntil { node.status.errorRelease == skipped }
+            try await waitUntil("\(node.configuration.name) refused release \(skipped)") { node.status.errorRelease == skipped }
             let error = node.status.lastError.map { "\($0)" } ?? "?"
             Output.line("\(node.configuration.name): refused release \(skipped): \(error); still serving release \(node.current?.release ?? 0)")
         }
@@ -160,7 +162,7 @@ struct Demo: AsyncParsableCommand {
         PushReport.print(rollback)
         let restored = rollback.release ?? second
         for node in nodes {
-            try await waitUntil { node.current?.release == restored }
+            try await waitUntil("\(node.configuration.name) serves release \(restored)") { node.current?.release == restored }
             Output.line("\(node.configuration.name): serving release \(restored)")
         }
 
@@ -180,7 +182,7 @@ struct Demo: AsyncParsableCommand {
         step("15. hotload status")
         // Until a heartbeat carried the latest state of every node.
         var statuses = try await store.nodeStatuses()
-        try await waitUntil("every node reports release \(stable)") {
+        try await waitUntil("every node reports release \(stable)", every: .milliseconds(20)) {
             statuses = try await store.nodeStatuses()
             return statuses.count == nodes.count && statuses.allSatisfy { $0.appliedRelease == stable }
         }
@@ -226,22 +228,15 @@ struct Demo: AsyncParsableCommand {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    private func waitUntil(timeout: Swift.Duration = .seconds(15), _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now > deadline { throw ValidationError("the demo timed out waiting for the nodes") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-    }
-
-    /// Waits until `condition` (which may read the database) holds, checking every 20 ms; a
-    /// guard against hangs, not a timing: after `timeout` it fails naming `what`.
-    func waitUntil(_ what: String, timeout: Swift.Duration = .seconds(15),
+    /// Waits until `condition` holds, checking it `every` 2 ms (in-memory node state) or
+    /// more (a condition that reads the database); a guard against hangs, not a timing:
+    /// after `timeout` it fails naming `what`.
+    func waitUntil(_ what: String, timeout: Swift.Duration = .seconds(15), every: Swift.Duration = .milliseconds(2),
                    _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
             if ContinuousClock.now > deadline { throw ValidationError("the demo timed out waiting until \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: every)
         }
     }
 

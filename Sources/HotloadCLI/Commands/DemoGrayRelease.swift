@@ -63,7 +63,7 @@ extension Demo {
 
     /// Steps 9 to 13; returns the channel's stable release at the end.
     func grayRelease(_ stage: GrayReleaseStage) async throws -> Int64 {
-        step("9. Gray release: one login per role, and a channel policy")
+        step("9. Gray release: a login per role, and a channel policy")
         let logins = [Self.pusher, Self.approver, Self.operatorLogin, Self.admin]
         let server = stage.server
         try await Harness.offload { () throws(HarnessError) in
@@ -198,7 +198,7 @@ extension Demo {
     /// the rollout gives it (candidate, or stable).
     private func settled(_ stage: GrayReleaseStage, _ rollout: Int64) async throws -> RolloutStatus {
         var status = try await stage.store.rolloutStatus(rollout)
-        try await waitUntil("every node runs what rollout \(rollout) gives it") {
+        try await waitUntil("every node runs what rollout \(rollout) gives it", every: .milliseconds(20)) {
             status = try await stage.store.rolloutStatus(rollout)
             return status.nodes.count == stage.nodes.count && status.nodes.allSatisfy { node in
                 node.appliedRelease == node.target && node.appliedRole == (node.runsCandidate ? .candidate : .stable)
