@@ -19,7 +19,7 @@ struct Demo: AsyncParsableCommand {
         pushes a change and shows the nodes switching with the measured delay, shows a \
         broken push refused with diagnostics and a --skip-check broken release that the \
         nodes refuse while keeping their last good release, and rolls back. Then gray \
-        release, with one login per role: an admin sets a channel policy (one approval, \
+        release, with a login per role: an admin sets a channel policy (one approval, \
         steps 1,100%, a health gate), a push becomes a proposed rollout that another login \
         approves, the controller puts the candidate on one node of three, aborts it by \
         itself when its calls fail, and steps a fixed candidate to 100%, which the operator \

@@ -82,7 +82,7 @@ extension Demo {
         if let policy { RolloutReport.print(policy) }
 
         step("10. A push becomes a proposed rollout; another login approves it")
-        let broken = try await propose(stage, Self.brokenShipping, message: "shipping costs", selfApproval: true)
+        let brokenRollout = try await propose(stage, Self.brokenShipping, message: "shipping costs", selfApproval: true)
 
         step("11. The controller (as \(Self.operatorLogin.name)) puts the candidate on one node of three")
         Output.line("$ hotload controller --channel main --interval 0.2   # as \(Self.operatorLogin.name)")
@@ -90,31 +90,31 @@ extension Demo {
             channel: "main", interval: Self.controllerInterval))
         return try await withStore(stage.configuration(Self.operatorLogin)) { operatorStore in
             try await control(controller, operatorStore, stage, until: "the controller entered step 1") { $0.kind == .step }
-            try await showCanary(stage, broken)
+            try await showCanary(stage, brokenRollout)
             for node in stage.nodes { countedCall(node, stage.order) }
 
             step("12. Its calls fail: the gate catches it, and the controller aborts it by itself")
             Output.line("before each tick, every node serves \(Self.callsPerTick) calls of billing/pricing.final_price(order)")
-            try await control(controller, operatorStore, stage, until: "the controller aborted rollout \(broken)") {
+            try await control(controller, operatorStore, stage, until: "the controller aborted rollout \(brokenRollout)") {
                 $0.kind == .abort
             }
-            let aborted = try await settled(stage, broken)
-            Output.line("rollout \(broken) is \(aborted.phase.rawValue), by the controller alone; "
+            let aborted = try await settled(stage, brokenRollout)
+            Output.line("rollout \(brokenRollout) is \(aborted.phase.rawValue), by the controller alone; "
                         + "every node back on stable release \(stage.stable): \(names(aborted.nodes))")
             for node in stage.nodes { countedCall(node, stage.order) }
 
             step("13. A fixed candidate: approved, stepped to 100% by the controller, promoted by the operator")
-            let fixed = try await propose(stage, Self.shipping, message: "shipping costs, only when the order has them")
+            let fixedRollout = try await propose(stage, Self.shipping, message: "shipping costs, only when the order has them")
             try await control(controller, operatorStore, stage, until: "the controller entered step 1") { $0.kind == .step }
-            try await showCanary(stage, fixed)
-            try await control(controller, operatorStore, stage, until: "rollout \(fixed) is ready to promote") {
+            try await showCanary(stage, fixedRollout)
+            try await control(controller, operatorStore, stage, until: "rollout \(fixedRollout) is ready to promote") {
                 $0.kind == .ready
             }
-            let status = try await stage.store.rolloutStatus(fixed)
+            let status = try await stage.store.rolloutStatus(fixedRollout)
             Output.line("$ hotload rollout promote   # as \(Self.operatorLogin.name)")
-            try await operatorStore.promoteRollout(fixed)
-            Output.line("rollout \(fixed) promoted: release \(status.candidate) is stable on channel main")
-            let promoted = try await settled(stage, fixed)
+            try await operatorStore.promoteRollout(fixedRollout)
+            Output.line("rollout \(fixedRollout) promoted: release \(status.candidate) is stable on channel main")
+            let promoted = try await settled(stage, fixedRollout)
             Output.line("every node on the new stable release \(status.candidate): \(names(promoted.nodes))")
             for node in stage.nodes { countedCall(node, stage.order) }
             try await controller.stopped(operatorStore)
