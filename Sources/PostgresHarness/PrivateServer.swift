@@ -29,9 +29,10 @@ package struct PrivateServer: Sendable, Equatable {
     /// The URL of the `postgres` database as the `postgres` superuser.
     package var url: String { url(database: "postgres") }
 
-    /// The URL of `database` on this server as the `postgres` superuser (no password: trust).
-    package func url(database: String) -> String {
-        "postgresql://postgres@127.0.0.1:\(port)/\(Self.percentEncoded(database))"
+    /// The URL of `database` on this server as `user`, by default the `postgres` superuser
+    /// (no password: trust).
+    package func url(database: String, user: String = "postgres") -> String {
+        "postgresql://\(Self.percentEncoded(user))@127.0.0.1:\(port)/\(Self.percentEncoded(database))"
     }
 
     /// The directory of the server's Unix socket: its own directory, when that path is short
@@ -142,6 +143,23 @@ package struct PrivateServer: Sendable, Equatable {
             }
         }
         return url(database: name)
+    }
+
+    /// Creates login roles, each a member of its group roles (`CREATE ROLE login LOGIN IN
+    /// ROLE group, ...`), in one `psql` run as the superuser; the group roles must exist. No
+    /// password: the server trusts local connections, so connect with `url(database:user:)`.
+    package func createLogins(_ logins: [(login: String, groups: [String])]) throws(HarnessError) {
+        func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        let statements = logins.map { login in
+            "CREATE ROLE \(quoted(login.login)) LOGIN"
+                + (login.groups.isEmpty ? "" : " IN ROLE \(login.groups.map(quoted).joined(separator: ", "))") + ";"
+        }.joined(separator: " ")
+        let result = try Command.run(
+            binDirectory + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", statements],
+            workingDirectory: "/")
+        guard result.status == 0 else {
+            throw .commandFailed(command: "psql -c \"\(statements)\"", status: result.status, output: result.output)
+        }
     }
 
     /// Whether the server has a database `name`.

@@ -25,7 +25,7 @@ import Testing
 
     /// The demo's scripted edits still find the text they change.
     @Test func theDemosEditsApplyToTheExamples() throws {
-        for edit in [Demo.vatChange, Demo.typo] {
+        for edit in [Demo.vatChange, Demo.typo, Demo.brokenShipping, Demo.shipping] {
             let changed = try Demo.module(after: edit)
             #expect(changed != (try Demo.module(edit.module)))
             #expect(changed.contains(edit.with))

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PostgresHarness
+import PQ
 import Testing
 
 @Suite("PostgresHarness")
@@ -57,6 +58,27 @@ struct HarnessTests {
             let made = try await Harness.offload { () throws(HarnessError) in try server.ensureDatabase("it's \"quoted\"") }
             #expect(made == server.url(database: "it's \"quoted\""))
         }
+        // The demo's logins: members of their group roles, names quoted, reachable by URL.
+        let login = "it's \"odd\""
+        try await Harness.offload { () throws(HarnessError) in
+            try server.createLogins([(login: login, groups: ["pg_monitor", "pg_read_all_settings"]),
+                                     (login: "harness_plain", groups: [])])
+        }
+        let connection = try await TestServer.connect(server.url(database: "harness_check", user: login))
+        let row = try #require(try await connection.query("""
+            SELECT session_user AS who, pg_has_role(session_user, 'pg_monitor', 'MEMBER') AS monitor,
+                   pg_has_role(session_user, 'pg_read_all_settings', 'MEMBER') AS settings
+            """).first)
+        #expect(try row.decode("who", as: String.self) == login)
+        #expect(try row.decode("monitor", as: Bool.self) && row.decode("settings", as: Bool.self))
+        await connection.close()
+        // An existing login is an error that shows psql's complaint.
+        let duplicate = await #expect(throws: HarnessError.self) {
+            try await Harness.offload { () throws(HarnessError) in
+                try server.createLogins([(login: "harness_plain", groups: [])])
+            }
+        }
+        #expect(duplicate?.description.contains("harness_plain") == true, "\(duplicate.map { "\($0)" } ?? "")")
         try await Harness.offload { () throws(HarnessError) in try server.remove() }
         #expect(!FileManager.default.fileExists(atPath: directory))
     }

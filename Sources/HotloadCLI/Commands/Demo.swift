@@ -12,15 +12,23 @@ import PQ
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back.",
+        abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back, gray release.",
         discussion: """
         Starts a throwaway PostgreSQL (removed at the end), creates the schema, pushes the \
-        example modules of Examples/demo, starts two nodes in this process and calls them, \
-        pushes a change and shows both nodes switching with the measured delay, shows a \
+        example modules of Examples/demo, starts three nodes in this process and calls them, \
+        pushes a change and shows the nodes switching with the measured delay, shows a \
         broken push refused with diagnostics and a --skip-check broken release that the \
-        nodes refuse while keeping their last good release, rolls back, and prints the log \
-        and the node status. Needs PostgreSQL's server binaries (initdb, pg_ctl).
+        nodes refuse while keeping their last good release, and rolls back. Then gray \
+        release, with a login per role: an admin sets a channel policy (one approval, \
+        steps 1,100%, a health gate), a push becomes a proposed rollout that another login \
+        approves, the controller puts the candidate on one node of three, aborts it by \
+        itself when its calls fail, and steps a fixed candidate to 100%, which the operator \
+        promotes. Last, the log and the node status. Needs PostgreSQL's server binaries \
+        (initdb, pg_ctl, psql).
         """)
+
+    /// The database the demo creates on its private server.
+    static let database = "hotload_demo"
 
     // The example modules themselves are `Demo.modules` (DemoModules.swift, generated from
     // Examples/demo/rules by Examples/demo/embed.sh, so that the binary carries them).
@@ -70,11 +78,11 @@ struct Demo: AsyncParsableCommand {
             step("1. A private PostgreSQL")
             try await withThrowawayServer { server in
                 let url = try await Harness.offload { () throws(HarnessError) -> String in
-                    try server.createDatabase("hotload_demo")
+                    try server.createDatabase(Self.database)
                 }
                 Output.line("started in \(server.directory) on port \(server.port)")
                 try await withStore(ConnectionConfiguration(url)) { store in
-                    try await story(store, url: url, workspace: workspace)
+                    try await story(store, server: server, url: url, workspace: workspace)
                 }
             }
             step("Done")
@@ -82,7 +90,7 @@ struct Demo: AsyncParsableCommand {
         }
     }
 
-    private func story(_ store: Store, url: String, workspace: String) async throws {
+    private func story(_ store: Store, server: PrivateServer, url: String, workspace: String) async throws {
         step("2. hotload init")
         let applied = try await store.migrate()
         Output.line("applied \(applied.joined(separator: ", "))")
@@ -96,18 +104,20 @@ struct Demo: AsyncParsableCommand {
         for module in Self.modules { try write(module.text, to: rules + "/" + module.path) }
         let first = try await push(store, rules, message: "first release")
 
-        step("4. Two nodes follow channel main")
-        let nodes = (1...2).map { Node(configuration: NodeConfiguration(
-            database: url, name: "demo-node-\($0)", pollInterval: .seconds(2), heartbeatInterval: .milliseconds(500))) }
+        step("4. Three nodes follow channel main")
+        let nodes = (1...3).map { Node(configuration: NodeConfiguration(
+            database: url, name: "demo-node-\($0)", pollInterval: .seconds(2), heartbeatInterval: .milliseconds(200))) }
         let tasks = nodes.map { node in Task { try await node.run() } }
         defer { for task in tasks { task.cancel() } }
-        for node in nodes { try await waitUntil { node.current?.release == first } }
+        for node in nodes {
+            try await waitUntil("\(node.configuration.name) serves release \(first)") { node.current?.release == first }
+        }
         let order = try Value(json: #"{"total": 1000.0, "items": [], "country": "FR"}"#)
         Output.line("order: {\"total\": 1000.0, \"items\": [], \"country\": \"FR\"}")
         for node in nodes { try call(node, order) }
         for node in nodes { try greet(node) }
 
-        step("5. Change the French VAT rate and push: both nodes switch")
+        step("5. Change the French VAT rate and push: every node switches")
         let events = nodes.map { $0.events }
         try write(try Self.module(after: Self.vatChange), to: rules + "/" + Self.vatChange.module)
         let pushStart = ContinuousClock.now
@@ -140,7 +150,7 @@ struct Demo: AsyncParsableCommand {
         step("7. The same change with --skip-check: the nodes refuse it and keep release \(second)")
         let skipped = try await push(store, rules, message: "typo, pushed without check", skipCheck: true)
         for node in nodes {
-            try await waitUntil { node.status.errorRelease == skipped }
+            try await waitUntil("\(node.configuration.name) refused release \(skipped)") { node.status.errorRelease == skipped }
             let error = node.status.lastError.map { "\($0)" } ?? "?"
             Output.line("\(node.configuration.name): refused release \(skipped): \(error); still serving release \(node.current?.release ?? 0)")
         }
@@ -152,11 +162,15 @@ struct Demo: AsyncParsableCommand {
         PushReport.print(rollback)
         let restored = rollback.release ?? second
         for node in nodes {
-            try await waitUntil { node.current?.release == restored }
+            try await waitUntil("\(node.configuration.name) serves release \(restored)") { node.current?.release == restored }
             Output.line("\(node.configuration.name): serving release \(restored)")
         }
 
-        step("9. hotload log")
+        let stable = try await grayRelease(GrayReleaseStage(
+            store: store, server: server, database: Self.database, nodes: nodes, rules: rules, order: order,
+            stable: restored))
+
+        step("14. hotload log")
         for record in try await store.log(channel: "main", limit: 10) {
             let flags = record.skippedCheck ? "  [check skipped]" : ""
             Output.line("release \(record.release)  \(Output.safe(record.author))  \(Output.safe(record.message))\(flags)")
@@ -165,10 +179,14 @@ struct Demo: AsyncParsableCommand {
             }
         }
 
-        step("10. hotload status")
-        // Let a heartbeat carry the latest state.
-        try await Task.sleep(for: .milliseconds(700))
-        Output.raw(Status.table(try await store.nodeStatuses()))
+        step("15. hotload status")
+        // Until a heartbeat carried the latest state of every node.
+        var statuses = try await store.nodeStatuses()
+        try await waitUntil("every node reports release \(stable)", every: .milliseconds(20)) {
+            statuses = try await store.nodeStatuses()
+            return statuses.count == nodes.count && statuses.allSatisfy { $0.appliedRelease == stable }
+        }
+        Output.raw(Status.table(statuses))
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.result }
     }
@@ -177,13 +195,15 @@ struct Demo: AsyncParsableCommand {
         ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck)
     }
 
-    private func push(_ store: Store, _ directory: String, message: String, skipCheck: Bool = false,
-                      quiet: Bool = false) async throws -> Int64 {
+    /// Pushes `directory` (on `store`, whose login `login` names in the narration).
+    func push(_ store: Store, _ directory: String, message: String, skipCheck: Bool = false,
+              quiet: Bool = false, login: String? = nil) async throws -> Int64 {
         let modules = try ModuleFiles.load([directory]).map(ModuleFile.init)
         let result = try await store.push(PushRequest(modules: modules,
                                                       options: options(message: message, skipCheck: skipCheck)))
         if !quiet {
-            Output.line("$ hotload push rules/ -m \"\(message)\"\(skipCheck ? " --skip-check" : "")")
+            Output.line("$ hotload push rules/ -m \"\(message)\"\(skipCheck ? " --skip-check" : "")"
+                        + "\(login.map { "   # as \($0)" } ?? "")")
             PushReport.print(result)
         }
         guard let release = result.release else { throw ValidationError("the push created no release") }
@@ -202,21 +222,25 @@ struct Demo: AsyncParsableCommand {
         Output.line("\(node.configuration.name) (release \(loaded.release)): greetings/hello.greet(\"Hotload\") = \(try text.json())")
     }
 
-    private func write(_ text: String, to path: String) throws {
+    func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    private func waitUntil(timeout: Swift.Duration = .seconds(15), _ condition: () -> Bool) async throws {
+    /// Waits until `condition` holds, checking it `every` 2 ms (in-memory node state) or
+    /// more (a condition that reads the database); a guard against hangs, not a timing:
+    /// after `timeout` it fails naming `what`.
+    func waitUntil(_ what: String, timeout: Swift.Duration = .seconds(15), every: Swift.Duration = .milliseconds(2),
+                   _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now > deadline { throw ValidationError("the demo timed out waiting for the nodes") }
-            try await Task.sleep(for: .milliseconds(2))
+        while try await !condition() {
+            if ContinuousClock.now > deadline { throw ValidationError("the demo timed out waiting until \(what)") }
+            try await Task.sleep(for: every)
         }
     }
 
-    private func step(_ title: String) {
+    func step(_ title: String) {
         Output.line()
         Output.line(Output.stdoutIsTerminal ? "\u{1B}[1m== \(title)\u{1B}[0m" : "== \(title)")
     }
