@@ -104,8 +104,9 @@ $$;
 
 -- Internal (no grants): refuses with HL021 unless the calling login's `instance` holds an
 -- unexpired lease of `channel`; locks the lease row until the caller's transaction ends,
--- so the lease cannot be taken over before the action commits. DETAIL: the leading
--- instance, or '' when none leads.
+-- so the lease cannot be taken over before the action commits. Callers lock the channel
+-- row first; controller_lead locks only the lease row, so the two never deadlock.
+-- DETAIL: the leading instance, or '' when none leads.
 CREATE FUNCTION hotload.controller_require_lease(instance uuid, channel text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -119,21 +120,6 @@ BEGIN
                   DETAIL = CASE WHEN FOUND AND l.expires_at > clock_timestamp() THEN l.instance::text ELSE '' END,
                   HINT = 'only the controller holding the channel''s unexpired lease acts on its rollouts';
     END IF;
-END
-$$;
-
--- The channel of a rollout (HL011 when there is none).
-CREATE FUNCTION hotload.rollout_channel(rollout bigint) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    found_channel text;
-BEGIN
-    SELECT o.channel INTO found_channel FROM hotload.rollouts o WHERE o.id = rollout_channel.rollout;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'rollout % does not exist', coalesce(rollout_channel.rollout::text, 'NULL')
-            USING ERRCODE = 'HL011', DETAIL = coalesce(rollout_channel.rollout::text, '');
-    END IF;
-    RETURN found_channel;
 END
 $$;
 
@@ -161,8 +147,8 @@ BEGIN
         RAISE EXCEPTION 'a gate verdict''s detail is a JSON object of at most 20000 characters'
             USING ERRCODE = 'HL018', DETAIL = 'detail';
     END IF;
-    PERFORM hotload.controller_require_lease(controller, hotload.rollout_channel(rollout));
     r := hotload.rollout_lock(rollout);
+    PERFORM hotload.controller_require_lease(controller, r.channel);
     PERFORM hotload.rollout_require(r, ARRAY['progressing'], 'record a gate verdict');
     IF r.step IS DISTINCT FROM rollout_gate.step THEN
         RAISE EXCEPTION 'rollout % is at step %, not %', r.id, coalesce(r.step, -1), coalesce(rollout_gate.step::text, 'NULL')
@@ -178,12 +164,13 @@ BEGIN
 END
 $$;
 
--- rollout_next by the leading `controller` (HL021 otherwise).
+-- rollout_next by the leading `controller` (HL021 otherwise). The rollout's channel row is
+-- locked first (rollout_lock), as every rollout action does, then the lease row.
 CREATE FUNCTION hotload.controller_next(controller uuid, rollout bigint, from_step integer, threshold bigint)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM hotload.controller_require_lease(controller, hotload.rollout_channel(rollout));
+    PERFORM hotload.controller_require_lease(controller, (hotload.rollout_lock(rollout)).channel);
     RETURN hotload.rollout_next(rollout, from_step, threshold);
 END
 $$;
@@ -192,7 +179,7 @@ $$;
 CREATE FUNCTION hotload.controller_abort(controller uuid, rollout bigint, reason text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM hotload.controller_require_lease(controller, hotload.rollout_channel(rollout));
+    PERFORM hotload.controller_require_lease(controller, (hotload.rollout_lock(rollout)).channel);
     PERFORM hotload.rollout_abort(rollout, reason);
 END
 $$;
@@ -201,7 +188,6 @@ REVOKE ALL ON FUNCTION
     hotload.controller_lead(uuid, text, double precision),
     hotload.controller_release(uuid, text),
     hotload.controller_require_lease(uuid, text),
-    hotload.rollout_channel(bigint),
     hotload.rollout_gate(uuid, bigint, integer, text, jsonb),
     hotload.controller_next(uuid, bigint, integer, bigint),
     hotload.controller_abort(uuid, bigint, text)

@@ -150,9 +150,9 @@ public final class RolloutController: Sendable {
 
     /// Ticks every interval until cancelled, on a connection of its own: after an error it
     /// reconnects at the next tick (and renews its leases, unless a standby took them over
-    /// once the old session was gone). The
-    /// first tick's errors are thrown, so a login without `hotload_operator` or an
-    /// unreachable server refuses to start; later ones are reported as `.error` events.
+    /// once the old session was gone). The first tick's errors are thrown, so a login
+    /// without `hotload_operator` or an unreachable server refuses to start; later ones are
+    /// reported as `.error` events.
     /// On cancellation it releases its leases, records that it stopped and closes its
     /// connection.
     public func run(_ database: ConnectionConfiguration, report: @Sendable (ControllerEvent) -> Void) async throws {
