@@ -135,20 +135,19 @@ import Testing
     @Test func aHungLeaderIsReplacedWhenItsLeaseExpiresAndItsActionsAreRefused() async throws {
         let fixture = try await RolloutFixture.make()
         let id = try await rollout(fixture)
-        // The leader's lease is short; the standby's long, so that it still leads while the
-        // stale instance tries to act.
-        let stale = RolloutController(configuration: ControllerConfiguration(interval: .milliseconds(100),
-                                                                             lease: .milliseconds(300)))
-        let standby = RolloutController(configuration: ControllerConfiguration(interval: .seconds(1),
-                                                                               lease: .seconds(3600)))
+        let configuration = ControllerConfiguration(interval: .seconds(1), lease: .seconds(3600))
+        let stale = RolloutController(configuration: configuration)
+        let standby = RolloutController(configuration: configuration)
         let staleStore = try await fixture["operator"]
         let standbyStore = try await secondOperator(fixture)
 
         #expect(try await stale.tick(staleStore).map(\.kind) == [.leading, .step])
         #expect(try await standby.tick(standbyStore).isEmpty)
-        // The leader hangs (its session stays open, it renews nothing): once its lease has
-        // expired, the standby's next tick takes over.
-        try await Task.sleep(for: .milliseconds(400))
+        // The leader hangs (its session stays open, it renews nothing) until its lease runs
+        // out; the test's superuser ends the hour early instead of waiting (the real clock's
+        // expiry is at the end of this test). The standby's next tick takes over.
+        try await fixture.admin.connection.execute(
+            "UPDATE hotload.controller_leases SET expires_at = renewed_at WHERE channel = 'main'")
         #expect(try await standby.tick(standbyStore).map(\.kind) == [.leading, .baking])
 
         // The stale instance's actions are refused by the database, naming the leader.
@@ -183,6 +182,14 @@ import Testing
         #expect(status.phase == .progressing && status.step == 0)
         // An operator's manual step needs no lease: the human override stays.
         #expect(try await staleStore.nextStep(id) == 1)
+
+        // A lease lasts what was asked unless renewed, by the database's clock.
+        let (first, second) = (UUID(), UUID())
+        let left = try #require(try await staleStore.lead(channel: "other", instance: first, lease: .seconds(1)))
+        #expect(left > .zero && left <= .seconds(1), "\(left)")
+        #expect(try await standbyStore.lead(channel: "other", instance: second, lease: .seconds(60)) == nil)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await standbyStore.lead(channel: "other", instance: second, lease: .seconds(60)) != nil)
 
         try await dropSecondOperator(fixture, standbyStore)
         await fixture.close()
