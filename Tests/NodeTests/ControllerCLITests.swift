@@ -5,8 +5,9 @@ import Testing
 
 /// Issue 10: `hotload controller` as a process: it refuses a login without
 /// hotload_operator naming the role; `rollout status` says when no controller runs; of two
-/// controllers one leads, and when it is killed the other takes over; SIGTERM stops one
-/// cleanly (status says so at once).
+/// controllers one leads (while a reader holds the advisory lock that used to be
+/// leadership), and when it is killed the other takes over; SIGTERM stops one cleanly
+/// (status says so at once).
 @Suite("CLI controller")
 struct ControllerCLITests {
     /// A `hotload` process writing to a file, for commands that run until stopped.
@@ -81,6 +82,10 @@ struct ControllerCLITests {
         let (_, text) = try await runHotload(["rollout", "status", "--database", fixture.url])
         #expect(text.contains("holding: no controller is running"), "\(text)")
 
+        // A reader holds the advisory lock that was leadership before leases: irrelevant now.
+        let readerStore = try await Store.connect(ConnectionConfiguration(try as_(reader)))
+        try await readerStore.connection.execute("SELECT pg_advisory_lock(hashtext('hotload-controller'), hashtext('main'))")
+
         let arguments = ["controller", "--interval", "0.2", "--json", "--database", try as_(operatorLogin)]
         let first = try Background(arguments)
         let second = try Background(arguments)
@@ -89,7 +94,8 @@ struct ControllerCLITests {
         let (dead, survivor) = leader.hasSuffix(":\(first.process.processIdentifier)") ? (first, second) : (second, first)
         #expect(leader.hasSuffix(":\(dead.process.processIdentifier)"))
 
-        // Kill the leader without a chance to clean up: its connection ends, the lock with it.
+        // Kill the leader without a chance to clean up: its session ends, so its lease may
+        // be taken over before it expires.
         _ = await dead.stop(SIGKILL)
         json = try await waitForStatus(fixture.url, "the takeover") {
             ($0["controller_leader"] as? String)?.hasSuffix(":\(survivor.process.processIdentifier)") == true
@@ -103,6 +109,7 @@ struct ControllerCLITests {
         let log = try await fixture.store.rolloutLog(channel: "main")
         #expect(log.filter { $0.action == "step" }.map(\.actor) == [operatorLogin], "\(log)")
 
+        await readerStore.connection.close()
         for role in [operatorLogin, reader] { _ = try? await fixture.store.connection.execute("DROP ROLE IF EXISTS \(role)") }
         await fixture.close()
     }

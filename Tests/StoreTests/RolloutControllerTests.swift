@@ -113,7 +113,8 @@ import Testing
         try await fixture.admin.connection.execute("DROP ROLE \(bare)")
         // The gate verdict function is the operator's alone too.
         let verdict = await thrown {
-            _ = try await fixture["approver"].recordGateVerdict(1, step: 0, verdict: .pass, detail: "{}")
+            _ = try await fixture["approver"].recordGateVerdict(1, step: 0, verdict: .pass, detail: "{}",
+                                                                controller: UUID())
         }
         #expect(storeError(verdict, .permissionDenied)?.role == .operator)
         await fixture.close()
@@ -225,10 +226,11 @@ import Testing
         #expect(try await first.tick(firstStore).map(\.kind) == [.fail])
         #expect(try await first.tick(firstStore).map(\.kind) == [.fail])
 
-        // The leader loses its connection: the lock goes with it; the standby takes over at
-        // its next tick and continues the count (two failures so far): the third aborts.
+        // The leader loses its connection: its lease may be taken over once its session is
+        // gone (waited for here); the standby takes over at its next tick and continues the
+        // count (two failures so far): the third aborts.
         let pid = try await firstStore.connection.query("SELECT pg_backend_pid() AS n").first!.decode("n", as: Int64.self)
-        try await fixture.admin.connection.execute("SELECT pg_terminate_backend($1::integer)", [.int(pid)])
+        try await fixture.admin.connection.execute("SELECT pg_terminate_backend($1::integer, 10000)", [.int(pid)])
         #expect(await thrown { _ = try await first.tick(firstStore) } != nil)
         let events = try await second.tick(secondLogin)
         #expect(events.map(\.kind) == [.leading, .fail, .abort], "\(events)")

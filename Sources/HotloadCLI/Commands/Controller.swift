@@ -19,11 +19,14 @@ struct Controller: AsyncParsableCommand {
         once the current one has baked with its gates held. It never promotes: after the last \
         step an operator runs `hotload rollout promote`.
 
-        Several controllers may run; for each channel one leads (a PostgreSQL advisory lock \
-        held on its connection) and the others take over within an interval when it stops or \
-        loses its connection. Without a running controller, rollouts hold where they are and \
-        `hotload rollout status` says so. Needs a login with hotload_operator. SIGTERM/SIGINT \
-        stop it cleanly.
+        Several controllers may run; for each channel with an active rollout one leads: it \
+        holds the channel's lease (hotload.controller_leases, three intervals long, renewed \
+        every tick), which the database grants to hotload_operator logins only and requires \
+        for every step, gate verdict and abort a controller takes. A standby takes over at its \
+        next tick once the leader stopped cleanly or its database session ended, or once its \
+        lease expired (a hung leader). Without a running controller, rollouts hold where they \
+        are and `hotload rollout status` says so. Needs a login with hotload_operator. \
+        SIGTERM/SIGINT stop it cleanly and hand its channels over at once.
         """)
 
     @Option(help: "The channel to steer (default: every channel).")

@@ -6,8 +6,12 @@ import Synchronization
 public struct ControllerConfiguration: Sendable {
     /// The channel to steer; nil: every channel.
     public var channel: String?
-    /// Time between two ticks; a standby controller takes over within one.
+    /// Time between two ticks: the leader renews its leases every tick, and a standby
+    /// takes over within one tick of the leader's session ending or its lease expiring.
     public var interval: Duration
+    /// How long a lease lasts without renewal: how long a leader that hangs (or loses the
+    /// database while its session lingers) keeps a channel from its standbys.
+    public var lease: Duration
     /// Fewer canary calls than this in the window: the step holds (gates are not judged).
     public var minCanaryCalls: Int
     /// A node whose heartbeat (or metrics report) is older is not live.
@@ -15,12 +19,13 @@ public struct ControllerConfiguration: Sendable {
     /// Failing evaluations in a row that abort a rollout.
     public var failuresToAbort: Int
 
-    /// The defaults: every channel, a tick every 10 s, at least 20 canary calls, nodes live
-    /// for 30 s, three failing evaluations abort.
-    public init(channel: String? = nil, interval: Duration = .seconds(10), minCanaryCalls: Int = 20,
-                liveSeconds: Int = 30, failuresToAbort: Int = 3) {
+    /// The defaults: every channel, a tick every 10 s, a lease of three intervals, at least
+    /// 20 canary calls, nodes live for 30 s, three failing evaluations abort.
+    public init(channel: String? = nil, interval: Duration = .seconds(10), lease: Duration? = nil,
+                minCanaryCalls: Int = 20, liveSeconds: Int = 30, failuresToAbort: Int = 3) {
         self.channel = channel
         self.interval = interval
+        self.lease = lease ?? interval * 3
         self.minCanaryCalls = minCanaryCalls
         self.liveSeconds = liveSeconds
         self.failuresToAbort = failuresToAbort
@@ -31,8 +36,11 @@ public struct ControllerConfiguration: Sendable {
 public struct ControllerEvent: Sendable, Hashable {
     /// What kind of decision it is; the raw value is what `--json` prints.
     public enum Kind: String, Sendable {
-        /// It took the leadership of a channel.
+        /// It took the leadership (the lease) of a channel.
         case leading
+        /// Another controller took the leadership of a channel this one led (its lease ran
+        /// out, or its session ended): it stands by.
+        case standby
         /// It entered a rollout's next step.
         case step
         /// Every gate held at this evaluation.
@@ -68,10 +76,14 @@ public struct ControllerEvent: Sendable, Hashable {
 /// step serves the candidate to the whole planned share already, and making it the
 /// channel's stable release stays an operator's decision (`hotload rollout promote`).
 ///
-/// Leadership: one controller per channel acts, the one holding the channel's advisory
-/// lock on its own connection (`Store.tryLead`); the others try again every tick. Every
-/// tick also records the controller's liveness (`Store.controllerHeartbeat`), which
-/// `hotload rollout status` reads to say when no controller runs.
+/// Leadership: one controller per channel with an active rollout acts, the one holding the
+/// channel's lease (`Store.lead`, granted by the database to `hotload_operator` logins
+/// only). The leader renews it every tick; the others ask every tick and get it once the
+/// leader's lease expired or its database session ended; a clean stop releases it. Every
+/// action it takes names its instance, and the database refuses it unless that instance
+/// holds the unexpired lease. Every tick also records the controller's liveness
+/// (`Store.controllerHeartbeat`), which `hotload rollout status` reads to say when no
+/// controller runs.
 public final class RolloutController: Sendable {
     public let configuration: ControllerConfiguration
     /// This process's id in `hotload.controllers`.
@@ -80,8 +92,9 @@ public final class RolloutController: Sendable {
     private let pid: Int
 
     private struct State {
-        /// Channels whose advisory lock this controller's current connection holds.
-        var leading: Set<String> = []
+        /// Channels whose lease this controller holds, with when it runs out by this
+        /// process's clock (measured from before the request that granted it).
+        var leases: [String: ContinuousClock.Instant] = [:]
         /// Gates compiled once per rollout.
         var gates: [Int64: CompiledGates] = [:]
         /// Rollouts already reported ready to promote.
@@ -100,15 +113,13 @@ public final class RolloutController: Sendable {
         self.pid = pid
     }
 
-    /// The channels this controller leads on its current connection.
-    public var leading: Set<String> { state.withLock { $0.leading } }
-
-    /// Forgets the leadership: call after the connection it was held on ended.
-    public func connectionLost() {
-        state.withLock { $0.leading = [] }
+    /// The channels whose unexpired lease this controller holds.
+    public var leading: Set<String> {
+        let now = ContinuousClock.now
+        return state.withLock { Set($0.leases.filter { $0.value > now }.keys) }
     }
 
-    /// One tick on `store` (the connection leadership is held on).
+    /// One tick on `store`.
     /// - Throws: what the liveness heartbeat throws (`permission_denied` naming
     ///   `hotload_operator` for a login without it; connection errors); errors of single
     ///   rollout actions become `.error` events instead.
@@ -117,17 +128,18 @@ public final class RolloutController: Sendable {
         // First, so that a login without hotload_operator is refused naming that role.
         try await heartbeat(store)
         let rollouts = try await store.controlledRollouts(channel: configuration.channel)
-        for channel in Set(rollouts.map(\.channel)).sorted() where !leading.contains(channel) {
-            if try await store.tryLead(channel: channel) {
-                state.withLock { _ = $0.leading.insert(channel) }
-                events.append(ControllerEvent(kind: .leading, channel: channel, rollout: nil,
-                                              message: "leading the rollouts of channel \(channel)"))
-            }
-        }
-        if !events.isEmpty { try await heartbeat(store) }
-        for rollout in rollouts where leading.contains(rollout.channel) {
+        let before = leading
+        events += try await lead(Set(rollouts.map(\.channel)), store)
+        if leading != before { try await heartbeat(store) }
+        for rollout in rollouts where rollout.phase == .approved || rollout.phase == .progressing {
+            // Only under an unexpired lease (the database refuses the rest anyway).
+            guard leading.contains(rollout.channel) else { continue }
             do {
                 events += try await steer(rollout, store)
+            } catch let error as StoreError where error.code == .notLeader {
+                state.withLock { _ = $0.leases.removeValue(forKey: rollout.channel) }
+                events.append(ControllerEvent(kind: .standby, channel: rollout.channel, rollout: rollout.id,
+                                              message: "\(error.message); standing by"))
             } catch {
                 events.append(ControllerEvent(kind: .error, channel: rollout.channel, rollout: rollout.id,
                                               message: "\(error)"))
@@ -137,10 +149,12 @@ public final class RolloutController: Sendable {
     }
 
     /// Ticks every interval until cancelled, on a connection of its own: after an error it
-    /// reconnects at the next tick (the old connection's leadership is gone with it). The
-    /// first tick's errors are thrown, so a login without `hotload_operator` or an
-    /// unreachable server refuses to start; later ones are reported as `.error` events.
-    /// On cancellation it records that it stopped and closes its connection.
+    /// reconnects at the next tick (and renews its leases, unless a standby took them over
+    /// once the old session was gone). The first tick's errors are thrown, so a login
+    /// without `hotload_operator` or an unreachable server refuses to start; later ones are
+    /// reported as `.error` events.
+    /// On cancellation it releases its leases, records that it stopped and closes its
+    /// connection.
     public func run(_ database: ConnectionConfiguration, report: @Sendable (ControllerEvent) -> Void) async throws {
         var store: Store? = try await Store.connect(database)
         do {
@@ -160,7 +174,6 @@ public final class RolloutController: Sendable {
                                        message: "\(error); reconnecting at the next tick"))
                 await store?.connection.close()
                 store = nil
-                connectionLost()
             }
         }
         if let store {
@@ -172,13 +185,43 @@ public final class RolloutController: Sendable {
         }
     }
 
+    /// Takes or renews the lease of each channel in `channels` (those with an active
+    /// rollout) and releases those of other channels.
+    private func lead(_ channels: Set<String>, _ store: Store) async throws -> [ControllerEvent] {
+        var events: [ControllerEvent] = []
+        for channel in channels.sorted() {
+            let asked = ContinuousClock.now
+            let left = try await store.lead(channel: channel, instance: instance, lease: configuration.lease)
+            let held = state.withLock { state in
+                defer { state.leases[channel] = left.map { asked + $0 } }
+                return state.leases[channel] != nil
+            }
+            if left != nil, !held {
+                events.append(ControllerEvent(kind: .leading, channel: channel, rollout: nil,
+                                              message: "leading the rollouts of channel \(channel)"))
+            } else if left == nil, held {
+                events.append(ControllerEvent(kind: .standby, channel: channel, rollout: nil,
+                                              message: "another controller leads channel \(channel) now; standing by"))
+            }
+        }
+        let idle = state.withLock { Set($0.leases.keys) }.subtracting(channels)
+        for channel in idle.sorted() {
+            try await store.releaseLeadership(instance: instance, channel: channel)
+            state.withLock { _ = $0.leases.removeValue(forKey: channel) }
+        }
+        return events
+    }
+
     private func heartbeat(_ store: Store) async throws {
         try await store.controllerHeartbeat(instance: instance, channel: configuration.channel, host: host, pid: pid,
                                             interval: configuration.interval, leading: leading.sorted())
     }
 
-    /// Records that this controller stopped (so `rollout status` says so at once).
+    /// Releases this controller's leases (a standby takes over at its next tick) and
+    /// records that it stopped (so `rollout status` says so at once).
     public func stopped(_ store: Store) async throws {
+        state.withLock { $0.leases = [:] }
+        try await store.releaseLeadership(instance: instance)
         try await store.controllerHeartbeat(instance: instance, channel: configuration.channel, host: host, pid: pid,
                                             interval: configuration.interval, leading: [], stopped: true)
     }
@@ -188,7 +231,8 @@ public final class RolloutController: Sendable {
             ControllerEvent(kind: kind, channel: rollout.channel, rollout: rollout.id, message: message)
         }
         guard rollout.phase == .progressing, let step = rollout.step else {
-            let entered = try await store.nextStep(rollout.id, liveSeconds: configuration.liveSeconds)
+            let entered = try await store.nextStep(rollout.id, liveSeconds: configuration.liveSeconds,
+                                                   controller: instance)
             return [event(.step, "entered step \(entered + 1)/\(rollout.steps.count) (\(rollout.steps[entered]))")]
         }
         var events: [ControllerEvent] = []
@@ -200,13 +244,15 @@ public final class RolloutController: Sendable {
                 let reason = "too little traffic: \(canary.calls) canary calls in the window, fewer than "
                     + "\(configuration.minCanaryCalls); holding step \(step + 1)"
                 _ = try await store.recordGateVerdict(rollout.id, step: step, verdict: .hold,
-                                                      detail: Self.detail(nil, canary, stable, reason: reason))
+                                                      detail: Self.detail(nil, canary, stable, reason: reason),
+                                                      controller: instance)
                 return [event(.hold, "\(reason) (\(figures))")]
             }
             let results = gates.evaluate(canary: canary, stable: stable)
             let failed = results.filter { !$0.passed }
             let streak = try await store.recordGateVerdict(rollout.id, step: step, verdict: failed.isEmpty ? .pass : .fail,
-                                                           detail: Self.detail(results, canary, stable, reason: nil))
+                                                           detail: Self.detail(results, canary, stable, reason: nil),
+                                                           controller: instance)
             guard let first = failed.first else {
                 events.append(event(.pass, "gates held (\(figures))"))
                 return events + (try await advance(rollout, step, store, event))
@@ -215,7 +261,7 @@ public final class RolloutController: Sendable {
             events.append(event(.fail, "gate '\(first.gate)' failed\(why), \(streak) in a row (\(figures))"))
             if streak >= configuration.failuresToAbort {
                 let reason = "gate '\(first.gate)' failed \(streak) evaluations in a row\(why): \(figures)"
-                try await store.abortRollout(rollout.id, reason: reason)
+                try await store.abortRollout(rollout.id, reason: reason, controller: instance)
                 events.append(event(.abort, "aborted: \(reason)"))
             }
             return events
@@ -231,7 +277,8 @@ public final class RolloutController: Sendable {
             let first = state.withLock { $0.ready.insert(rollout.id).inserted }
             return first ? [event(.ready, "last step baked with its gates held: ready to promote")] : []
         }
-        let entered = try await store.nextStep(rollout.id, liveSeconds: configuration.liveSeconds)
+        let entered = try await store.nextStep(rollout.id, liveSeconds: configuration.liveSeconds,
+                                               controller: instance)
         return [event(.step, "entered step \(entered + 1)/\(rollout.steps.count) (\(rollout.steps[entered]))")]
     }
 

@@ -31,7 +31,7 @@ public struct ControllerLiveness: Sendable, Hashable {
     public var channel: String?
     public var host: String
     public var pid: Int
-    /// Channels whose leadership it held at its last heartbeat.
+    /// Channels whose unexpired lease it holds (`hotload.controller_leases`).
     public var leading: [String]
     public var heartbeatAt: Date
 }
@@ -47,8 +47,9 @@ public enum GateVerdict: String, Sendable {
 }
 
 extension Store {
-    /// The rollouts a controller steers: approved ones (their first step) and progressing
-    /// ones, of `channel` or of every channel, oldest first.
+    /// The active rollouts (proposed, approved, progressing, paused) of `channel` or of
+    /// every channel, oldest first: a controller leads their channels and steers the
+    /// approved (their first step) and progressing ones.
     public func controlledRollouts(channel: String?) async throws -> [ControlledRollout] {
         try await run(needs: .reader) {
             let rows = try await connection.query("""
@@ -56,7 +57,7 @@ extension Store {
                        r.candidate, c.stable, r.bake_seconds,
                        coalesce(r.step_started_at + make_interval(secs => r.bake_seconds) <= now(), false) AS baked
                 FROM hotload.rollouts r JOIN hotload.channels c ON c.name = r.channel
-                WHERE r.phase IN ('approved', 'progressing') AND ($1::text IS NULL OR r.channel = $1)
+                WHERE r.phase IN ('proposed', 'approved', 'progressing', 'paused') AND ($1::text IS NULL OR r.channel = $1)
                 ORDER BY r.id
                 """, [.optionalText(channel)])
             return try rows.map { row in
@@ -107,13 +108,16 @@ extension Store {
 
     /// Records a gate verdict of the rollout's current `step` as a `gate` event
     /// (`hotload.rollout_gate`); `detail` is a JSON object (gates, figures). Needs
-    /// `hotload_operator`.
+    /// `hotload_operator`, and `controller` must hold the unexpired lease of the rollout's
+    /// channel (`lead`): otherwise the database refuses it with `not_leader`.
     /// - Returns: the failing verdicts since the rollout's last passing one (holds neither
     ///   count nor reset), this one included.
-    public func recordGateVerdict(_ rollout: Int64, step: Int, verdict: GateVerdict, detail: String) async throws -> Int {
+    public func recordGateVerdict(_ rollout: Int64, step: Int, verdict: GateVerdict, detail: String,
+                                  controller: UUID) async throws -> Int {
         try await runRollout(needs: .operator, .init(rollout: rollout, action: "record a gate verdict")) {
-            let rows = try await connection.query("SELECT hotload.rollout_gate($1, $2, $3, $4::jsonb) AS streak",
-                                                  [.int(rollout), .int(step), .text(verdict.rawValue), .text(detail)])
+            let rows = try await connection.query(
+                "SELECT hotload.rollout_gate($1::uuid, $2, $3, $4, $5::jsonb) AS streak",
+                [.text(controller.uuidString), .int(rollout), .int(step), .text(verdict.rawValue), .text(detail)])
             return try rows.first?.decode("streak", as: Int.self) ?? 0
         }
     }
@@ -130,15 +134,27 @@ extension Store {
         }
     }
 
-    /// Tries to take the leadership of `channel`'s rollouts: a session-level advisory lock
-    /// on this store's connection, held until the connection ends (a controller that dies
-    /// or loses its connection releases it). Taking a lock this session already holds
-    /// stacks it, so callers remember what they hold.
-    public func tryLead(channel: String) async throws -> Bool {
-        try await run(needs: .operator) {
+    /// Takes or renews the leadership of `channel`'s rollouts for controller `instance`: a
+    /// lease in `hotload.controller_leases`, granted by `hotload.controller_lead` (only
+    /// `hotload_operator` may call it) when nobody holds it, when it is `instance`'s, when
+    /// its holder's lease expired or when its holder's database session is gone.
+    /// - Returns: the time the lease has left (it is `lease` after a grant or renewal), or
+    ///   nil while another instance leads.
+    public func lead(channel: String, instance: UUID, lease: Duration) async throws -> Duration? {
+        try await runRollout(needs: .operator, .init(channel: channel, action: "lead")) {
             let rows = try await connection.query(
-                "SELECT pg_try_advisory_lock(hashtext('hotload-controller'), hashtext($1)) AS taken", [.text(channel)])
-            return try rows.first?.decode("taken", as: Bool.self) ?? false
+                "SELECT hotload.controller_lead($1::uuid, $2, $3) AS seconds",
+                [.text(instance.uuidString), .text(channel), .double(lease / .seconds(1))])
+            return try rows.first?.decode("seconds", as: Double?.self).map { .milliseconds(Int64($0 * 1000)) }
+        }
+    }
+
+    /// Ends controller `instance`'s leases (of `channel`; nil: all), so that a standby
+    /// takes over at its next tick. Needs `hotload_operator`.
+    public func releaseLeadership(instance: UUID, channel: String? = nil) async throws {
+        try await runRollout(needs: .operator, .init(channel: channel, action: "release its leadership")) {
+            try await connection.execute("SELECT hotload.controller_release($1::uuid, $2)",
+                                         [.text(instance.uuidString), .optionalText(channel)])
         }
     }
 
@@ -160,16 +176,18 @@ extension Store {
     }
 
     /// Controllers that recorded their liveness within three of their intervals (and did
-    /// not stop) and steer `channel` (or every channel).
+    /// not stop) and steer `channel` (or every channel), with the channels they lead.
     public func liveControllers(channel: String) async throws -> [ControllerLiveness] {
         try await run(needs: .reader) {
             let rows = try await connection.query("""
-                SELECT instance::text AS instance, db_role, channel, host, pid, to_json(leads)::text AS leads,
-                       heartbeat_at
-                FROM hotload.controllers
-                WHERE NOT stopped AND heartbeat_at > now() - make_interval(secs => 3 * interval_seconds)
-                  AND (channel IS NULL OR channel = $1)
-                ORDER BY heartbeat_at DESC
+                SELECT c.instance::text AS instance, c.db_role, c.channel, c.host, c.pid, c.heartbeat_at,
+                       coalesce((SELECT to_json(array_agg(l.channel ORDER BY l.channel))::text
+                                 FROM hotload.controller_leases l
+                                 WHERE l.instance = c.instance AND l.expires_at > clock_timestamp()), '[]') AS leads
+                FROM hotload.controllers c
+                WHERE NOT c.stopped AND c.heartbeat_at > now() - make_interval(secs => 3 * c.interval_seconds)
+                  AND (c.channel IS NULL OR c.channel = $1)
+                ORDER BY c.heartbeat_at DESC
                 """, [.text(channel)])
             return try rows.map { row in
                 ControllerLiveness(instance: UUID(uuidString: try row.decode("instance", as: String.self)) ?? UUID(),

@@ -1,3 +1,4 @@
+import Foundation
 import CEL
 import PQ
 
@@ -95,6 +96,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidGate = Code(rawValue: "invalid_gate")
         /// A node cannot be pinned as asked (`node`).
         public static let pinRefused = Code(rawValue: "pin_refused")
+        /// A controller acted on a channel whose leadership lease it does not hold
+        /// (`leader`: the instance that holds it, nil when none does).
+        public static let notLeader = Code(rawValue: "not_leader")
     }
 
     /// What kind of failure this is.
@@ -135,6 +139,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case steps(String, reason: String)
         case gate(String, diagnostic: String)
         case pin(node: String, reason: String)
+        case leader(channel: String?, rollout: Int64?, leader: UUID?)
     }
 
     // MARK: - Making errors
@@ -247,6 +252,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         StoreError(.pinRefused, .pin(node: node, reason: reason))
     }
 
+    /// `not_leader`: a controller acted on `channel` (or `rollout`'s channel) without
+    /// holding its unexpired lease; `leader` holds it (nil: nobody).
+    public static func notLeader(channel: String?, rollout: Int64?, leader: UUID?) -> StoreError {
+        StoreError(.notLeader, .leader(channel: channel, rollout: rollout, leader: leader))
+    }
+
     // MARK: - Context
 
     /// The hotload group role the operation needs (`permission_denied`).
@@ -269,6 +280,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .activeRollout(_, let rollout), .rollout(let rollout), .phase(let rollout, _, _),
              .approver(let rollout, _), .step(let rollout, _):
             return rollout
+        case .leader(_, let rollout, _):
+            return rollout
         default:
             return nil
         }
@@ -283,6 +296,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The step (zero-based) a rollout moved to (`step_moved`).
     public var step: Int? {
         if case .step(_, let step) = context { return step }
+        return nil
+    }
+
+    /// The controller instance that leads the channel (`not_leader`); nil when none does.
+    public var leader: UUID? {
+        if case .leader(_, _, let leader) = context { return leader }
         return nil
     }
 
@@ -306,6 +325,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .head(let channel, _, _), .channelName(let channel), .empty(let channel), .module(_, let channel, _),
              .otherChannel(_, let channel, _), .activeRollout(let channel, _), .noRollout(let channel),
              .candidate(_, let channel, _):
+            return channel
+        case .leader(let channel, _, _):
             return channel
         default:
             return nil
@@ -453,6 +474,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                 + diagnostic
         case .pin(let node, let reason):
             return "cannot pin node \(TerminalText.escaping(node)): \(reason)"
+        case .leader(let channel, let rollout, let leader):
+            let subject = channel.map { "channel \($0)" } ?? rollout.map { "the channel of rollout \($0)" } ?? "the channel"
+            let holder = leader.map { "controller \($0.uuidString.lowercased()) leads it" } ?? "no controller leads it"
+            return "this controller does not hold the leadership lease of \(subject) (\(holder)); "
+                + "only the leader acts on its rollouts"
         }
     }
 

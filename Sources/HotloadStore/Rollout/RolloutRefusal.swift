@@ -1,3 +1,4 @@
+import Foundation
 import PQ
 
 /// The SQLSTATEs `sql/0300_rollouts.sql` refuses rollout actions with, and their mapping
@@ -14,6 +15,7 @@ enum RolloutRefusal {
     static let invalidArgument = "HL018"
     static let pinRefused = "HL019"
     static let threshold = "HL020"
+    static let notLeader = "HL021"
 
     /// What the failed action was about, for the message.
     struct Context {
@@ -47,6 +49,9 @@ enum RolloutRefusal {
                                                reason: error.message)
         case invalidArgument, threshold:
             return StoreError.invalidRequest(error.message)
+        case notLeader:
+            return StoreError.notLeader(channel: context.channel, rollout: context.rollout,
+                                        leader: UUID(uuidString: detail))
         case pinRefused:
             return StoreError.pinRefused(node: context.node ?? "?", reason: error.message)
         default:

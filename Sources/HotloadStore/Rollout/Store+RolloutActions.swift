@@ -1,3 +1,4 @@
+import Foundation
 import PQ
 
 extension Store {
@@ -38,9 +39,12 @@ extension Store {
     /// computed here with `RolloutStep.threshold(liveBuckets:)` over the channel's live
     /// nodes (not stopped, heartbeat within `liveSeconds`) and is never lower than the
     /// current one, so a step only adds nodes. Needs `hotload_operator`.
+    /// - Parameter controller: the controller instance taking the step: the database
+    ///   refuses it (`not_leader`) unless that instance holds the channel's unexpired
+    ///   lease. nil: an operator's manual step, which needs no lease.
     /// - Returns: the new step's index into the plan's steps.
     @discardableResult
-    public func nextStep(_ rollout: Int64, liveSeconds: Int = 30) async throws -> Int {
+    public func nextStep(_ rollout: Int64, liveSeconds: Int = 30, controller: UUID? = nil) async throws -> Int {
         let context = RolloutRefusal.Context(rollout: rollout, action: "enter the next step")
         return try await runRollout(needs: .operator, context) {
             let rows = try await connection.query("""
@@ -60,9 +64,11 @@ extension Store {
             let live = try RolloutJSON.strings(try row.decode("live", as: String.self))
             let buckets = live.map { RolloutBucket.bucket(salt: salt, node: $0) }
             let target = max(threshold, steps[next].threshold(liveBuckets: buckets))
+            let arguments: [PQValue] = [.int(rollout), .int(current ?? -1), .int(Int64(target))]
             let entered = try await connection.query(
-                "SELECT hotload.rollout_next($1, $2, $3) AS step",
-                [.int(rollout), .int(current ?? -1), .int(Int64(target))])
+                controller == nil ? "SELECT hotload.rollout_next($1, $2, $3) AS step"
+                    : "SELECT hotload.controller_next($4::uuid, $1, $2, $3) AS step",
+                arguments + (controller.map { [.text($0.uuidString)] } ?? []))
             return try entered.first?.decode("step", as: Int.self) ?? next
         }
     }
@@ -91,12 +97,19 @@ extension Store {
 
     /// Aborts the rollout: every node back on stable; terminal, never retried. Needs
     /// `hotload_operator`.
-    public func abortRollout(_ rollout: Int64, reason: String) async throws {
+    /// - Parameter controller: the controller instance aborting it: refused (`not_leader`)
+    ///   unless it holds the channel's unexpired lease. nil: an operator's manual abort.
+    public func abortRollout(_ rollout: Int64, reason: String, controller: UUID? = nil) async throws {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw StoreError.invalidRequest("an abort needs a reason")
         }
         try await runRollout(needs: .operator, .init(rollout: rollout, action: "be aborted")) {
-            try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
+            if let controller {
+                try await connection.execute("SELECT hotload.controller_abort($1::uuid, $2, $3)",
+                                             [.text(controller.uuidString), .int(rollout), .text(reason)])
+            } else {
+                try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
+            }
         }
     }
 }
