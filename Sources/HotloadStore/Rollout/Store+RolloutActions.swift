@@ -92,11 +92,21 @@ extension Store {
     /// Aborts the rollout: every node back on stable; terminal, never retried. Needs
     /// `hotload_operator`.
     public func abortRollout(_ rollout: Int64, reason: String) async throws {
+        _ = try await abortRolloutTimed(rollout, reason: reason)
+    }
+
+    /// `abortRollout` in an explicit transaction, returning the instant just before
+    /// `COMMIT` was sent: the abort and its NOTIFY take effect at that commit. For the
+    /// abort benchmark, which times commit → every canary serving stable, as
+    /// `publishTimed` does for releases.
+    package func abortRolloutTimed(_ rollout: Int64, reason: String) async throws -> ContinuousClock.Instant {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw StoreError.invalidRequest("an abort needs a reason")
         }
-        try await runRollout(needs: .operator, .init(rollout: rollout, action: "be aborted")) {
-            try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
+        return try await runRollout(needs: .operator, .init(rollout: rollout, action: "be aborted")) {
+            try await timedTransaction {
+                try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
+            }.committedAt
         }
     }
 }
