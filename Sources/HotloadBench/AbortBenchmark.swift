@@ -1,8 +1,6 @@
 import CEL
-import Foundation
 import HotloadNode
 import HotloadStore
-import Synchronization
 
 extension PropagationBenchmark {
     /// What `runAbort` measured.
@@ -88,11 +86,12 @@ extension PropagationBenchmark {
             let gate = try await gateToAbort(fleet, after: head, interval: gateInterval)
             let percentile = BenchMeasurement.percentile
             samples.sort()
-            return AbortResult.Aborts(rollouts: rollouts, canaries: canaries,
-                               p50: percentile(samples, 0.50), p99: percentile(samples, 0.99), max: samples.last ?? 0,
-                               gateToAbort: BenchMeasurement.milliseconds(gate.elapsed),
-                               gateInterval: BenchMeasurement.milliseconds(gateInterval), failingEvaluations: gate.failing,
-                               canariesOnStable: onStable + gate.onStable, canariesTotal: canaries * (rollouts + 1))
+            return AbortResult.Aborts(
+                rollouts: rollouts, canaries: canaries,
+                p50: percentile(samples, 0.50), p99: percentile(samples, 0.99), max: samples.last ?? 0,
+                gateToAbort: BenchMeasurement.milliseconds(gate.elapsed),
+                gateInterval: BenchMeasurement.milliseconds(gateInterval), failingEvaluations: gate.failing,
+                canariesOnStable: onStable + gate.onStable, canariesTotal: canaries * (rollouts + 1))
         }
         return AbortResult(propagation: propagation, aborts: aborts)
     }
@@ -131,8 +130,11 @@ extension PropagationBenchmark {
                     failing += 1
                     if firstFailure == nil { firstFailure = started }
                 }
-                if events.contains(where: { $0.kind == .abort }) { abortedAt = .now }
-                try await Task.sleep(until: started + interval)
+                if events.contains(where: { $0.kind == .abort }) {
+                    abortedAt = .now
+                } else {
+                    try await Task.sleep(until: started + interval)
+                }
             }
             try await controller.stopped(controllerStore)
             await controllerStore.connection.close()
