@@ -1,9 +1,7 @@
 import Foundation
 import HotloadNode
 import HotloadStore
-import Logging
 import PQ
-import Synchronization
 
 /// Measures how fast a release reaches a fleet of nodes: from the commit of a release to
 /// its swap on every node, next to the raw LISTEN/NOTIFY round trip on the same server
@@ -60,90 +58,52 @@ package enum PropagationBenchmark {
     ///   - progress: called with a line of progress now and then.
     package static func run(database: String?, nodes: Int, releases: Int,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
-        guard (1...2000).contains(nodes) else { throw Failure(description: "the node count must be between 1 and 2000") }
-        guard (1...10_000).contains(releases) else { throw Failure(description: "the release count must be between 1 and 10000") }
-        let config = ConnectionConfiguration(database)
-        let store = try await Store.connect(config)
-        defer { Task { await store.connection.close() } }
-        _ = try await store.migrate()
-        let maxConnections = try await store.connection.query("SELECT current_setting('max_connections')::int AS n")[0]
-            .decode("n", as: Int.self)
-        // Two per node; the fan-out floor's listeners connect once the fleet has stopped.
-        if nodes * 2 + 10 > maxConnections {
-            throw Failure(description: "\(nodes) nodes need \(nodes * 2 + 10) connections but the server allows \(maxConnections) (max_connections)")
-        }
-
-        let channel = "bench-\(UInt32.random(in: 0...UInt32.max))"
-        let module = "bench/propagation"
-        var head = try await store.publishTimed(channel: channel, module: module, source: source(1), parent: nil).release
-
-        var logger = Logger(label: "hotload.bench")
-        logger.logLevel = .warning
-        let recorder = Recorder()
-        var fleet: [(Node, Task<Void, any Error>)] = []
-        progress("starting \(nodes) nodes")
-        for index in 0..<nodes {
-            let node = Node(configuration: NodeConfiguration(
-                database: database, channel: channel, name: "\(channel)-\(index)",
-                pollInterval: .seconds(600), heartbeatInterval: .seconds(600)), logger: logger)
-            let events = node.events
-            let task = Task {
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask {
-                        for await event in events {
-                            if case .applied(let applied) = event {
-                                recorder.record(release: applied.release, at: applied.at, sync: applied.duration)
-                            }
-                        }
-                    }
-                    try await node.run()
-                    throw CancellationError()
-                }
-            }
-            fleet.append((node, task))
-        }
-        defer { for (_, task) in fleet { task.cancel() } }
-        try await recorder.waitFor(release: head, count: nodes, timeout: .seconds(120))
-        try await waitListening(fleet.map(\.0), timeout: .seconds(60))
-        let connections = try await store.connection.query(
-            "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name LIKE 'hotload-node%' AND datname = current_database()")[0]
-            .decode("n", as: Int.self)
-
-        progress("committing \(releases) releases")
-        var samples: [Double] = []
-        samples.reserveCapacity(nodes * releases)
-        for version in 2...(releases + 1) {
-            let (release, committedAt) = try await store.publishTimed(channel: channel, module: module,
-                                                                      source: source(version), parent: head)
-            head = release
-            let swaps = try await recorder.waitFor(release: release, count: nodes, timeout: .seconds(60))
-            samples.append(contentsOf: swaps.map { BenchMeasurement.milliseconds($0 - committedAt) })
-            // Let the fleet's status writes (due within `statusWriteDelay` of the swap)
-            // settle, as between real pushes.
-            try await Task.sleep(for: .milliseconds(Node.statusWriteDelay.upperBound + 50))
-        }
-
-        progress("measuring the raw NOTIFY round trip")
-        let notify = try await notifyRoundTrips(config, count: max(50, releases))
-        for (_, task) in fleet { task.cancel() }
-        for (_, task) in fleet { _ = await task.result }
-        progress("measuring the raw NOTIFY fan-out to \(nodes) listeners")
-        let rounds = min(max(10, releases), 50)
-        let fanOut = try await notifyFanOut(config, listeners: nodes, rounds: rounds).sorted()
-        progress("measuring the raw NOTIFY fan-out to \(nodes) listeners that each read the head")
-        let fanOutRead = try await notifyFanOut(config, listeners: nodes, rounds: rounds, headReadOf: channel).sorted()
-        samples.sort()
-        let percentile = BenchMeasurement.percentile
-        return Result(nodes: nodes, releases: releases, p50: percentile(samples, 0.50), p99: percentile(samples, 0.99),
-                      max: samples.last ?? 0, syncP50: percentile(recorder.syncDurations, 0.50),
-                      notifyP50: percentile(notify.sorted(), 0.50),
-                      fanOutP50: percentile(fanOut, 0.50), fanOutP99: percentile(fanOut, 0.99),
-                      fanOutReadP50: percentile(fanOutRead, 0.50), fanOutReadP99: percentile(fanOutRead, 0.99),
-                      connectionsPerNode: Double(connections) / Double(nodes))
+        try await measure(database: database, nodes: nodes, releases: releases, heartbeatInterval: .seconds(600),
+                          progress: progress) { _, _ in }.result
     }
 
-    /// The benchmark module's source at `version`.
-    private static func source(_ version: Int) -> String { "fn version() = \(version)" }
+    /// The release measurement of `run`, with `during` run on the same fleet after the
+    /// releases (given the channel's head) and before the NOTIFY floors, which are measured
+    /// with the fleet stopped.
+    static func measure<Extra: Sendable>(
+        database: String?, nodes: Int, releases: Int, heartbeatInterval: Duration,
+        progress: @Sendable (String) -> Void, during: (Fleet, _ head: Int64) async throws -> Extra
+    ) async throws -> (result: Result, extra: Extra) {
+        guard (1...2000).contains(nodes) else { throw Failure(description: "the node count must be between 1 and 2000") }
+        guard (1...10_000).contains(releases) else { throw Failure(description: "the release count must be between 1 and 10000") }
+        let fleet = try await Fleet.start(database: database, count: nodes, heartbeatInterval: heartbeatInterval,
+                                          progress: progress)
+        do {
+            let connections = try await fleet.connections()
+            progress("committing \(releases) releases")
+            let (samples, head) = try await fleet.publishReleases(releases, after: fleet.firstRelease)
+            let extra = try await during(fleet, head)
+
+            progress("measuring the raw NOTIFY round trip")
+            let notify = try await notifyRoundTrips(fleet.config, count: max(50, releases))
+            await fleet.stop()
+            progress("measuring the raw NOTIFY fan-out to \(nodes) listeners")
+            let rounds = min(max(10, releases), 50)
+            let fanOut = try await notifyFanOut(fleet.config, listeners: nodes, rounds: rounds).sorted()
+            progress("measuring the raw NOTIFY fan-out to \(nodes) listeners that each read the head")
+            let fanOutRead = try await notifyFanOut(fleet.config, listeners: nodes, rounds: rounds,
+                                                    headReadOf: fleet.channel).sorted()
+            await fleet.close()
+            let sorted = samples.sorted()
+            let percentile = BenchMeasurement.percentile
+            let result = Result(nodes: nodes, releases: releases, p50: percentile(sorted, 0.50), p99: percentile(sorted, 0.99),
+                                max: sorted.last ?? 0, syncP50: percentile(fleet.recorder.syncDurations, 0.50),
+                                notifyP50: percentile(notify.sorted(), 0.50),
+                                fanOutP50: percentile(fanOut, 0.50), fanOutP99: percentile(fanOut, 0.99),
+                                fanOutReadP50: percentile(fanOutRead, 0.50), fanOutReadP99: percentile(fanOutRead, 0.99),
+                                connectionsPerNode: Double(connections) / Double(nodes))
+            return (result, extra)
+        } catch {
+            await fleet.stop()
+            await fleet.close()
+            throw error
+        }
+    }
 
     /// Raw LISTEN/NOTIFY: send → listener wake-up, `count` times, in milliseconds.
     private static func notifyRoundTrips(_ config: ConnectionConfiguration, count: Int) async throws -> [Double] {
@@ -241,63 +201,6 @@ package enum PropagationBenchmark {
         } catch {
             await closeAll()
             throw error
-        }
-    }
-
-    private static func waitListening(_ nodes: [Node], timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if nodes.allSatisfy({ $0.status.listening }) { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw Failure(description: "not every node had LISTEN in place within \(timeout)")
-    }
-
-    /// Swap instants per release and sync durations, filled from the nodes' apply events.
-    final class Recorder: Sendable {
-        let swaps = Arrivals()
-        private let syncs = Mutex<[Double]>([])
-
-        func record(release: Int64, at: ContinuousClock.Instant, sync: Duration) {
-            swaps.record(release, at: at)
-            syncs.withLock { $0.append(BenchMeasurement.milliseconds(sync)) }
-        }
-
-        /// Every sync duration recorded, in milliseconds, sorted.
-        var syncDurations: [Double] { syncs.withLock { $0 }.sorted() }
-
-        @discardableResult
-        func waitFor(release: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
-            do {
-                return try await swaps.waitFor(release, count: count, timeout: timeout)
-            } catch let shortfall as Arrivals.Shortfall {
-                throw Failure(description: "only \(shortfall.seen) of \(count) nodes applied release \(release) within \(timeout)")
-            }
-        }
-    }
-
-    /// Instants at which something arrived (a swap, a notification), by key.
-    final class Arrivals: Sendable {
-        private let byKey = Mutex<[Int64: [ContinuousClock.Instant]]>([:])
-
-        /// Fewer than the expected arrivals came in time.
-        struct Shortfall: Error {
-            var seen: Int
-        }
-
-        func record(_ key: Int64, at instant: ContinuousClock.Instant) {
-            byKey.withLock { $0[key, default: []].append(instant) }
-        }
-
-        /// The instants of `key` once there are `count` of them.
-        func waitFor(_ key: Int64, count: Int, timeout: Duration) async throws -> [ContinuousClock.Instant] {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                let seen = byKey.withLock { $0[key] ?? [] }
-                if seen.count >= count { return seen }
-                try await Task.sleep(for: .milliseconds(1))
-            }
-            throw Shortfall(seen: byKey.withLock { $0[key]?.count ?? 0 })
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HotloadBench
+import PostgresHarness
 import Testing
 
 /// `hotload bench` on the real binary: the subcommands and the earlier flag forms run the
@@ -41,10 +42,32 @@ import Testing
     @Test func noModeTwoModesAndBadSizesAreRefused() async throws {
         for arguments in [["bench"], ["bench", "--expr", "1", "--propagation"], ["bench", "--module", "m"],
                           ["bench", "propagation", "--nodes", "0"], ["bench", "--propagation", "--releases", "0"],
-                          ["bench", "expr", "1", "--batches", "0"]] {
+                          ["bench", "expr", "1", "--batches", "0"], ["bench", "propagation", "--rollouts", "2"],
+                          ["bench", "propagation", "--abort", "--gate-interval", "0"],
+                          ["bench", "propagation", "--abort", "--rollouts", "0"], ["bench", "--expr", "1", "--abort"]] {
             let (status, output) = try await runHotload(arguments)
             #expect(status != 0, Comment(rawValue: arguments.joined(separator: " ") + ": " + output))
             #expect(output.contains("Error: "), Comment(rawValue: output))
+        }
+    }
+
+    /// `bench propagation --abort` on the real binary, small: the propagation lines, then
+    /// the abort lines, every canary back on stable, and the machine-readable last line.
+    /// (The flag form `--propagation --abort` calls the same `Propagation.run`.)
+    @Test func propagationAbortModePrintsBothMeasurementsAndTheAbortLine() async throws {
+        let url = try await TestDatabase.freshAsync()
+        do {
+            let (status, output) = try await runHotload(
+                ["bench", "propagation", "--abort","--nodes", "3", "--releases", "2", "--rollouts", "2", "--gate-interval", "0.1", "--database", url],
+                timeout: .seconds(120))
+            #expect(status == 0, Comment(rawValue: output))
+            #expect(output.contains("\npropagation nodes=3 p50_ms="), Comment(rawValue: output))
+            #expect(output.contains("\nabort commit-to-stable over 2 rollouts x 1 canaries: p50 "), Comment(rawValue: output))
+            #expect(output.contains("(3 failing evaluations, gate interval 100.00 ms)"), Comment(rawValue: output))
+            #expect(output.contains("\ncanaries back on stable: 3 of 3\n"), Comment(rawValue: output))
+            let last = Self.lastLine(output)
+            #expect(last.hasPrefix("propagation-abort nodes=3 p50_ms=") && last.contains(" p99_ms=")
+                    && last.contains(" gate_to_abort_ms=") && last.hasSuffix(" interval_ms=100.00"), Comment(rawValue: output))
         }
     }
 

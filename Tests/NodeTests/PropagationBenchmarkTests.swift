@@ -25,4 +25,24 @@ import Testing
         #expect(result.fanOutReadP50 > 0 && result.fanOutReadP99 >= result.fanOutReadP50)
         #expect(result.connectionsPerNode == 2)
     }
+
+    /// The abort mode, small: the canaries of every rollout (and of the gate's) end on the
+    /// stable release, the controller aborts after three failing evaluations, and the line
+    /// has its shape. Speed is reported, never asserted.
+    @Test func abortModeReturnsEveryCanaryToStableAndPrintsTheLine() async throws {
+        let url = try await TestDatabase.freshAsync()
+        let result = try await PropagationBenchmark.runAbort(database: url, nodes: 3, releases: 2, rollouts: 2,
+                                                             gateInterval: .milliseconds(100))
+        let aborts = result.aborts
+        #expect(aborts.rollouts == 2 && aborts.canaries == 1)
+        #expect(aborts.canariesTotal == 3 && aborts.canariesOnStable == aborts.canariesTotal,
+                "\(aborts.canariesOnStable) of \(aborts.canariesTotal) canaries on stable")
+        #expect(aborts.failingEvaluations == 3)
+        #expect(aborts.p50 > 0 && aborts.p99 >= aborts.p50 && aborts.max >= aborts.p99)
+        #expect(aborts.gateToAbort > 0 && aborts.gateInterval == 100)
+        #expect(result.propagation.line.hasPrefix("propagation nodes=3 p50_ms="))
+        let line = result.line
+        #expect(line.hasPrefix("propagation-abort nodes=3 p50_ms="), "\(line)")
+        #expect(line.contains(" p99_ms=") && line.contains(" gate_to_abort_ms=") && line.hasSuffix(" interval_ms=100.00"), "\(line)")
+    }
 }

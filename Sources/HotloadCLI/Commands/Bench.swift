@@ -17,7 +17,10 @@ struct Bench: AsyncParsableCommand {
         module function.
 
         hotload bench propagation --nodes N --releases K: commit-to-swap on N nodes; last line \
-        `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
+        `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`. With --abort [--rollouts R] \
+        [--gate-interval S], the same fleet then measures abort commit to every canary on stable \
+        and first failing gate to abort; last line `propagation-abort nodes=N p50_ms=X p99_ms=Y \
+        gate_to_abort_ms=Z interval_ms=I`.
 
         The earlier flag forms still work: --expr EXPR, --module NAME --function NAME, \
         --propagation. Build with `swift build -c release --product hotload` for meaningful numbers.
@@ -93,6 +96,8 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var fleet: Propagation.Fleet
 
+        @OptionGroup var abort: Propagation.Abort
+
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
@@ -102,11 +107,12 @@ struct Bench: AsyncParsableCommand {
                     + "(or --expr, --module/--function, --propagation)")
             }
             if (module == nil) != (function == nil) { throw ValidationError("--module and --function go together") }
+            if abort.abort && !propagation { throw ValidationError("--abort goes with --propagation") }
         }
 
         func run() async throws {
             if propagation {
-                try await Propagation.run(fleet, connection)
+                try await Propagation.run(fleet, abort, connection)
             } else if let module, let function {
                 try Function.run(module: module, function: function, modules: modules, input: input, timing: timing)
             } else if let expr {

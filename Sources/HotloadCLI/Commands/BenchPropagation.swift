@@ -16,6 +16,13 @@ extension Bench {
             and measures commit-to-swap on every node, next to the raw LISTEN/NOTIFY round trip on \
             the same server and the NOTIFY fan-out to N plain listeners (without and with one head \
             read each). Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
+
+            With --abort, the same fleet then follows R rollouts on its channel: each pushes a \
+            candidate, steps it to half the nodes and aborts it once they serve it, timing abort \
+            commit to swap back to stable on each canary; then a candidate whose calls fail runs \
+            under the rollout controller ticked every --gate-interval until its gate aborts it, \
+            timing the first failing evaluation to the abort. Nodes heartbeat every gate interval. \
+            Last line: `propagation-abort nodes=N p50_ms=X p99_ms=Y gate_to_abort_ms=Z interval_ms=I`.
             """)
 
         /// The fleet's size and the number of releases.
@@ -34,21 +41,44 @@ extension Bench {
             }
         }
 
+        /// The abort mode and its sizes.
+        struct Abort: ParsableArguments {
+            @Flag(help: "Also measure aborts: abort commit to every canary on stable, first failing gate to abort.")
+            var abort = false
+
+            @Option(help: "With --abort: rollouts to abort (1 to 1000).")
+            var rollouts: Int?
+
+            @Option(help: "With --abort: seconds between two controller ticks (0.01 to 600).")
+            var gateInterval: Double?
+
+            func validate() throws {
+                if !abort, rollouts != nil || gateInterval != nil {
+                    throw ValidationError("--rollouts and --gate-interval go with --abort")
+                }
+                guard (1...1000).contains(rollouts ?? 10) else { throw ValidationError("--rollouts must be between 1 and 1000") }
+                guard (0.01...600).contains(gateInterval ?? 1) else {
+                    throw ValidationError("--gate-interval must be between 0.01 and 600 seconds")
+                }
+            }
+        }
+
         @OptionGroup var fleet: Fleet
+        @OptionGroup var abort: Abort
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Self.run(fleet, connection)
+            try await Self.run(fleet, abort, connection)
         }
 
-        static func run(_ fleet: Fleet, _ connection: ConnectionOptions) async throws {
+        static func run(_ fleet: Fleet, _ abort: Abort, _ connection: ConnectionOptions) async throws {
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = .critical
                 return handler
             }
             if let given = connection.resolved {
-                try await measure(fleet, database: given)
+                try await measure(fleet, abort, database: given)
                 return
             }
             Output.line("starting a private PostgreSQL for the run")
@@ -59,20 +89,42 @@ extension Bench {
                 // Nodes on the database's machine talk to it through its Unix socket.
                 let url = server.socketURL(database: "hotload_propagation") ?? tcp
                 Output.line(url == tcp ? "connecting over TCP (the server has no Unix socket)" : "connecting through the server's Unix socket")
-                try await measure(fleet, database: url)
+                try await measure(fleet, abort, database: url)
             }
         }
 
-        private static func measure(_ fleet: Fleet, database url: String) async throws {
-            let result = try await PropagationBenchmark.run(database: url, nodes: fleet.nodes, releases: fleet.releases,
-                                                            progress: { Output.line($0) })
+        private static func measure(_ fleet: Fleet, _ abort: Abort, database url: String) async throws {
+            guard abort.abort else {
+                let result = try await PropagationBenchmark.run(database: url, nodes: fleet.nodes, releases: fleet.releases,
+                                                                progress: { Output.line($0) })
+                report(result)
+                Output.line(result.line)
+                return
+            }
+            let result = try await PropagationBenchmark.runAbort(
+                database: url, nodes: fleet.nodes, releases: fleet.releases, rollouts: abort.rollouts ?? 10,
+                gateInterval: .milliseconds(Int64(((abort.gateInterval ?? 1) * 1000).rounded())), progress: { Output.line($0) })
+            report(result.propagation)
+            Output.line(result.propagation.line)
+            let aborts = result.aborts
+            let ms = PropagationBenchmark.Result.format
+            Output.line("abort commit-to-stable over \(aborts.rollouts) rollouts x \(aborts.canaries) canaries: "
+                + "p50 \(ms(aborts.p50)) ms, p99 \(ms(aborts.p99)) ms, max \(ms(aborts.max)) ms "
+                + "(release propagation p99 \(ms(result.propagation.p99)) ms, "
+                + "NOTIFY fan-out p99 \(ms(result.propagation.fanOutP99)) ms)")
+            Output.line("first failing gate to abort commit: \(ms(aborts.gateToAbort)) ms "
+                + "(\(aborts.failingEvaluations) failing evaluations, gate interval \(ms(aborts.gateInterval)) ms)")
+            Output.line("canaries back on stable: \(aborts.canariesOnStable) of \(aborts.canariesTotal)")
+            Output.line(result.line)
+        }
+
+        private static func report(_ result: PropagationBenchmark.Result) {
             let ms = PropagationBenchmark.Result.format
             Output.line("commit-to-swap max \(ms(result.max)) ms; node sync (wake-up to swap) p50 \(ms(result.syncP50)) ms; "
                 + "\(String(format: "%.1f", result.connectionsPerNode)) database connections per node")
             Output.line("raw NOTIFY fan-out to \(result.nodes) plain listeners: p50 \(ms(result.fanOutP50)) ms, p99 \(ms(result.fanOutP99)) ms")
             Output.line("raw NOTIFY fan-out, each listener then reading the head once: p50 \(ms(result.fanOutReadP50)) ms, "
                 + "p99 \(ms(result.fanOutReadP99)) ms")
-            Output.line(result.line)
         }
     }
 }

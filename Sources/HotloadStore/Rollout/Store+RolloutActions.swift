@@ -100,16 +100,27 @@ extension Store {
     /// - Parameter controller: the controller instance aborting it: refused (`not_leader`)
     ///   unless it holds the channel's unexpired lease. nil: an operator's manual abort.
     public func abortRollout(_ rollout: Int64, reason: String, controller: UUID? = nil) async throws {
+        _ = try await abortRolloutTimed(rollout, reason: reason, controller: controller)
+    }
+
+    /// `abortRollout` in an explicit transaction, returning the instant just before
+    /// `COMMIT` was sent: the abort and its NOTIFY take effect at that commit. For the
+    /// abort benchmark, which times commit → every canary serving stable, as
+    /// `publishTimed` does for releases.
+    package func abortRolloutTimed(_ rollout: Int64, reason: String,
+                                   controller: UUID? = nil) async throws -> ContinuousClock.Instant {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw StoreError.invalidRequest("an abort needs a reason")
         }
-        try await runRollout(needs: .operator, .init(rollout: rollout, action: "be aborted")) {
-            if let controller {
-                try await connection.execute("SELECT hotload.controller_abort($1::uuid, $2, $3)",
-                                             [.text(controller.uuidString), .int(rollout), .text(reason)])
-            } else {
-                try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
-            }
+        return try await runRollout(needs: .operator, .init(rollout: rollout, action: "be aborted")) {
+            try await timedTransaction {
+                if let controller {
+                    try await connection.execute("SELECT hotload.controller_abort($1::uuid, $2, $3)",
+                                                 [.text(controller.uuidString), .int(rollout), .text(reason)])
+                } else {
+                    try await connection.execute("SELECT hotload.rollout_abort($1, $2)", [.int(rollout), .text(reason)])
+                }
+            }.committedAt
         }
     }
 }
