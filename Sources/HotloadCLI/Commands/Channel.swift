@@ -45,6 +45,7 @@ struct ChannelCommand: AsyncParsableCommand {
                 if noGates, !gates.isEmpty { throw ValidationError("give --gate or --no-gates, not both") }
                 let steps = try self.steps.map { try RolloutStep.parse(list: $0) }
                 let bake = try self.bake.map { try RolloutOptions.seconds($0, option: "--bake") }
+                try RolloutOptions.checkGates(gates)
                 let policy = try await connection.withStore { store in
                     let current = try await store.channelPolicy(channel: channel)
                     try await store.setChannelPolicy(

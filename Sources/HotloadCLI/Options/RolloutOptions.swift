@@ -20,9 +20,16 @@ enum RolloutOptions {
         return value * unit
     }
 
+    /// Compiles each gate, so that one that does not compile is refused before connecting
+    /// (the store compiles them again before it sets them).
+    static func checkGates(_ gates: [String]) throws {
+        for gate in gates { _ = try RolloutGate.compile(gate) }
+    }
+
     /// The plan options of `rollout start`, nil where not given.
     static func plan(steps: String?, bake: String?, gates: [String]) throws -> RolloutPlan {
-        RolloutPlan(steps: try steps.map { try RolloutStep.parse(list: $0) },
+        try checkGates(gates)
+        return RolloutPlan(steps: try steps.map { try RolloutStep.parse(list: $0) },
                     bakeSeconds: try bake.map { try seconds($0, option: "--bake") },
                     gates: gates.isEmpty ? nil : gates)
     }
