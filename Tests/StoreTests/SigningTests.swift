@@ -85,8 +85,9 @@ import Testing
         }
     }
 
-    /// Every field takes part in the signature: changing any one of them (or the module
-    /// order-independent set) makes a valid signature fail with `bad_signature`.
+    /// Every field takes part in the signature: changing any one of them, or adding or
+    /// removing a module, makes a valid signature fail with `bad_signature`; the order in
+    /// which modules are given does not matter.
     @Test func changingAnyFieldBreaksTheSignature() throws {
         let key = SigningKey()
         let policy = try TrustPolicy(keys: [key.publicKey], threshold: 1)

@@ -20,12 +20,17 @@ public struct ReleaseManifest: Sendable, Hashable {
     public let author: String
     public let message: String
 
-    /// Validates and sorts: ids and versions must be non-negative, names unique, and every
-    /// hash 64 hex digits (stored lowercase), so that the encoding is defined and unique.
+    /// Validates and sorts: ids and versions must be non-negative, names unique, every
+    /// hash 64 hex digits (stored lowercase) and every string shorter than 4 GiB, so that
+    /// the encoding is defined and unique.
     public init(channel: String, release: Int, parent: Int?, modules: [ManifestEntry],
                 author: String, message: String) throws {
         guard release >= 0 else { throw SigningError.invalidManifest("release id \(release) is negative") }
         if let parent, parent < 0 { throw SigningError.invalidManifest("parent release id \(parent) is negative") }
+        for (field, text) in [("channel", channel), ("author", author), ("message", message)] + modules.map({ ("module name", $0.module) })
+        where text.utf8.count > UInt32.max {
+            throw SigningError.invalidManifest("\(field) is longer than a 4-byte length can state")
+        }
         var sorted = modules.sorted { Array($0.module.utf8).lexicographicallyPrecedes(Array($1.module.utf8)) }
         for index in sorted.indices {
             let entry = sorted[index]
