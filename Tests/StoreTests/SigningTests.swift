@@ -255,6 +255,17 @@ import Testing
         }
     }
 
+    /// The codes are stable: callers match on their raw values.
+    @Test func errorCodesAreStable() {
+        let codes: [(SigningError.Code, String)] = [
+            (.invalidKeyFile, "invalid_key_file"), (.keyFilePermissions, "key_file_permissions"),
+            (.keyFileExists, "key_file_exists"), (.invalidTrustFile, "invalid_trust_file"),
+            (.invalidManifest, "invalid_manifest"), (.unknownKey, "unknown_key"),
+            (.badSignature, "bad_signature"), (.tooFewSignatures, "too_few_signatures"),
+        ]
+        for (code, raw) in codes { #expect(code.rawValue == raw) }
+    }
+
     /// Verification cost (printed, not asserted: the machine is shared): one signature over
     /// a small manifest, and a 100-module manifest (encoding plus one signature).
     @Test func measureVerification() throws {
