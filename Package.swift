@@ -11,7 +11,7 @@ let docs: [String: [String]] = [
     "CEL": ["README.md", "API/README.md", "Checker/README.md", "Library/README.md", "Library/Regex/README.md",
             "Planner/README.md", "Syntax/README.md", "Values/README.md"],
     "HotloadModules": ["README.md", "Syntax/README.md"],
-    "HotloadStore": ["README.md", "Controller/README.md", "Diff/README.md", "Rollout/README.md"],
+    "HotloadStore": ["README.md", "Controller/README.md", "Diff/README.md", "Rollout/README.md", "Signing/README.md"],
     "HotloadNode": ["README.md"],
     "HotloadSidecar": ["README.md"],
     "HotloadBench": ["README.md"],

@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+
+/// What a release signature covers: the channel, the release and its parent, every module
+/// at its version with its source hash, the author and the message. `canonicalBytes()` is
+/// the one byte encoding that is signed (documented in this folder's README, pinned by
+/// `docs/manifest-vectors.json`).
+public struct ReleaseManifest: Sendable, Hashable {
+    /// The domain string and version that start every encoding: a signature over a
+    /// manifest can never be taken for a signature over anything else, or over another
+    /// version of this encoding.
+    public static let domain = "hotload-release-v1"
+
+    public let channel: String
+    public let release: Int
+    /// The release this one follows on its channel; `nil` for a channel's first release.
+    public let parent: Int?
+    /// Every module of the release, sorted by name (UTF-8 byte order).
+    public let modules: [ManifestEntry]
+    public let author: String
+    public let message: String
+
+    /// Validates and sorts: ids and versions must be non-negative, names unique, every
+    /// hash 64 hex digits (stored lowercase) and every string shorter than 4 GiB, so that
+    /// the encoding is defined and unique.
+    public init(channel: String, release: Int, parent: Int?, modules: [ManifestEntry],
+                author: String, message: String) throws {
+        guard release >= 0 else { throw SigningError.invalidManifest("release id \(release) is negative") }
+        if let parent, parent < 0 { throw SigningError.invalidManifest("parent release id \(parent) is negative") }
+        for (field, text) in [("channel", channel), ("author", author), ("message", message)] + modules.map({ ("module name", $0.module) })
+        where text.utf8.count > UInt32.max {
+            throw SigningError.invalidManifest("\(field) is longer than a 4-byte length can state")
+        }
+        var sorted = modules.sorted { Array($0.module.utf8).lexicographicallyPrecedes(Array($1.module.utf8)) }
+        for index in sorted.indices {
+            let entry = sorted[index]
+            guard entry.version >= 0 else {
+                throw SigningError.invalidManifest("module \(entry.module) has negative version \(entry.version)")
+            }
+            guard Self.hashBytes(entry.sha256) != nil else {
+                throw SigningError.invalidManifest("module \(entry.module) has hash '\(entry.sha256)', not 64 hex digits")
+            }
+            if index > 0, sorted[index - 1].module == entry.module {
+                throw SigningError.invalidManifest("module \(entry.module) appears twice")
+            }
+            sorted[index].sha256 = entry.sha256.lowercased()
+        }
+        self.channel = channel
+        self.release = release
+        self.parent = parent
+        self.modules = sorted
+        self.author = author
+        self.message = message
+    }
+
+    /// The signed bytes: every string is a 4-byte big-endian length and its UTF-8 bytes,
+    /// every integer 8 bytes big-endian; see the README for the exact layout.
+    public func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + modules.count * 80 + author.utf8.count + message.utf8.count)
+        Self.append(string: Self.domain, to: &out)
+        Self.append(string: channel, to: &out)
+        Self.append(integer: UInt64(release), to: &out)
+        if let parent {
+            out.append(1)
+            Self.append(integer: UInt64(parent), to: &out)
+        } else {
+            out.append(0)
+        }
+        Self.append(length: modules.count, to: &out)
+        for entry in modules {
+            Self.append(string: entry.module, to: &out)
+            Self.append(integer: UInt64(entry.version), to: &out)
+            // Validated in `init`.
+            out.append(contentsOf: Self.hashBytes(entry.sha256) ?? [])
+        }
+        Self.append(string: author, to: &out)
+        Self.append(string: message, to: &out)
+        return out
+    }
+
+    private static func append(length: Int, to out: inout [UInt8]) {
+        let value = UInt32(truncatingIfNeeded: length)
+        out.append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+                                UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+    }
+
+    private static func append(string: String, to out: inout [UInt8]) {
+        append(length: string.utf8.count, to: &out)
+        out.append(contentsOf: string.utf8)
+    }
+
+    private static func append(integer: UInt64, to out: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) {
+            out.append(UInt8(truncatingIfNeeded: integer >> UInt64(shift)))
+        }
+    }
+
+    /// The 32 bytes of a 64-digit hex SHA-256, or nil.
+    static func hashBytes(_ hex: String) -> [UInt8]? {
+        guard let bytes = Hex.decode(hex), bytes.count == SHA256.byteCount else { return nil }
+        return bytes
+    }
+}
+
+/// Hex encoding of keys, key ids, hashes and signatures (lowercase out, either case in).
+enum Hex {
+    static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Which keys a node trusts and how many distinct ones must sign a release.
+///
+/// The trust file is JSON (see this folder's README):
+/// `{"version": 1, "threshold": K, "keys": [{"key_id": "...", "public_key": "..."}]}`.
+public struct TrustPolicy: Sendable, Hashable {
+    /// The trusted keys by key id.
+    public let keys: [String: SigningPublicKey]
+    /// How many distinct trusted keys must sign (1 ... keys.count).
+    public let threshold: Int
+
+    /// The policy; `threshold` must be between 1 and the number of distinct keys.
+    public init(keys: [SigningPublicKey], threshold: Int) throws {
+        var byID: [String: SigningPublicKey] = [:]
+        for key in keys { byID[key.keyID] = key }
+        guard threshold >= 1, threshold <= byID.count else {
+            throw SigningError.invalidTrustFile(
+                path: "<policy>", reason: "threshold \(threshold) is not between 1 and the \(byID.count) distinct keys")
+        }
+        self.keys = byID
+        self.threshold = threshold
+    }
+
+    /// Checks the signatures: succeeds, returning the sorted ids of the trusted keys whose
+    /// signatures verified, when at least `threshold` distinct trusted keys signed.
+    ///
+    /// A signature by a trusted key that does not verify fails the whole check
+    /// (`bad_signature`): the manifest or the signature was altered. Signatures by keys
+    /// the policy does not know are ignored (a key removed from the trust file), unless
+    /// too few trusted keys remain, when the failure names the unknown key
+    /// (`unknown_key`); otherwise too few is `too_few_signatures`. The same key signing
+    /// twice counts once.
+    @discardableResult
+    public func verify(manifest: ReleaseManifest, signatures: [ReleaseSignature]) throws -> [String] {
+        let bytes = manifest.canonicalBytes()
+        var signers = Set<String>()
+        var unknown: String?
+        var bad: String?
+        for signature in signatures {
+            guard let key = keys[signature.keyID] else {
+                if unknown == nil { unknown = signature.keyID }
+                continue
+            }
+            if key.isValidSignature(signature.signature, for: bytes) {
+                signers.insert(signature.keyID)
+            } else if bad == nil {
+                bad = signature.keyID
+            }
+        }
+        if let bad { throw SigningError.badSignature(bad, valid: signers.count, threshold: threshold) }
+        guard signers.count >= threshold else {
+            if let unknown { throw SigningError.unknownKey(unknown, valid: signers.count, threshold: threshold) }
+            throw SigningError.tooFewSignatures(valid: signers.count, threshold: threshold)
+        }
+        return signers.sorted()
+    }
+
+    /// The trust file's JSON shape.
+    public struct File: Codable, Sendable, Hashable {
+        public struct Key: Codable, Sendable, Hashable {
+            public var key_id: String
+            public var public_key: String
+        }
+        public var version: Int
+        public var threshold: Int
+        public var keys: [Key]
+    }
+
+    /// The current trust file format version.
+    public static let fileVersion = 1
+
+    /// The policy as a trust file (keys sorted by key id).
+    public var file: File {
+        File(version: Self.fileVersion, threshold: threshold,
+             keys: keys.values.sorted { $0.keyID < $1.keyID }.map { File.Key(key_id: $0.keyID, public_key: $0.hex) })
+    }
+
+    /// The policy of a trust file's JSON; `path` names the file in errors. Refuses an
+    /// unknown version, a malformed key, a key id that does not match its key, a key
+    /// listed twice and a threshold outside 1 ... keys.
+    public init(json data: Data, path: String) throws {
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch {
+            throw SigningError.invalidTrustFile(path: path, reason: "expected {\"version\": 1, \"threshold\": K, \"keys\": [...]}: \(error)")
+        }
+        guard file.version == Self.fileVersion else {
+            throw SigningError.invalidTrustFile(path: path, reason: "version \(file.version) is not \(Self.fileVersion)")
+        }
+        var keys: [SigningPublicKey] = []
+        for (index, entry) in file.keys.enumerated() {
+            guard let key = SigningPublicKey(hex: entry.public_key) else {
+                throw SigningError.invalidTrustFile(path: path, reason: "keys[\(index)].public_key is not 64 hex digits of an ed25519 key")
+            }
+            guard entry.key_id.lowercased() == key.keyID else {
+                throw SigningError.invalidTrustFile(path: path, reason: "keys[\(index)].key_id does not match its public key (\(key.keyID))")
+            }
+            guard !keys.contains(key) else {
+                throw SigningError.invalidTrustFile(path: path, reason: "keys[\(index)] repeats key \(key.keyID)")
+            }
+            keys.append(key)
+        }
+        guard file.threshold >= 1, file.threshold <= keys.count else {
+            throw SigningError.invalidTrustFile(
+                path: path, reason: "threshold \(file.threshold) is not between 1 and the \(keys.count) keys")
+        }
+        try self.init(keys: keys, threshold: file.threshold)
+    }
+}
