@@ -21,6 +21,7 @@ struct Pin: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let seconds = try RolloutOptions.seconds(ttl, option: "--ttl")
+            try Store.validate(pinSeconds: seconds)
             let until = try await connection.withStore { try await $0.pin(node: node, release: release, ttlSeconds: seconds) }
             Output.line("node \(Output.safe(node)) pinned to release \(release) until \(Output.timestamp(until))")
         }

@@ -2,15 +2,20 @@ import Foundation
 import PQ
 
 extension Store {
+    /// Refuses a pin duration outside 1 s to 30 days (the database refuses it too).
+    package static func validate(pinSeconds ttlSeconds: Int) throws {
+        guard (1...2_592_000).contains(ttlSeconds) else {
+            throw StoreError.invalidRequest("a pin lasts 1 second to 30 days (2592000 s), not \(ttlSeconds) s")
+        }
+    }
+
     /// Pins a registered node to `release` (its channel's stable release, or the candidate
     /// of a rollout past approval) for `ttlSeconds` (1 s to 30 days), whatever its bucket.
     /// Needs `hotload_operator`.
     /// - Returns: when the pin expires (database clock).
     @discardableResult
     public func pin(node: String, release: Int64, ttlSeconds: Int) async throws -> Date {
-        guard (1...2_592_000).contains(ttlSeconds) else {
-            throw StoreError.invalidRequest("a pin lasts 1 second to 30 days (2592000 s), not \(ttlSeconds) s")
-        }
+        try Self.validate(pinSeconds: ttlSeconds)
         return try await runRollout(needs: .operator, .init(node: node, action: "pin")) {
             let rows = try await connection.query("SELECT hotload.node_pin($1, $2, $3) AS until",
                                                   [.text(node), .int(release), .int(ttlSeconds)])
