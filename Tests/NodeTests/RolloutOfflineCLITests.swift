@@ -2,8 +2,7 @@ import Foundation
 import Testing
 
 /// Rollout options that can be checked without a database (gates, steps, a pin's TTL) are
-/// refused before connecting:
-/// an unreachable server must not hide a gate that does not compile.
+/// refused before connecting: an unreachable server must not hide a gate that does not compile.
 @Suite struct RolloutOfflineCLITests {
     static let unreachable = ["HOTLOAD_DATABASE_URL": "host=127.0.0.1 port=1 dbname=x connect_timeout=2"]
 
