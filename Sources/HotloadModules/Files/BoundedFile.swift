@@ -12,17 +12,32 @@ package enum BoundedFile {
     package struct Failure: Error, Sendable {
         package var path: String
         package var message: String
+        /// The file's mode when it was refused for letting the group or others in
+        /// (`privateOnly`), else nil.
+        package var exposedMode: UInt32?
+
+        package init(path: String, message: String, exposedMode: UInt32? = nil) {
+            self.path = path
+            self.message = message
+            self.exposedMode = exposedMode
+        }
     }
 
     /// The bytes of the regular file at `path`; refused when larger than `maxBytes`, saying
-    /// that `kind` ("module files", "input files") are limited to it.
-    package static func bytes(at path: String, maxBytes: Int, kind: String) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    /// that `kind` ("module files", "input files") are limited to it. `privateOnly` (for
+    /// secrets, as ssh does with keys) refuses a symbolic link and, before a byte is read,
+    /// a file the group or others may read or write.
+    package static func bytes(at path: String, maxBytes: Int, kind: String,
+                              privateOnly: Bool = false) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (privateOnly ? O_NOFOLLOW : 0))
         guard fd >= 0 else { throw Failure(path: path, message: "cannot read the file (\(systemMessage(errno)))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw Failure(path: path, message: systemMessage(errno)) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw Failure(path: path, message: "is not a regular file") }
+        guard !privateOnly || info.st_mode & 0o077 == 0 else {
+            throw Failure(path: path, message: "may be read or written by others", exposedMode: UInt32(info.st_mode))
+        }
         guard info.st_size <= maxBytes else { throw Failure(path: path, message: "is \(info.st_size) bytes; \(kind) are limited to \(maxBytes)") }
         // One byte more than its size, to notice a file that grew since fstat.
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)

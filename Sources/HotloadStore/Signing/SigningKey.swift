@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import HotloadModules
 
 /// An ed25519 public key and its key id (lowercase hex SHA-256 of the 32-byte key).
 public struct SigningPublicKey: Sendable, Hashable {
@@ -95,31 +96,14 @@ public struct SigningKey: Sendable {
     /// Loads a key file, refusing one that is not a regular file or that the group or
     /// others may read or write (as ssh does), before reading a byte of it.
     public init(contentsOf path: String) throws {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw SigningError.invalidKeyFile(path: path, reason: String(cString: strerror(errno)))
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.bytes(at: path, maxBytes: Self.maxFileBytes, kind: "key files", privateOnly: true)
+        } catch {
+            if let mode = error.exposedMode { throw SigningError.keyFilePermissions(path: path, mode: mode) }
+            throw SigningError.invalidKeyFile(path: path, reason: error.message)
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw SigningError.invalidKeyFile(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw SigningError.invalidKeyFile(path: path, reason: "not a regular file")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw SigningError.keyFilePermissions(path: path, mode: UInt32(info.st_mode))
-        }
-        guard Int(info.st_size) <= Self.maxFileBytes else {
-            throw SigningError.invalidKeyFile(path: path, reason: "larger than \(Self.maxFileBytes) bytes")
-        }
-        var buffer = [UInt8](repeating: 0, count: Self.maxFileBytes + 1)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else {
-            throw SigningError.invalidKeyFile(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard count <= Self.maxFileBytes,
-              let text = String(validating: buffer[..<count], as: UTF8.self) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw SigningError.invalidKeyFile(path: path, reason: "not a \(Self.fileTag) key")
         }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
