@@ -24,6 +24,9 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
         public static let connectionString = Code(rawValue: "connection_string")
         /// The node's name is registered by another database role (`nodeName`, `owner`).
         public static let nameTaken = Code(rawValue: "name_taken")
+        /// The trust file cannot be used: unreadable, not a regular file, writable by group
+        /// or others, or not a valid trust file (`cause`).
+        public static let trustFile = Code(rawValue: "trust_file")
     }
 
     /// What kind of failure this is.
@@ -75,6 +78,11 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
                        nodeName: name, owner: owner)
     }
 
+    /// `trust_file`: the trust file cannot be used; `cause` says why.
+    public static func trustFile(_ cause: any Error) -> NodeStartError {
+        NodeStartError(.trustFile, "node cannot start: \(cause)", cause: cause)
+    }
+
     /// The message.
     public var description: String { message }
 }
@@ -106,6 +114,11 @@ extension Node {
         } catch {
             throw NodeStartError.configuration(error)
         }
+        do {
+            try trust.load()
+        } catch {
+            throw NodeStartError.trustFile(error)
+        }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
         logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
         do {
@@ -133,9 +146,11 @@ extension Node {
 
         let (events, input) = AsyncStream<DriverEvent>.makeStream()
         let (beats, beat) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        driverInput.withLock { $0 = input }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.pollLoop(input) }
+                if trust.path != nil { group.addTask { await self.trustWatchLoop() } }
                 group.addTask { await self.heartbeatLoop(beats, beat) }
                 await self.driverLoop(events, input, beat, listenConfig, &group)
                 group.cancelAll()
@@ -143,6 +158,7 @@ extension Node {
         } onGracefulShutdown: {
             input.yield(.machine(.shutdown))
         }
+        driverInput.withLock { $0 = nil }
         await markStopped()
         broadcaster.finish()
     }
@@ -248,20 +264,45 @@ extension Node {
                 let notifications = try await connection.waitForNotifications(timeout: configuration.pingInterval)
                 if notifications.isEmpty {
                     _ = try await connection.query("SELECT 1")
-                } else if notifications.contains(where: { isForThisChannel($0.payload) }) {
-                    input.yield(.machine(.notification))
+                    continue
                 }
+                var hint = false
+                for notification in notifications {
+                    switch classify(notification.payload) {
+                    case .otherChannel: break
+                    case .hint: hint = true
+                    }
+                }
+                if hint { input.yield(.machine(.notification)) }
             }
         } catch {
             if !Task.isCancelled { input.yield(.lost(generation: generation, "\(error)")) }
         }
     }
 
+    /// What a notification asks of this node.
+    enum NotificationKind: Equatable {
+        case otherChannel
+        /// Re-read the target (rate-limited).
+        case hint
+    }
+
     /// A notification that does not parse counts as a hint for every channel (the sync
-    /// re-reads the truth anyway).
-    func isForThisChannel(_ payload: String) -> Bool {
-        guard let notification = ReleaseNotification(payload: payload) else { return true }
-        return notification.channel == configuration.channel
+    /// re-reads the truth anyway). A signed one is worth decoding only with a trust policy
+    /// and when it announces a release newer than the running one (release ids grow): an
+    /// older one is a replay, counted and treated as a hint.
+    func classify(_ payload: String) -> NotificationKind {
+        guard let notification = ReleaseNotification(payload: payload) else { return .hint }
+        guard notification.channel == configuration.channel else { return .otherChannel }
+        return .hint
+    }
+
+    /// Notices a changed trust file within a second (a `stat` per second).
+    private func trustWatchLoop() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            reloadTrustFile(force: false)
+        }
     }
 
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {

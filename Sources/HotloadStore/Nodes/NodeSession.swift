@@ -21,6 +21,9 @@ package struct TargetRead: Sendable {
     package var manifest: [ManifestEntry]?
     /// Sources of the manifest's revisions the node does not have yet, by module.
     package var sources: [String: String]
+    /// The target's parent, author, message and signatures (what `ReleaseManifest` covers
+    /// beyond the modules); nil exactly when `manifest` is.
+    package var provenance: ReleaseProvenance? = nil
 
     /// What `release` is to this node's channel, as of this read: pinned wins, then
     /// candidate, then stable; nil for any other release.
@@ -30,6 +33,42 @@ package struct TargetRead: Sendable {
         if release == candidate { return .candidate }
         if release == stable { return .stable }
         return nil
+    }
+}
+
+/// What a release's signatures cover besides its channel, id and modules, and the
+/// signatures themselves, as the database returned them (unverified).
+package struct ReleaseProvenance: Sendable, Hashable {
+    /// The release this one follows on its channel; nil for a channel's first release.
+    package var parent: Int64?
+    package var author: String
+    package var message: String
+    /// Every signature stored for the release (`hotload.release_signatures`), by key id.
+    package var signatures: [ReleaseSignature]
+
+    package init(parent: Int64?, author: String, message: String, signatures: [ReleaseSignature]) {
+        self.parent = parent
+        self.author = author
+        self.message = message
+        self.signatures = signatures
+    }
+
+    /// The signed manifest of `release` on `channel` with `modules`; throws `SigningError`
+    /// (`invalid_manifest`) when the fields have no canonical encoding.
+    package func manifest(channel: String, release: Int64, modules: [ManifestEntry]) throws -> ReleaseManifest {
+        try ReleaseManifest(channel: channel, release: Int(release), parent: parent.map { Int($0) }, modules: modules,
+                            author: author, message: message)
+    }
+
+    /// `KEYID:HEX,KEYID:HEX` as the target read aggregates them; a malformed entry is
+    /// dropped (it could not verify anyway).
+    static func signatures(aggregated text: String?) -> [ReleaseSignature] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let bytes = Hex.decode(String(parts[1])) else { return nil }
+            return ReleaseSignature(keyID: String(parts[0]), signature: bytes)
+        }
     }
 }
 
@@ -99,7 +138,11 @@ package struct NodeSession: Sendable {
     /// head's manifest; otherwise it is derived from `release_changes` as
     /// `History`'s `Queries.state` does (one probe of `release_changes_channel_module` per
     /// module, never a scan of history). The branch not taken is cut by a one-time filter,
-    /// and so is the manifest when the target is known. The whole statement sees one
+    /// and so is the manifest when the target is known. With the manifest (and only then)
+    /// it returns what the release's signatures cover besides the modules — parent, author,
+    /// message — and the signatures (`hotload.release_signatures`, `KEYID:HEX` joined by
+    /// commas), repeated on every module row: a node with a trust policy verifies them
+    /// before applying. The whole statement sees one
     /// snapshot, so target and manifest always agree. `OFFSET 0` keeps the target computed
     /// once; `LIMIT 1` keeps each revision lookup a primary-key probe. Every node runs it
     /// for every wake-up, so it is prepared (parsed and planned once per connection).
@@ -107,7 +150,8 @@ package struct NodeSession: Sendable {
     package static let targetStatement = PreparedStatement("""
         SELECT t.release AS release, t.stable AS stable, t.candidate AS candidate, t.pinned AS pinned,
                t.pin_seconds AS pin_seconds, m.module AS module, m.version::bigint AS version, r.sha256 AS sha256,
-               CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source
+               CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source,
+               g.parent AS parent, g.author AS author, g.message AS message, g.signatures AS signatures
         FROM (
             SELECT c.name, c.head, c.stable, o.candidate, p.release AS pinned,
                    EXTRACT(EPOCH FROM p.expires_at - now())::float8 AS pin_seconds,
@@ -120,6 +164,11 @@ package struct NodeSession: Sendable {
             LEFT JOIN hotload.rollouts o ON o.channel = c.name AND o.phase IN ('proposed', 'approved', 'progressing', 'paused')
             WHERE c.name = $1
             OFFSET 0) t
+        LEFT JOIN LATERAL (
+            SELECT rl.parent, rl.author, rl.message,
+                   (SELECT string_agg(s.key_id || ':' || encode(s.signature, 'hex'), ',' ORDER BY s.key_id)
+                    FROM hotload.release_signatures s WHERE s.release = rl.id) AS signatures
+            FROM hotload.releases rl WHERE rl.id = t.release AND NOT (t.release = ANY($2::bigint[]))) g ON true
         LEFT JOIN LATERAL (
             SELECT cm.module, cm.version FROM hotload.channel_modules cm
             WHERE t.release = t.head AND NOT (t.release = ANY($2::bigint[])) AND cm.channel = t.name
@@ -161,12 +210,19 @@ package struct NodeSession: Sendable {
             }
         }
         let known = release.map { known.contains($0) } ?? true
+        var provenance: ReleaseProvenance?
+        if !known, let author = try first.decode("author", as: String?.self) {
+            provenance = ReleaseProvenance(
+                parent: try first.decode("parent", as: Int64?.self), author: author,
+                message: try first.decode("message", as: String?.self) ?? "",
+                signatures: ReleaseProvenance.signatures(aggregated: try first.decode("signatures", as: String?.self)))
+        }
         let pinSeconds = try first.decode("pin_seconds", as: Double?.self)
         return TargetRead(release: release, stable: try first.decode("stable", as: Int64?.self),
                           candidate: try first.decode("candidate", as: Int64?.self),
                           pinned: try first.decode("pinned", as: Int64?.self),
                           pinExpiresIn: pinSeconds.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) },
-                          manifest: known ? nil : manifest, sources: sources)
+                          manifest: known ? nil : manifest, sources: sources, provenance: provenance)
     }
 
     // MARK: - Status writes
