@@ -94,6 +94,8 @@ enum DriverEvent: Sendable {
     case lost(generation: Int, String)
     /// The node's pin expires after this long: read the target again then.
     case pinExpires(in: Duration)
+    /// A notification for this channel carried a signed release (`ReleaseNotification.signed`).
+    case signed(ReleaseNotification)
 }
 
 extension Node {
@@ -201,6 +203,16 @@ extension Node {
                         input.yield(.machine(.pinExpired))
                     }
                     continue
+                case .signed(let notification):
+                    if admitSignedNotification() {
+                        // Decoded, verified and compiled off the driver and the listener;
+                        // when it cannot be applied it comes back as an ordinary hint.
+                        group.addTask {
+                            if await !self.applySignedNotification(notification) { input.yield(.machine(.notification)) }
+                        }
+                        continue
+                    }
+                    machineEvent = .notification
                 }
                 if case .subscribed = machineEvent {
                     state.withLock { $0.listening = true }
@@ -269,8 +281,9 @@ extension Node {
                 var hint = false
                 for notification in notifications {
                     switch classify(notification.payload) {
-                    case .otherChannel: break
+                    case .otherChannel, .running: break
                     case .hint: hint = true
+                    case .signed(let signed): input.yield(.signed(signed))
                     }
                 }
                 if hint { input.yield(.machine(.notification)) }
@@ -285,6 +298,10 @@ extension Node {
         case otherChannel
         /// Re-read the target (rate-limited).
         case hint
+        /// A signed notification about the release the node runs: nothing to do.
+        case running
+        /// Try to apply the signed release it carries (`ReleaseNotification.signed`).
+        case signed(ReleaseNotification)
     }
 
     /// A notification that does not parse counts as a hint for every channel (the sync
@@ -294,7 +311,13 @@ extension Node {
     func classify(_ payload: String) -> NotificationKind {
         guard let notification = ReleaseNotification(payload: payload) else { return .hint }
         guard notification.channel == configuration.channel else { return .otherChannel }
-        return .hint
+        guard notification.signed != nil, trust.policy != nil else { return .hint }
+        if let running = current, !running.stale, notification.release <= running.release {
+            if notification.release == running.release { return .running }
+            state.withLock { $0.ignoredNotifications += 1 }
+            return .hint
+        }
+        return .signed(notification)
     }
 
     /// Notices a changed trust file within a second (a `stat` per second).

@@ -167,6 +167,10 @@ struct NodeState: Sendable {
     var fastPathApplies = 0
     /// Signed notifications that did not verify or did not follow the running release.
     var ignoredNotifications = 0
+    /// A signed notification is being decoded or applied.
+    var fastPathRunning = false
+    /// After an ignored signed notification, none is decoded before this instant.
+    var fastPathQuietUntil: ContinuousClock.Instant?
     /// The last target read: what the running release is to the channel (`role(of:)`).
     var target: TargetRead?
     var startedAt = Date()

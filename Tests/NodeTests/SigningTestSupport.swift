@@ -8,10 +8,21 @@ import Synchronization
 /// without its NOTIFY, signed in the same transaction by `hotload.release_sign`, which sends
 /// the release's one notification at commit. Runs as the test superuser.
 extension NodeFixture {
+    /// The notification a signed push sends.
+    enum Wakeup {
+        /// The plain one (`{"channel":...,"release":N}`): nodes read.
+        case plain
+        /// The signed payload with the changed sources, when it fits.
+        case payload
+        /// None: the signatures are inserted directly (as the superuser), no NOTIFY.
+        case none
+    }
+
     /// Publishes `modules` (name → source; added or modified) on `main` and signs the
     /// release with `keys` in one transaction; returns its id.
     @discardableResult
-    func pushSigned(_ modules: [String: String], by keys: [SigningKey], message: String = "signed") async throws -> Int64 {
+    func pushSigned(_ modules: [String: String], by keys: [SigningKey], message: String = "signed",
+                    wakeup: Wakeup = .plain) async throws -> Int64 {
         let conn = store.connection
         let names = modules.keys.sorted()
         try await conn.execute("BEGIN")
@@ -25,13 +36,50 @@ extension NodeFixture {
                     array_fill(NULL::integer, ARRAY[cardinality($2::text[])]), $3::text[], false, false) AS release
                 """, [.text(message), .textArray(names), .textArray(names.map { modules[$0]! })])
             let release = try rows.first!.decode("release", as: Int64.self)
-            try await sign(release, with: keys)
+            switch wakeup {
+            case .plain:
+                try await sign(release, with: keys)
+            case .payload:
+                let manifest = try await manifest(of: release)
+                let signatures = try keys.map { try $0.sign(manifest) }
+                let payload = SignedReleasePayload(manifest: manifest, signatures: signatures, sources: modules)
+                guard let text = payload.notificationPayload() else { throw FixtureError("the payload does not fit") }
+                try await conn.execute("SELECT hotload.release_sign($1, $2::text[], $3::text[], $4)",
+                                       [.int(release), .textArray(signatures.map(\.keyID)),
+                                        .textArray(signatures.map { hex($0.signature) }), .text(text)])
+            case .none:
+                let manifest = try await manifest(of: release)
+                for key in keys {
+                    let signature = try key.sign(manifest)
+                    try await conn.execute("INSERT INTO hotload.release_signatures (release, key_id, signature) VALUES ($1, $2, $3)",
+                                           [.int(release), .text(signature.keyID), .bytes(signature.signature)])
+                }
+            }
             try await conn.execute("COMMIT")
             return release
         } catch {
             _ = try? await conn.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// The signed notification of `release` (signed by `keys`, carrying `sources`), as
+    /// `hotload.release_sign` would send it.
+    func signedPayload(of release: Int64, by keys: [SigningKey], sources: [String: String]) async throws -> String {
+        let manifest = try await manifest(of: release)
+        let payload = SignedReleasePayload(manifest: manifest, signatures: try keys.map { try $0.sign(manifest) },
+                                           sources: sources)
+        guard let text = payload.notificationPayload() else { throw FixtureError("the payload does not fit") }
+        return text
+    }
+
+    /// A connection as a new login with `hotload_reader` only (for notifications any
+    /// reader may send).
+    func readerConnection() async throws -> Connection {
+        let role = "reader_\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        try await store.connection.execute("CREATE ROLE \(role) LOGIN IN ROLE hotload_reader")
+        guard let at = url.range(of: "postgres@") else { throw FixtureError("unexpected test URL") }
+        return try await Connection.connect(ConnectionConfiguration(url.replacingCharacters(in: at, with: "\(role)@")))
     }
 
     /// Adds `keys`' signatures to `release` (sending its NOTIFY).
