@@ -38,10 +38,10 @@ struct Push: AsyncParsableCommand {
             if prune, !loaded.onlyDirectories {
                 throw ValidationError("--prune needs directories, not single files (it deletes what they lack)")
             }
+            let options = try release.releaseOptions()
             let result = try await connection.withStore { store in
                 try await store.push(
-                    PushRequest(modules: loaded.sources.map(ModuleFile.init), prune: prune,
-                                options: try release.releaseOptions()))
+                    PushRequest(modules: loaded.sources.map(ModuleFile.init), prune: prune, options: options))
             }
             PushReport.print(result)
         }
