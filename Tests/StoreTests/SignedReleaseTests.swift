@@ -143,7 +143,7 @@ import Testing
         let policy = try Self.trust(Self.alice)
         // Per channel C: r1 adds C_x and C_y, r2 modifies C_x, r3 modifies C_y.
         var ids: [String: [Int64]] = [:]
-        for channel in ["hash", "source", "swap", "added", "sig", "parent"] {
+        for channel in ["hash", "source", "swap", "added", "sig", "parent", "gone"] {
             let x = "\(channel)_x", y = "\(channel)_y"
             var releases: [Int64] = []
             for (vx, vy) in [(1, 1), (2, 1), (2, 2)] {
@@ -185,6 +185,8 @@ import Testing
             "INSERT INTO hotload.release_changes (release, channel, module, version, action) VALUES (\(added[1]), 'added', 'added_z', 1, 'add')")
         // A signature deleted.
         try await store.connection.execute("DELETE FROM hotload.release_signatures WHERE release = \(ids["sig"]![2])")
+        // A revision deleted from under the release that runs it.
+        try await store.connection.execute("DELETE FROM hotload.revisions WHERE module = 'gone_y' AND version = 2")
         // A release re-parented.
         try await store.connection.execute("UPDATE hotload.releases SET parent = NULL WHERE id = \(ids["parent"]![1])")
         for table in tables { try await store.connection.execute("ALTER TABLE hotload.\(table) ENABLE TRIGGER ALL") }
@@ -197,15 +199,20 @@ import Testing
             added[1]: ["bad_signature"], added[2]: ["bad_signature"],
             ids["sig"]![2]: ["unsigned"],
             ids["parent"]![1]: ["parent_link", "bad_signature"],
+            ids["gone"]![2]: ["missing_revision", "bad_signature"],
         ]
         #expect(Self.failures(report) == expected)
-        #expect(report.releases.count == 18)
+        #expect(report.releases.count == 21)
         let sourceFailure = report.failed.first { $0.release == ids["source"]![1] }?.failures.first
         #expect(sourceFailure?.module == "source_x")
         #expect(sourceFailure?.message.contains("source_x v2") == true, "\(String(describing: sourceFailure))")
         // One release or one channel gives the same verdicts for it.
         #expect(Self.failures(try await store.verify(.release(swap[1]), trust: policy)) == [swap[1]: ["bad_signature"]])
         #expect(try await store.verify(.channel("swap"), trust: policy).releases.count == 3)
+        // The release cannot be shown as if it were whole.
+        await #expect { try await store.release(ids["gone"]![2]) } throws: {
+            ($0 as? StoreError)?.message.contains("lists module gone_y v2, which has no revision") == true
+        }
     }
 
     @Test func theDatabaseRefusesASecondSignatureByAKeyAndAKeyUnderTwoOwners() async throws {
@@ -237,6 +244,19 @@ import Testing
         await #expect { try await store.registerKey(Self.bob.publicKey, owner: "") } throws: {
             ($0 as? StoreError)?.code == .invalidRequest
         }
+    }
+
+    @Test func verificationFailureCodesAreStable() {
+        let codes: [(VerificationFailure.Code, String)] = [
+            (.unsigned, "unsigned"), (.unknownKey, "unknown_key"), (.badSignature, "bad_signature"),
+            (.tooFewSignatures, "too_few_signatures"), (.sourceHash, "source_hash"),
+            (.missingRevision, "missing_revision"), (.invalidManifest, "invalid_manifest"), (.parentLink, "parent_link"),
+        ]
+        for (code, raw) in codes { #expect(code.rawValue == raw) }
+        // The signature codes are the signing layer's.
+        #expect(VerificationFailure.Code.unknownKey.rawValue == SigningError.Code.unknownKey.rawValue)
+        #expect(VerificationFailure.Code.badSignature.rawValue == SigningError.Code.badSignature.rawValue)
+        #expect(VerificationFailure.Code.tooFewSignatures.rawValue == SigningError.Code.tooFewSignatures.rawValue)
     }
 
     @Test func onlyPushersMaySignOrRegisterKeys() async throws {
