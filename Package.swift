@@ -53,6 +53,8 @@ let package = Package(
         ),
         // epoll and eventfd for PQ's socket reactor (Linux headers; no library to link).
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        // zlib, which compresses the signed release a notification carries.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: a small Swift wrapper over libpq.
         .target(name: "PQ", dependencies: ["CLibPQ", "CEpoll"], exclude: docs["PQ"] ?? []),
         // Layer 3: the Common Expression Language.
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "HotloadStore",
             dependencies: [
-                "PQ", "HotloadModules", "CEL",
+                "PQ", "HotloadModules", "CEL", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: docs["HotloadStore"] ?? []

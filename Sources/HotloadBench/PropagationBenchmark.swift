@@ -33,9 +33,12 @@ package enum PropagationBenchmark {
         /// Database connections each node holds (measured in `pg_stat_activity`).
         package var connectionsPerNode: Double
 
-        /// `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`: the line tools parse.
+        /// `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z fanout_p50_ms=F readback_p50_ms=G`:
+        /// the line tools parse (F is `fanOutP50`, G `fanOutReadP50`).
         package var line: String {
-            "propagation nodes=\(nodes) p50_ms=\(Self.format(p50)) p99_ms=\(Self.format(p99)) notify_p50_ms=\(Self.format(notifyP50))"
+            "propagation nodes=\(nodes) p50_ms=\(Self.format(p50)) p99_ms=\(Self.format(p99)) "
+                + "notify_p50_ms=\(Self.format(notifyP50)) fanout_p50_ms=\(Self.format(fanOutP50)) "
+                + "readback_p50_ms=\(Self.format(fanOutReadP50))"
         }
 
         /// Milliseconds with two decimals, as in `line`.

@@ -19,7 +19,8 @@ import Testing
             FileHandle.standardOutput.write(Data("\(result.line) \(details)\n".utf8))
         }
         #expect(result.line.hasPrefix("propagation nodes=\(nodes) p50_ms="))
-        #expect(result.line.contains(" notify_p50_ms="))
+        #expect(result.line.contains(" notify_p50_ms=") && result.line.contains(" fanout_p50_ms=")
+                && result.line.contains(" readback_p50_ms="), "\(result.line)")
         #expect(result.p50 > 0 && result.p99 >= result.p50)
         #expect(result.fanOutP50 > 0 && result.fanOutP99 >= result.fanOutP50)
         #expect(result.fanOutReadP50 > 0 && result.fanOutReadP99 >= result.fanOutReadP50)

@@ -262,6 +262,7 @@ import Testing
             (.keyFileExists, "key_file_exists"), (.invalidTrustFile, "invalid_trust_file"),
             (.invalidManifest, "invalid_manifest"), (.unknownKey, "unknown_key"),
             (.badSignature, "bad_signature"), (.tooFewSignatures, "too_few_signatures"),
+            (.invalidPayload, "invalid_payload"),
         ]
         for (code, raw) in codes { #expect(code.rawValue == raw) }
     }

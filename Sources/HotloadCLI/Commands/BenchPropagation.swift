@@ -15,7 +15,8 @@ extension Bench {
             server started for the run and reached through its Unix socket), commits K releases \
             and measures commit-to-swap on every node, next to the raw LISTEN/NOTIFY round trip on \
             the same server and the NOTIFY fan-out to N plain listeners (without and with one head \
-            read each). Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`.
+            read each). Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z fanout_p50_ms=F \
+            readback_p50_ms=G` (F: the fan-out to N plain listeners; G: the same with one head read each).
 
             With --abort, the same fleet then follows R rollouts on its channel: each pushes a \
             candidate, steps it to half the nodes and aborts it once they serve it, timing abort \

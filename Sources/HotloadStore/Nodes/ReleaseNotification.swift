@@ -1,40 +1,54 @@
-/// The wake-up of the nodes: `hotload.publish` (`sql/0201_publish.sql`, `0300`) calls
-/// `pg_notify` on `ReleaseNotification.channelName` when it moves a channel's head, and
+/// The wake-up of the nodes: `hotload.publish` (`sql/0201_publish.sql`, `0300`, `0400`)
+/// sends it on `ReleaseNotification.channelName` when it moves a channel's head, and
 /// `hotload.notify_release` (`sql/0301_node_rollouts.sql`) sends the same payload when a
 /// rollout step, promote, abort or pin changes what some node of the channel should run.
-/// PostgreSQL delivers it at commit. Nodes LISTEN on that channel and re-read their target.
+/// A signing push sends its one notification through `hotload.release_sign` (`0400`), with
+/// the signed release attached when it fits (`SignedReleasePayload`). PostgreSQL delivers
+/// it at commit. Nodes LISTEN on that channel and re-read their target, or apply a signed
+/// release they can verify.
 ///
-/// The payload is `{"channel":"<channel>","release":<id>}`, exactly (no spaces). Any role
-/// that can connect may send anything on the channel, so a notification is only a hint:
-/// a payload that does not parse says nothing about which channel moved.
+/// The payload is `{"channel":"<channel>","release":<id>}`, exactly (no spaces), or
+/// `{"channel":"<channel>","release":<id>,"signed":"<base64>"}`. Any role that can connect
+/// may send anything on the channel, so a notification is only a hint unless its signed
+/// part verifies: a payload that does not parse says nothing about which channel moved.
 public struct ReleaseNotification: Sendable, Hashable {
     /// The PostgreSQL notification channel (the one spelling in Swift; the SQL in `sql/`
     /// sends on it, and a test checks that the two agree).
     public static let channelName = "hotload_release"
+
+    /// PostgreSQL refuses a payload of 8000 bytes or more.
+    public static let maxPayloadBytes = 7999
 
     /// The Hotload channel where something changed.
     public var channel: String
     /// The release the change is about: a push's new head, a rollout's candidate, a pin's
     /// release. Nodes act on the channel only: they re-read what they should run.
     public var release: Int64
+    /// The base64 text of the signed release (`SignedReleasePayload(signed:)` decodes and
+    /// checks it), when the payload carries one. Not verified: anyone may send anything.
+    public var signed: String?
 
-    public init(channel: String, release: Int64) {
+    public init(channel: String, release: Int64, signed: String? = nil) {
         self.channel = channel
         self.release = release
+        self.signed = signed
     }
 
-    /// The payload as `hotload.publish` writes it. Channel names (`ChannelName`) need no
+    /// The payload as the SQL writes it. Channel names (`ChannelName`) and base64 need no
     /// JSON escaping.
     public var payload: String {
-        #"{"channel":""# + channel + #"","release":"# + String(release) + "}"
+        let head = #"{"channel":""# + channel + #"","release":"# + String(release)
+        guard let signed else { return head + "}" }
+        return head + #","signed":""# + signed + #""}"#
     }
 
     private static let prefix = Array(#"{"channel":""#.utf8)
     private static let middle = Array(#"","release":"#.utf8)
+    private static let signedField = Array(#","signed":""#.utf8)
 
     /// Parses a payload; nil unless it is exactly what `payload` writes, with a valid
-    /// channel name and a positive release id. Runs on every node for every notification,
-    /// so it walks the bytes once instead of decoding JSON.
+    /// channel name, a positive release id and, if signed, non-empty base64. Runs on every
+    /// node for every notification, so it walks the bytes once instead of decoding JSON.
     public init?(payload: String) {
         var text = payload
         text.makeContiguousUTF8()
@@ -55,13 +69,34 @@ public struct ReleaseNotification: Sendable, Hashable {
               bytes[digitsStart] != UInt8(ascii: "0")
         else { return nil }
         var release: Int64 = 0
-        for byte in bytes[digitsStart..<(bytes.count - 1)] {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        var index = digitsStart
+        while index < bytes.count - 1, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
             let (shifted, overflowA) = release.multipliedReportingOverflow(by: 10)
-            let (sum, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            let (sum, overflowB) = shifted.addingReportingOverflow(Int64(bytes[index] - UInt8(ascii: "0")))
             guard !overflowA, !overflowB else { return nil }
             release = sum
+            index += 1
         }
-        return ReleaseNotification(channel: String(decoding: name, as: UTF8.self), release: release)
+        guard index > digitsStart else { return nil }
+        let channel = String(decoding: name, as: UTF8.self)
+        if index == bytes.count - 1 { return ReleaseNotification(channel: channel, release: release) }
+        // `,"signed":"` base64 `"}`
+        let base64Start = index + signedField.count
+        guard base64Start < bytes.count - 2, bytes[index..<base64Start].elementsEqual(signedField),
+              bytes[bytes.count - 2] == UInt8(ascii: "\""),
+              bytes[base64Start..<(bytes.count - 2)].allSatisfy(isBase64)
+        else { return nil }
+        let signed = String(decoding: UnsafeBufferPointer(rebasing: bytes[base64Start..<(bytes.count - 2)]), as: UTF8.self)
+        return ReleaseNotification(channel: channel, release: release, signed: signed)
+    }
+
+    private static func isBase64(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+            true
+        default:
+            false
+        }
     }
 }

@@ -79,6 +79,33 @@ public struct ReleaseManifest: Sendable, Hashable {
         return out
     }
 
+    /// The manifest these bytes encode; nil unless they are exactly what
+    /// `canonicalBytes()` writes for some manifest (the domain and version, sorted unique
+    /// modules, nothing after the message).
+    public init?(canonicalBytes bytes: [UInt8]) {
+        var reader = ByteReader(bytes)
+        guard reader.string() == Self.domain, let channel = reader.string(), let release = reader.integer(),
+              let hasParent = reader.byte(), hasParent <= 1 else { return nil }
+        var parent: Int?
+        if hasParent == 1 {
+            guard let value = reader.integer() else { return nil }
+            parent = value
+        }
+        guard let count = reader.length(), count <= bytes.count / 44 else { return nil }
+        var modules: [ManifestEntry] = []
+        modules.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let name = reader.string(), let version = reader.integer(), let hash = reader.take(32) else { return nil }
+            modules.append(ManifestEntry(module: name, version: version, sha256: Hex.encode(Array(hash))))
+        }
+        guard let author = reader.string(), let message = reader.string(), reader.isAtEnd,
+              let manifest = try? ReleaseManifest(channel: channel, release: release, parent: parent, modules: modules,
+                                                  author: author, message: message),
+              manifest.modules == modules
+        else { return nil }
+        self = manifest
+    }
+
     private static func append(length: Int, to out: inout [UInt8]) {
         let value = UInt32(truncatingIfNeeded: length)
         out.append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),

@@ -25,6 +25,8 @@ public struct SigningError: Error, Sendable, CustomStringConvertible {
         public static let badSignature = Code(rawValue: "bad_signature")
         /// Fewer distinct trusted keys signed than the threshold requires (`valid`, `threshold`).
         public static let tooFewSignatures = Code(rawValue: "too_few_signatures")
+        /// The signed part of a notification does not decode (`SignedReleasePayload`).
+        public static let invalidPayload = Code(rawValue: "invalid_payload")
     }
 
     public let code: Code
@@ -89,5 +91,9 @@ public struct SigningError: Error, Sendable, CustomStringConvertible {
         SigningError(.tooFewSignatures,
                      "\(valid) distinct trusted key\(valid == 1 ? "" : "s") signed; \(threshold) required",
                      valid: valid, threshold: threshold)
+    }
+
+    static func invalidPayload(_ reason: String) -> SigningError {
+        SigningError(.invalidPayload, "invalid signed notification: \(reason)")
     }
 }
