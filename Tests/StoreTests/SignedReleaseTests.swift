@@ -79,6 +79,60 @@ import Testing
         #expect(try await store.count("SELECT count(*) AS n FROM hotload.release_signatures") == 4)
     }
 
+    /// The one notification a release sends.
+    static func notification(_ listener: Connection) async throws -> ReleaseNotification {
+        var received: [PQNotification] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while received.isEmpty, ContinuousClock.now < deadline {
+            received += try await listener.waitForNotifications(timeout: .milliseconds(500))
+        }
+        received += try await listener.waitForNotifications(timeout: .milliseconds(100))
+        try #require(received.count == 1, "\(received)")
+        return try #require(ReleaseNotification(payload: received[0].payload), "\(received[0].payload)")
+    }
+
+    /// A signing push's one NOTIFY carries the signed release: the manifest (the full module
+    /// set), verifiable signatures and the source of every module the release changed
+    /// (rollbacks' sources read from the revisions); an unsigned release, or one too large
+    /// to fit, gets the plain wake-up.
+    @Test func aSigningPushNotifiesWithTheSignedRelease() async throws {
+        let (store, url) = try await freshStore()
+        defer { Task { await store.connection.close() } }
+        let listener = try await Connection.connect(ConnectionConfiguration(url))
+        defer { Task { await listener.close() } }
+        try await listener.listen(ReleaseNotification.channelName)
+        let policy = try Self.trust(Self.alice)
+        let a1 = "fn one() = 1\n", b1 = "fn two() = 2\n"
+
+        func signedPayload(_ release: Int64?) async throws -> SignedReleasePayload {
+            let notification = try await Self.notification(listener)
+            #expect(notification.release == release)
+            let payload = try SignedReleasePayload(notification)
+            #expect(try policy.verify(manifest: payload.manifest, signatures: payload.signatures) == [Self.alice.keyID])
+            #expect(payload.manifest.modules == (try await store.release(try #require(release)).modules))
+            return payload
+        }
+
+        let first = try await store.push([module("a", a1), module("b", b1)], Self.signed())
+        #expect(try await signedPayload(first.release).sources == ["a": a1, "b": b1])
+        let second = try await store.push([module("a", "fn one() = 3\n"), module("b", b1)], Self.signed())
+        let modified = try await signedPayload(second.release)
+        #expect(modified.sources == ["a": "fn one() = 3\n"] && modified.manifest.modules.count == 2)
+        let rolledBack = try await store.rollback(module: "a", to: 1, options: Self.signed())
+        #expect(try await signedPayload(rolledBack.release).sources == ["a": a1])
+        let removed = try await store.remove(["b"], options: Self.signed())
+        let afterRemove = try await signedPayload(removed.release)
+        #expect(afterRemove.sources.isEmpty && afterRemove.manifest.modules.map(\.module) == ["a"])
+
+        let unsigned = try await store.push([module("a", "fn one() = 4\n")])
+        #expect(try await Self.notification(listener) == ReleaseNotification(channel: "main", release: try #require(unsigned.release)))
+        // Random text does not compress: 12 kB of it cannot fit.
+        let large = "fn big() = \"" + (0..<6000).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() + "\"\n"
+        let big = try await store.push([module("a", "fn one() = 4\n"), module("big", large)], Self.signed())
+        #expect(big.signers == [Self.alice.keyID])
+        #expect(try await Self.notification(listener) == ReleaseNotification(channel: "main", release: try #require(big.release)))
+    }
+
     @Test func rmAndRollbackSignToo() async throws {
         let (store, _) = try await freshStore()
         defer { Task { await store.connection.close() } }

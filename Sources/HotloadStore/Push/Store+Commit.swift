@@ -107,22 +107,37 @@ extension Store {
         }
         result.release = release
         if !options.signingKeys.isEmpty {
-            result.signers = try await sign(conn, release: release, keys: options.signingKeys)
+            result.signers = try await sign(conn, release: release, keys: options.signingKeys, planned: planned)
         }
         return result
     }
 
     /// Signs the manifest of `release` (as the database now has it) with every key and
     /// stores the signatures with `hotload.release_sign`, which sends the release's
-    /// NOTIFY; a key given twice is refused there (`already_signed`). Returns the signers'
-    /// key ids, sorted.
-    private static func sign(_ conn: isolated Connection, release: Int64, keys: [SigningKey]) async throws -> [String] {
+    /// NOTIFY: the signed payload (manifest, signatures and the sources of the `planned`
+    /// changes) when it fits, which the database sends only when the release is its
+    /// channel's stable head. A key given twice is refused there (`already_signed`).
+    /// Returns the signers' key ids, sorted.
+    private static func sign(_ conn: isolated Connection, release: Int64, keys: [SigningKey],
+                             planned: [PlannedChange]) async throws -> [String] {
         let manifest = try await Queries.manifest(conn, release: release)
         let signatures = try keys.sorted { $0.keyID < $1.keyID }.map { try $0.sign(manifest) }
+        var sources: [String: String] = [:]
+        var rolledBack: [ModuleVersion] = []
+        for change in planned {
+            switch change.target {
+            case .source(let file): sources[change.module] = file.text
+            case .version(let version): rolledBack.append(ModuleVersion(module: change.module, version: version))
+            case .delete: break
+            }
+        }
+        for revision in try await Queries.revisions(conn, rolledBack) { sources[revision.module] = revision.source }
+        let payload = SignedReleasePayload(manifest: manifest, signatures: signatures, sources: sources).notificationPayload()
         do {
             _ = try await conn.query("SELECT hotload.release_sign($1, $2::text[], $3::text[], $4::text)",
                                      [.int(release), .textArray(signatures.map(\.keyID)),
-                                      .textArray(signatures.map { Hex.encode($0.signature) }), .null])
+                                      .textArray(signatures.map { Hex.encode($0.signature) }),
+                                      payload.map { .text($0) } ?? .null])
         } catch {
             if error.sqlState == SignatureRefusal.alreadySigned { throw StoreError.alreadySigned(release: release) }
             throw error
