@@ -11,7 +11,8 @@ struct Verify: AsyncParsableCommand {
         For each release: enough distinct keys of the trust file signed the manifest the \
         database has for it (channel, release, parent, every module with version and \
         SHA-256, author, message); every module's source, hashed here, matches its stored \
-        SHA-256; its parent is the previous release of its channel. Nothing is taken on \
+        SHA-256; its parent is the previous release of its channel; at a channel's head, \
+        what nodes load is its module set. Nothing is taken on \
         trust from the database, so history rewritten by a superuser (a changed source and \
         hash, moved or added change rows, deleted signatures) fails, naming each release \
         and why. Prints each failing release and a summary; exits 0 only when every \

@@ -6,7 +6,9 @@ extension Store {
     /// has for it (`StoredRelease`: its row and its module set derived from the change
     /// history and the revisions' stored hashes); every revision of its module set exists
     /// and its source, hashed here, matches the stored SHA-256; its parent is the previous
-    /// release of its channel (none for the first). Nothing is trusted from the database:
+    /// release of its channel (none for the first); at a channel's head, the module set
+    /// nodes load (`channel_modules`, a cache a trigger keeps) is that module set. Nothing
+    /// is trusted from the database:
     /// a writer who bypassed its triggers and constraints (changed a source and its hash,
     /// moved or added change rows, deleted signatures) makes the affected releases fail,
     /// each with the reason.
@@ -32,12 +34,13 @@ extension Store {
         }
     }
 
-    /// A release to verify and the release its parent must be.
+    /// A release to verify, the release its parent must be, and whether it is its channel's head.
     private struct VerificationTarget: Sendable {
         var release: Int64
         var channel: String
         var parent: Int64?
         var previous: Int64?
+        var isHead: Bool
     }
 
     /// The releases in `scope`, by channel and id, each with the previous release of its channel.
@@ -62,17 +65,19 @@ extension Store {
             release = nil
         }
         let rows = try await conn.query("""
-            SELECT id, channel, parent, previous FROM (
+            SELECT t.id, t.channel, t.parent, t.previous, coalesce(c.head = t.id, false) AS is_head FROM (
                 SELECT r.id, r.channel, r.parent, lag(r.id) OVER (PARTITION BY r.channel ORDER BY r.id) AS previous
                 FROM hotload.releases r WHERE $1::text IS NULL OR r.channel = $1) t
-            WHERE $2::bigint IS NULL OR id = $2
-            ORDER BY channel COLLATE "C", id
+            LEFT JOIN hotload.channels c ON c.name = t.channel
+            WHERE $2::bigint IS NULL OR t.id = $2
+            ORDER BY t.channel COLLATE "C", t.id
             """, [channel.map { .text($0) } ?? .null, release.map { .int($0) } ?? .null])
         return try rows.map { row in
             VerificationTarget(release: try row.decode("id", as: Int64.self),
                                channel: try row.decode("channel", as: String.self),
                                parent: try row.decode("parent", as: Int64?.self),
-                               previous: try row.decode("previous", as: Int64?.self))
+                               previous: try row.decode("previous", as: Int64?.self),
+                               isHead: try row.decode("is_head", as: Bool.self))
         }
     }
 
@@ -112,6 +117,11 @@ extension Store {
             }
         }
         failures += keys.compactMap { hashes.failures[$0] }
+        if target.isHead, let difference = try await headCacheDifference(conn, stored) {
+            failures.append(VerificationFailure(
+                .headCache, "what nodes load for the head of channel \(target.channel) (channel_modules) is not "
+                    + "its module set: \(difference)"))
+        }
 
         var signers: [String] = []
         do {
@@ -132,5 +142,39 @@ extension Store {
             failures.append(VerificationFailure(code, error.message, keyID: error.keyID))
         }
         return ReleaseVerification(release: target.release, channel: target.channel, signers: signers, failures: failures)
+    }
+
+    /// The first difference between the `channel_modules` rows of the release's channel
+    /// and its module set (`stored`, the channel's head), nil when they are the same.
+    private static func headCacheDifference(_ conn: isolated Connection, _ stored: StoredRelease) async throws -> String? {
+        let rows = try await conn.query(
+            "SELECT module, version::bigint AS version, sha256 FROM hotload.channel_modules WHERE channel = $1",
+            [.text(stored.channel)])
+        var cached: [String: ManifestEntry] = [:]
+        for row in rows {
+            let entry = ManifestEntry(module: try row.decode("module", as: String.self),
+                                      version: try row.decode("version", as: Int.self),
+                                      sha256: try row.decode("sha256", as: String.self))
+            cached[entry.module] = entry
+        }
+        // A module whose revision is missing has no hash to compare (that is `missing_revision`).
+        var expected: [String: (version: Int, sha256: String?)] = [:]
+        for entry in stored.modules { expected[entry.module] = (entry.version, entry.sha256) }
+        for missing in stored.missing { expected[missing.module] = (missing.version, nil) }
+        for name in Set(cached.keys).union(expected.keys).sorted() {
+            switch (cached[name], expected[name]) {
+            case (let have?, let want?) where have.version != want.version:
+                return "module \(name) is v\(have.version), not v\(want.version)"
+            case (let have?, let want?) where want.sha256 != nil && have.sha256 != want.sha256:
+                return "module \(name) v\(have.version) has hash \(have.sha256), not \(want.sha256 ?? "")"
+            case (.some, nil):
+                return "module \(name) is there but not in the release"
+            case (nil, .some):
+                return "module \(name) of the release is missing"
+            default:
+                continue
+            }
+        }
+        return nil
     }
 }

@@ -36,6 +36,9 @@ public struct VerificationFailure: Sendable, Hashable, CustomStringConvertible {
         public static let invalidManifest = Code(rawValue: "invalid_manifest")
         /// The release's parent is not the previous release of its channel.
         public static let parentLink = Code(rawValue: "parent_link")
+        /// The release is its channel's head, but the module set nodes load for the head
+        /// (`channel_modules`) is not the release's.
+        public static let headCache = Code(rawValue: "head_cache")
     }
 
     public let code: Code
