@@ -24,22 +24,31 @@ struct StoredRelease: Sendable {
 }
 
 extension Queries {
-    /// The release's row and its module set, derived from `release_changes` and
-    /// `revisions` only: never from the `channel_modules` cache, which a trigger keeps and
-    /// a writer with triggers disabled would leave stale. For each module that ever
-    /// changed on the channel up to the release (found by a skip scan of the
-    /// `(channel, module, release)` index), its newest change at or before the release;
-    /// deletes drop it.
+    /// The release's row and its module set (`historyState`): never from the
+    /// `channel_modules` cache, which a trigger keeps and a writer with triggers disabled
+    /// would leave stale.
     static func storedRelease(_ conn: isolated Connection, release: Int64) async throws -> StoredRelease {
         let rows = try await conn.query(
             "SELECT id, channel, parent, author, message FROM hotload.releases WHERE id = $1", [.int(release)])
         guard let row = rows.first else { throw StoreError.unknownRelease(release) }
         let channel = try row.decode("channel", as: String.self)
-        var stored = StoredRelease(
+        let state = try await historyState(conn, channel: channel, release: release)
+        return StoredRelease(
             release: release, channel: channel, parent: try row.decode("parent", as: Int64?.self),
             author: try row.decode("author", as: String.self), message: try row.decode("message", as: String.self),
-            modules: [], missing: [])
-        let state = try await conn.query("""
+            modules: state.modules, missing: state.missing)
+    }
+
+    /// The module set of `channel` as of `release`, derived from `release_changes` and
+    /// `revisions` alone: for each module that changed on the channel up to the release
+    /// (found by a skip scan of the `(channel, module, release)` index: one probe per
+    /// module, independent of how long the history is), its newest change at or before
+    /// the release; deletes drop it. `missing` lists versions without a revision row
+    /// (only a database written around its constraints has them). Sorted by name.
+    static func historyState(_ conn: isolated Connection, channel: String, release: Int64)
+        async throws -> (modules: [ManifestEntry], missing: [ModuleVersion])
+    {
+        let rows = try await conn.query("""
             WITH RECURSIVE names(module) AS (
                 (SELECT rc.module FROM hotload.release_changes rc
                  WHERE rc.channel = $1 AND rc.release <= $2 ORDER BY rc.module LIMIT 1)
@@ -56,17 +65,21 @@ extension Queries {
                 ORDER BY rc.release DESC LIMIT 1) c
             LEFT JOIN hotload.revisions r ON r.module = n.module AND r.version = c.version
             WHERE n.module IS NOT NULL AND c.version IS NOT NULL
+            ORDER BY n.module
             """, [.text(channel), .int(release)])
-        for row in state {
+        var modules: [ManifestEntry] = []
+        var missing: [ModuleVersion] = []
+        modules.reserveCapacity(rows.count)
+        for row in rows {
             let module = try row.decode("module", as: String.self)
             let version = try row.decode("version", as: Int.self)
             if let sha256 = try row.decode("sha256", as: String?.self) {
-                stored.modules.append(ManifestEntry(module: module, version: version, sha256: sha256))
+                modules.append(ManifestEntry(module: module, version: version, sha256: sha256))
             } else {
-                stored.missing.append(ModuleVersion(module: module, version: version))
+                missing.append(ModuleVersion(module: module, version: version))
             }
         }
-        return stored
+        return (modules, missing)
     }
 
     /// The manifest of `release` as the database has it (`storedRelease`); a module
