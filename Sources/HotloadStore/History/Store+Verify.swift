@@ -7,11 +7,11 @@ extension Store {
     /// history and the revisions' stored hashes); every revision of its module set exists
     /// and its source, hashed here, matches the stored SHA-256; its parent is the previous
     /// release of its channel (none for the first); at a channel's head, the module set
-    /// nodes load (`channel_modules`, a cache a trigger keeps) is that module set. Nothing
-    /// is trusted from the database:
-    /// a writer who bypassed its triggers and constraints (changed a source and its hash,
-    /// moved or added change rows, deleted signatures) makes the affected releases fail,
-    /// each with the reason.
+    /// nodes load (`channel_modules`, a cache a trigger keeps) is that module set.
+    ///
+    /// Nothing is trusted from the database: a writer who bypassed its triggers and
+    /// constraints (changed a source and its hash, moved or added change rows, deleted
+    /// signatures) makes the affected releases fail, each with the reason.
     ///
     /// `progress` is called after each release with the number done and the total.
     public func verify(_ scope: VerificationScope, trust: TrustPolicy,
