@@ -320,7 +320,7 @@ import Testing
         #expect(VerificationFailure.Code.tooFewSignatures.rawValue == SigningError.Code.tooFewSignatures.rawValue)
     }
 
-    @Test func onlyPushersMaySignOrRegisterKeys() async throws {
+    @Test func onlyPushersMaySignOrRegisterKeysAndReadersMayVerify() async throws {
         let (store, dbURL) = try await freshStore()
         defer { Task { await store.connection.close() } }
         let release = try #require(try await store.push([module("a", "fn one() = 1\n")]).release)
@@ -340,6 +340,11 @@ import Testing
         } catch {
             #expect(error.sqlState == "42501")
         }
+        // Reading signatures and verifying need no more than hotload_reader.
+        let signed = try #require(try await store.push([module("a", "fn one() = 2\n")], Self.signed()).release)
+        #expect(try await reader.log().first?.signatures.map(\.keyID) == [Self.alice.keyID])
+        let report = try await reader.verify(.all, trust: Self.trust(Self.alice))
+        #expect(Self.failures(report) == [release: ["unsigned"]] && report.releases.map(\.release) == [release, signed])
         // Neither function is executable by PUBLIC (a NULL ACL would mean it is).
         #expect(try await store.count("""
             SELECT count(*) AS n FROM pg_proc p
