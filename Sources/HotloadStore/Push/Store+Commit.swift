@@ -107,21 +107,15 @@ extension Store {
         }
         result.release = release
         if !options.signingKeys.isEmpty {
-            result.signers = try await sign(conn, release: release, keys: options.signingKeys, planned: planned)
+            result.signers = try await sign(conn, release: release, keys: options.signingKeys,
+                                            changedSources: try await changedSources(conn, planned))
         }
         return result
     }
 
-    /// Signs the manifest of `release` (as the database now has it) with every key and
-    /// stores the signatures with `hotload.release_sign`, which sends the release's
-    /// NOTIFY: the signed payload (manifest, signatures and the sources of the `planned`
-    /// changes) when it fits, which the database sends only when the release is its
-    /// channel's stable head. A key given twice is refused there (`already_signed`).
-    /// Returns the signers' key ids, sorted.
-    private static func sign(_ conn: isolated Connection, release: Int64, keys: [SigningKey],
-                             planned: [PlannedChange]) async throws -> [String] {
-        let manifest = try await Queries.manifest(conn, release: release)
-        let signatures = try keys.sorted { $0.keyID < $1.keyID }.map { try $0.sign(manifest) }
+    /// The text of what the planned changes put in place: the pushed files, and the
+    /// revisions that rollbacks restore (deletions have none).
+    private static func changedSources(_ conn: isolated Connection, _ planned: [PlannedChange]) async throws -> [String: String] {
         var sources: [String: String] = [:]
         var rolledBack: [ModuleVersion] = []
         for change in planned {
@@ -132,17 +126,7 @@ extension Store {
             }
         }
         for revision in try await Queries.revisions(conn, rolledBack) { sources[revision.module] = revision.source }
-        let payload = SignedReleasePayload(manifest: manifest, signatures: signatures, sources: sources).notificationPayload()
-        do {
-            _ = try await conn.query("SELECT hotload.release_sign($1, $2::text[], $3::text[], $4::text)",
-                                     [.int(release), .textArray(signatures.map(\.keyID)),
-                                      .textArray(signatures.map { Hex.encode($0.signature) }),
-                                      payload.map { .text($0) } ?? .null])
-        } catch {
-            if error.sqlState == SignatureRefusal.alreadySigned { throw StoreError.alreadySigned(release: release) }
-            throw error
-        }
-        return signatures.map(\.keyID)
+        return sources
     }
 
     private static func isPush(_ operation: ReleaseOperation) -> Bool {
