@@ -15,7 +15,7 @@ struct Hotload: AsyncParsableCommand {
             Init.self, Push.self, Log.self, Show.self, Diff.self, Rollback.self, Remove.self,
             Modules.self, Export.self, Status.self, NodeCommand.self, Dev.self, Demo.self,
             ChannelCommand.self, RolloutCommand.self, Controller.self, Approve.self, Reject.self, Pin.self, Unpin.self,
-            KeyCommand.self, Eval.self, Check.self, Bench.self,
+            KeyCommand.self, Verify.self, Eval.self, Check.self, Bench.self,
         ]
     )
 }

@@ -42,6 +42,8 @@ struct StoreErrorCodeTests {
         (.invalidSteps("1,0%", reason: "percentages are above 0"), "invalid_steps"),
         (.invalidGate("canary.calls <", diagnostic: "gate:1:15: error[E101]: unexpected end"), "invalid_gate"),
         (.pinRefused(node: "n1", reason: "release 3 is neither stable nor the candidate"), "pin_refused"),
+        (.keyOwnerConflict(keyID: String(repeating: "a", count: 64), owner: "alice"), "key_owner_conflict"),
+        (.alreadySigned(release: 3), "already_signed"),
     ]
 
     @Test func codesAreStable() {

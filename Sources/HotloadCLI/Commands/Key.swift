@@ -10,9 +10,11 @@ struct KeyCommand: AsyncParsableCommand {
         discussion: """
         A key file holds an ed25519 private key (one line, `hotload-ed25519-private-v1 HEX`) \
         and must have mode 0600 or stricter. A key id is the hex SHA-256 of the 32-byte \
-        public key. Keys are never stored in the database.
+        public key. Keys are never stored in the database; `key register` records a \
+        key's public half and its owner there, so that `log` and `show --release` name who \
+        signed.
         """,
-        subcommands: [KeyGenerate.self, KeyShow.self, KeyTrust.self]
+        subcommands: [KeyGenerate.self, KeyShow.self, KeyTrust.self, KeyRegister.self]
     )
 }
 
@@ -29,7 +31,7 @@ struct KeyGenerate: AsyncParsableCommand {
     @OptionGroup var output: JSONOutputOption
 
     func run() async throws {
-        try await reportingKeyErrors {
+        try await reportingErrors {
             let key = SigningKey()
             try key.write(toNewFile: out)
             try KeyReport(file: out, key: key.publicKey).print(json: output.json)
@@ -48,7 +50,7 @@ struct KeyShow: AsyncParsableCommand {
     @OptionGroup var output: JSONOutputOption
 
     func run() async throws {
-        try await reportingKeyErrors {
+        try await reportingErrors {
             try KeyReport(file: file, key: SigningKey(contentsOf: file).publicKey).print(json: output.json)
         }
     }
@@ -72,13 +74,47 @@ struct KeyTrust: AsyncParsableCommand {
     var threshold = 1
 
     func run() async throws {
-        try await reportingKeyErrors {
+        try await reportingErrors {
             guard !keyFiles.isEmpty else { throw ValidationError("name at least one key file") }
             let keys = try keyFiles.map { try SigningKey(contentsOf: $0).publicKey }
             guard threshold >= 1, threshold <= Set(keys).count else {
                 throw ValidationError("--threshold \(threshold) must be between 1 and the \(Set(keys).count) distinct keys given")
             }
             try Output.json(TrustPolicy(keys: keys, threshold: threshold).file)
+        }
+    }
+}
+
+/// `hotload key register KEYFILE --owner NAME`.
+struct KeyRegister: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Record a key's public half and its owner in the database, for audit.",
+        discussion: """
+        Only the public key is sent. `hotload log` and `show --release` then name the owner \
+        of the key's signatures instead of its key id. Registering a key again under the \
+        same owner does nothing; a key registered to another owner is refused. Trust is \
+        never taken from the database: nodes and `hotload verify` trust the keys of their \
+        trust file. Needs hotload_pusher.
+        """)
+
+    @Argument(help: "The key file whose public key to register.")
+    var keyFile: String
+
+    @Option(help: "Who holds the key (a person or a pipeline), 1 to 200 characters.")
+    var owner: String
+
+    @OptionGroup var output: JSONOutputOption
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let key = try SigningKey(contentsOf: keyFile).publicKey
+            let keyID = try await connection.withStore { store in
+                try await store.registerKey(key, owner: owner)
+            }
+            if output.json { return try Output.json(["key_id": keyID, "owner": owner]) }
+            Output.line("registered key \(keyID) to \(Output.safe(owner))")
         }
     }
 }
@@ -100,17 +136,5 @@ private struct KeyReport: Encodable {
         Output.line("key file:   \(Output.safe(file))")
         Output.line("key id:     \(key_id)")
         Output.line("public key: \(public_key)")
-    }
-}
-
-/// `reportingErrors`, plus the fix for a key file others may read.
-private func reportingKeyErrors(_ body: () async throws -> Void) async throws {
-    try await reportingErrors {
-        do {
-            try await body()
-        } catch let error as SigningError where error.code == .keyFilePermissions {
-            Output.error("error: \(error.message)\nFix: chmod 600 \(error.path ?? "FILE")")
-            throw ExitCode.failure
-        }
     }
 }

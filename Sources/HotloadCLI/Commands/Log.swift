@@ -5,7 +5,12 @@ import HotloadStore
 /// `hotload log [MODULE]`: releases, newest first.
 struct Log: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Show releases, newest first.")
+        commandName: "log", abstract: "Show releases, newest first.",
+        discussion: """
+        Each release says who signed it (the owner registered with `hotload key register`, \
+        else the key id) or that it is unsigned: what the database stores. `hotload verify` \
+        checks the signatures against a trust file.
+        """)
 
     @Argument(help: "Only releases that changed this module.")
     var module: String?
@@ -39,6 +44,7 @@ struct Log: AsyncParsableCommand {
                 if record.skippedCheck { flags += "  [check skipped]" }
                 Output.line("release \(record.release)  \(record.channel)  \(Output.timestamp(record.createdAt))  "
                             + "\(Output.safe(record.author)) (\(Output.safe(record.databaseRole)))\(flags)")
+                Output.line("    \(SignerText.line(record.signatures))")
                 if !record.message.isEmpty {
                     for line in record.message.split(separator: "\n", omittingEmptySubsequences: false) {
                         Output.line("    \(Output.safe(String(line)))")
@@ -81,6 +87,8 @@ struct LogEntryJSON: Encodable {
     var message: String
     var created_at: String
     var changes: [Change]
+    /// Who signed (empty: unsigned), as stored; `hotload verify` checks them.
+    var signatures: [SignatureJSON]
 
     init(_ record: ReleaseRecord) {
         release = record.release
@@ -89,5 +97,6 @@ struct LogEntryJSON: Encodable {
         message = record.message
         created_at = Output.timestamp(record.createdAt)
         changes = record.changes.map { Change(module: $0.module, version: $0.version, action: $0.action.rawValue) }
+        signatures = record.signatures.map(SignatureJSON.init)
     }
 }

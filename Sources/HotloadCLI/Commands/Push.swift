@@ -14,6 +14,12 @@ struct Push: AsyncParsableCommand {
         `hotload check` reads them: the same module set from the same paths. Every changed \
         module and every module importing one is compiled against the would-be state of the channel; any \
         error refuses the whole push and nothing is written. Unchanged modules are skipped.
+
+        With --sign KEYFILE (or HOTLOAD_SIGNING_KEY), each key signs the release's manifest \
+        (channel, release, parent, every module with version and SHA-256, author, message) in \
+        the transaction that creates it; key files are checked before connecting. Nodes with \
+        a trust file apply only releases signed by enough trusted keys; `hotload verify` \
+        checks stored history.
         """)
 
     @Argument(help: "Directories (or .hl files) to push.")
@@ -38,10 +44,10 @@ struct Push: AsyncParsableCommand {
             if prune, !loaded.onlyDirectories {
                 throw ValidationError("--prune needs directories, not single files (it deletes what they lack)")
             }
+            let options = try release.releaseOptions()
             let result = try await connection.withStore { store in
                 try await store.push(
-                    PushRequest(modules: loaded.sources.map(ModuleFile.init), prune: prune,
-                                options: try release.releaseOptions()))
+                    PushRequest(modules: loaded.sources.map(ModuleFile.init), prune: prune, options: options))
             }
             PushReport.print(result)
         }

@@ -15,8 +15,9 @@ struct Remove: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            let releaseOptions = try options.releaseOptions()
             let result = try await connection.withStore { store in
-                try await store.remove(modules, options: try options.releaseOptions())
+                try await store.remove(modules, options: releaseOptions)
             }
             PushReport.print(result)
         }

@@ -29,13 +29,14 @@ struct Rollback: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            let releaseOptions = try options.releaseOptions()
+            let version = try to.map(ModuleReference.version)
             let result: PushResult = try await connection.withStore { store in
-                if let module, let to {
-                    return try await store.rollback(module: module, to: try ModuleReference.version(to),
-                                                    options: try options.releaseOptions())
+                if let module, let version {
+                    return try await store.rollback(module: module, to: version, options: releaseOptions)
                 }
                 if let release {
-                    return try await store.rollback(release: release, options: try options.releaseOptions())
+                    return try await store.rollback(release: release, options: releaseOptions)
                 }
                 throw ValidationError("nothing to roll back")
             }

@@ -21,6 +21,10 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as StoreError {
         Output.error(render(error))
         throw ExitCode.failure
+    } catch let error as SigningError {
+        let fix = error.code == .keyFilePermissions ? "\nFix: chmod 600 \(error.path ?? "FILE")" : ""
+        Output.error("error: \(error.message)\(fix)")
+        throw ExitCode.failure
     } catch let error as PQError {
         Output.error("error: \(DatabaseAdvice.describe(error))" + (serverHint(error.kind).map { "\n\($0)" } ?? ""))
         throw ExitCode.failure

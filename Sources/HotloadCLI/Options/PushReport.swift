@@ -14,6 +14,9 @@ enum PushReport {
         } else if let release = result.release {
             let count = result.changes.count
             Output.line("release \(release) on \(result.channel): \(count) change\(count == 1 ? "" : "s")")
+            if !result.signers.isEmpty {
+                Output.line("signed by key \(result.signers.map(SignerText.shortKeyID).joined(separator: ", key "))")
+            }
         }
         for change in result.changes {
             let version = change.version.map { " v\($0)" } ?? ""

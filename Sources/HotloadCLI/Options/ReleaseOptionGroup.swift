@@ -37,6 +37,19 @@ struct ReleaseOptionGroup: ParsableArguments {
         discussion: "Needed when modules call functions that the nodes' host application provides."))
     var host: String?
 
+    @Option(name: .customLong("sign"), help: ArgumentHelp(
+        "Sign the release with this private key file (repeatable; default: $HOTLOAD_SIGNING_KEY).",
+        discussion: "Every key signs the release's manifest in the transaction that creates it; nodes with a trust file apply only releases signed by enough trusted keys.",
+        valueName: "key-file"))
+    var sign: [String] = []
+
+    /// The key files to sign with: `--sign`, else `$HOTLOAD_SIGNING_KEY`, else none.
+    var signingKeyFiles: [String] {
+        if !sign.isEmpty { return sign }
+        if let file = ProcessInfo.processInfo.environment["HOTLOAD_SIGNING_KEY"], !file.isEmpty { return [file] }
+        return []
+    }
+
     var resolvedAuthor: String {
         if let author, !author.isEmpty { return author }
         let environment = ProcessInfo.processInfo.environment
@@ -49,9 +62,18 @@ struct ReleaseOptionGroup: ParsableArguments {
         return "unknown"
     }
 
+    /// The options, with the host declarations and the signing keys loaded: call it before
+    /// connecting, so that a bad file fails the command before anything is written.
     func releaseOptions() throws -> ReleaseOptions {
-        ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
-                       dryRun: dryRun, skipCheck: skipCheck, supersede: supersede,
-                       host: try HostDeclarationsFile.environment(path: host))
+        let files = signingKeyFiles
+        let keys = try files.map { try SigningKey(contentsOf: $0) }
+        for index in keys.indices {
+            if let earlier = keys[..<index].firstIndex(where: { $0.keyID == keys[index].keyID }) {
+                throw ValidationError("--sign \(files[earlier]) and --sign \(files[index]) are the same key; a key signs a release once")
+            }
+        }
+        return ReleaseOptions(channel: channel, author: resolvedAuthor, message: message, expectedHead: expect,
+                              dryRun: dryRun, skipCheck: skipCheck, supersede: supersede,
+                              host: try HostDeclarationsFile.environment(path: host), signingKeys: keys)
     }
 }

@@ -5,9 +5,8 @@ import PQ
 /// (inside or outside a transaction).
 enum Queries {
     /// The module set of `channel` as of `release`. At the channel's head it is read from
-    /// `channel_modules` (kept by a trigger); for older releases it is derived from history:
-    /// for each module its newest change on the channel at or before the release, deletes
-    /// dropped — one index probe per module, independent of how long the history is.
+    /// `channel_modules` (kept by a trigger); for older releases it is derived from history
+    /// (`historyState`).
     static func state(_ conn: isolated Connection, channel: String, release: Int64)
         async throws -> [String: ManifestEntry]
     {
@@ -28,26 +27,8 @@ enum Queries {
             }
             return state
         }
-        // `LIMIT 1` keeps the revision lookup a per-row primary-key probe instead of a hash
-        // join over all revisions.
-        let rows = try await conn.query("""
-            SELECT m.name AS module, c.version::bigint AS version, r.sha256 AS sha256
-            FROM hotload.modules m
-            CROSS JOIN LATERAL (
-                SELECT rc.version FROM hotload.release_changes rc
-                WHERE rc.channel = $1 AND rc.module = m.name AND rc.release <= $2
-                ORDER BY rc.release DESC LIMIT 1) c
-            CROSS JOIN LATERAL (
-                SELECT r.sha256 FROM hotload.revisions r
-                WHERE r.module = m.name AND r.version = c.version LIMIT 1) r
-            """, [.text(channel), .int(release)])
         var state: [String: ManifestEntry] = [:]
-        state.reserveCapacity(rows.count)
-        for row in rows {
-            let entry = ManifestEntry(
-                module: try row.decode("module", as: String.self),
-                version: try row.decode("version", as: Int.self),
-                sha256: try row.decode("sha256", as: String.self))
+        for entry in try await historyState(conn, channel: channel, release: release).modules {
             state[entry.module] = entry
         }
         return state

@@ -2,7 +2,7 @@ import Foundation
 import PQ
 
 extension Store {
-    /// Releases of a channel, newest first, each with all its changes.
+    /// Releases of a channel, newest first, each with all its changes and who signed it.
     ///
     /// - Parameters:
     ///   - module: only releases that changed this module.
@@ -57,8 +57,10 @@ extension Store {
                     version: try row.decode("version", as: Int?.self),
                     action: ChangeAction(rawValue: action) ?? .modify))
             }
+            let signatures = try await Queries.signatureRecords(connection, releases: records.map(\.release))
             for index in records.indices {
                 records[index].changes = byRelease[records[index].release] ?? []
+                records[index].signatures = signatures[records[index].release] ?? []
             }
             return records
         }

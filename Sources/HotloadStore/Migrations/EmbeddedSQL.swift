@@ -2089,7 +2089,7 @@ GRANT EXECUTE ON FUNCTION
 --   * signing_keys: public keys registered for audit (who owns which key id). Trust is
 --     the nodes' trust file, never this table. Written only by hotload.key_register.
 --   * release_signatures: one row per (release, key); append-only like the history.
---     Written only by hotload.release_sign.
+--     Written only by hotload.release_sign, in the transaction that creates the release.
 --   * publish gains a last parameter `notify` (default true). A signing push passes false,
 --     signs the new release in the same transaction, and hotload.release_sign sends the
 --     release's one NOTIFY: the signed payload (ReleaseNotification in Swift; it carries
@@ -2285,7 +2285,7 @@ END
 $$;
 
 -- Attaches signatures (key_ids[i] signed with signatures[i], 128 hex digits each) to
--- `release`, then sends the release's NOTIFY. `payload` is the signed wake-up the pusher
+-- `release`, which this transaction created (HL024 otherwise), then sends the release's NOTIFY. `payload` is the signed wake-up the pusher
 -- built (ReleaseNotification): it is sent only when the release is its channel's stable
 -- head (no rollout holds it back), it names the channel and the release, and it fits;
 -- otherwise the plain wake-up is sent. The database cannot verify an ed25519 signature:
@@ -2302,6 +2302,12 @@ BEGIN
     SELECT * INTO target FROM hotload.releases r WHERE r.id = release_sign.release;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'release % does not exist', release_sign.release USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Only the push that creates a release signs it: nobody can attach signatures (a junk
+    -- one by a trusted key id would make nodes refuse the release) to someone else's.
+    IF target.created_at <> now() THEN
+        RAISE EXCEPTION 'release % was not created in this transaction', release_sign.release USING ERRCODE = 'HL024',
+            HINT = 'signatures are attached by the push that creates the release';
     END IF;
     IF n = 0 OR coalesce(cardinality(signatures), 0) <> n THEN
         RAISE EXCEPTION 'give one signature per key id, at least one' USING ERRCODE = 'invalid_parameter_value';

@@ -84,9 +84,13 @@ public struct ReleaseRecord: Sendable, Hashable {
     public var skippedCheck: Bool
     public var createdAt: Date
     public var changes: [ReleaseChange]
+    /// Who signed the release, sorted by key id; empty for an unsigned release. What the
+    /// database says: `Store.verify` checks the signatures against a trust policy.
+    public var signatures: [SignatureRecord]
 
     public init(release: Int64, channel: String, parent: Int64?, author: String, message: String,
-                databaseRole: String, skippedCheck: Bool, createdAt: Date, changes: [ReleaseChange]) {
+                databaseRole: String, skippedCheck: Bool, createdAt: Date, changes: [ReleaseChange],
+                signatures: [SignatureRecord] = []) {
         self.release = release
         self.channel = channel
         self.parent = parent
@@ -96,6 +100,42 @@ public struct ReleaseRecord: Sendable, Hashable {
         self.skippedCheck = skippedCheck
         self.createdAt = createdAt
         self.changes = changes
+        self.signatures = signatures
+    }
+}
+
+/// One signature stored with a release (`hotload.release_signatures`), as `log` and
+/// `show --release` report it. Stored, not verified: `Store.verify` checks signatures.
+public struct SignatureRecord: Sendable, Hashable {
+    public var release: Int64
+    /// Lowercase hex SHA-256 of the signer's public key.
+    public var keyID: String
+    /// The owner the key is registered to (`hotload.signing_keys`); nil when it is not registered.
+    public var owner: String?
+    /// The database role that stored the signature.
+    public var databaseRole: String
+    public var createdAt: Date
+
+    public init(release: Int64, keyID: String, owner: String?, databaseRole: String, createdAt: Date) {
+        self.release = release
+        self.keyID = keyID
+        self.owner = owner
+        self.databaseRole = databaseRole
+        self.createdAt = createdAt
+    }
+}
+
+/// A release with its full module set (the manifest as the database has it) and its
+/// stored signatures, as `hotload show --release` prints it.
+public struct ReleaseDetail: Sendable, Hashable {
+    /// The release, its changes and its signatures.
+    public var record: ReleaseRecord
+    /// Every module of the release, sorted by name: what its signatures cover.
+    public var modules: [ManifestEntry]
+
+    public init(record: ReleaseRecord, modules: [ManifestEntry]) {
+        self.record = record
+        self.modules = modules
     }
 }
 

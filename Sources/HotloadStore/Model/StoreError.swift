@@ -99,6 +99,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// A controller acted on a channel whose leadership lease it does not hold
         /// (`leader`: the instance that holds it, nil when none does).
         public static let notLeader = Code(rawValue: "not_leader")
+        /// The signing key (`keyID`) is registered to another owner (`owner`).
+        public static let keyOwnerConflict = Code(rawValue: "key_owner_conflict")
+        /// A key already signed the release (`release`); each key signs a release once.
+        public static let alreadySigned = Code(rawValue: "already_signed")
     }
 
     /// What kind of failure this is.
@@ -140,6 +144,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case gate(String, diagnostic: String)
         case pin(node: String, reason: String)
         case leader(channel: String?, rollout: Int64?, leader: UUID?)
+        case keyOwner(keyID: String, owner: String)
     }
 
     // MARK: - Making errors
@@ -258,6 +263,14 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         StoreError(.notLeader, .leader(channel: channel, rollout: rollout, leader: leader))
     }
 
+    /// `key_owner_conflict`: `keyID` is registered to `owner`.
+    public static func keyOwnerConflict(keyID: String, owner: String) -> StoreError {
+        StoreError(.keyOwnerConflict, .keyOwner(keyID: keyID, owner: owner))
+    }
+
+    /// `already_signed`: a key already signed `release`.
+    public static func alreadySigned(release: Int64) -> StoreError { StoreError(.alreadySigned, .release(release)) }
+
     // MARK: - Context
 
     /// The hotload group role the operation needs (`permission_denied`).
@@ -302,6 +315,18 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The controller instance that leads the channel (`not_leader`); nil when none does.
     public var leader: UUID? {
         if case .leader(_, _, let leader) = context { return leader }
+        return nil
+    }
+
+    /// The signing key the error is about (`key_owner_conflict`).
+    public var keyID: String? {
+        if case .keyOwner(let keyID, _) = context { return keyID }
+        return nil
+    }
+
+    /// The owner a signing key is registered to (`key_owner_conflict`).
+    public var owner: String? {
+        if case .keyOwner(_, let owner) = context { return owner }
         return nil
     }
 
@@ -430,6 +455,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .version(let module, let version, let latest):
             let hint = latest.map { "versions are 1...\($0)" } ?? "it has no versions"
             return "module \(module) has no version \(version) (\(hint))"
+        case .release(let id) where code == .alreadySigned:
+            return "a key already signed release \(id); each key signs a release once"
         case .release(let id):
             return "release \(id) does not exist"
         case .otherChannel(let release, let channel, let expected):
@@ -479,6 +506,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             let holder = leader.map { "controller \($0.uuidString.lowercased()) leads it" } ?? "no controller leads it"
             return "this controller does not hold the leadership lease of \(subject) (\(holder)); "
                 + "only the leader acts on its rollouts"
+        case .keyOwner(let keyID, let owner):
+            return "key \(keyID) is registered to \(TerminalText.escaping(owner)); a key has one owner"
         }
     }
 

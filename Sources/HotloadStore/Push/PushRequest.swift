@@ -19,10 +19,15 @@ public struct ReleaseOptions: Sendable {
     /// Abort the channel's active rollout (recorded as this login's abort) instead of
     /// refusing the release while it is active.
     public var supersede: Bool
+    /// Keys that sign the release in the transaction that creates it; empty: the release
+    /// is unsigned. A key given twice refuses the release (`already_signed`: a key signs a
+    /// release once). A dry run signs nothing.
+    public var signingKeys: [SigningKey]
 
     public init(channel: String = "main", author: String, message: String = "",
                 expectedHead: Int64? = nil, dryRun: Bool = false, skipCheck: Bool = false,
-                supersede: Bool = false, host: HostEnvironment = HostEnvironment()) {
+                supersede: Bool = false, host: HostEnvironment = HostEnvironment(),
+                signingKeys: [SigningKey] = []) {
         self.channel = channel
         self.author = author
         self.message = message
@@ -31,6 +36,7 @@ public struct ReleaseOptions: Sendable {
         self.skipCheck = skipCheck
         self.host = host
         self.supersede = supersede
+        self.signingKeys = signingKeys
     }
 }
 
@@ -63,6 +69,9 @@ public struct PushResult: Sendable {
     public var checked: [String]
     public var dryRun: Bool
     public var skippedCheck: Bool
+    /// The key ids that signed the new release, sorted; empty when it is unsigned (and on
+    /// a dry run or when nothing changed).
+    public var signers: [String]
 
     /// True when nothing differed from the channel's head, so no release was created.
     public var isNoChange: Bool { changes.isEmpty }

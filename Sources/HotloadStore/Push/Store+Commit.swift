@@ -12,7 +12,9 @@ extension Store {
     /// row (`hotload.lock_channel`, serialising concurrent pushes), plans against the
     /// locked head and checks in Swift, then hands the changes to `hotload.publish`, which
     /// allocates versions, writes the release and its changes, moves the head and sends
-    /// the one NOTIFY. A dry run only reads.
+    /// the one NOTIFY. With signing keys, `publish` sends no NOTIFY; the release's
+    /// manifest is read back in the same transaction, signed with every key and stored by
+    /// `hotload.release_sign`, which sends it. A dry run only reads.
     func commit(_ operation: ReleaseOperation, _ options: ReleaseOptions) async throws -> PushResult {
         guard ChannelName.isValid(options.channel) else {
             throw StoreError.invalidChannelName(options.channel)
@@ -60,7 +62,7 @@ extension Store {
             .sorted { $0.module < $1.module }
 
         var result = PushResult(channel: channel, release: nil, previousHead: head, changes: [],
-                                checked: [], dryRun: options.dryRun, skippedCheck: options.skipCheck)
+                                checked: [], dryRun: options.dryRun, skippedCheck: options.skipCheck, signers: [])
         if planned.isEmpty { throw Finished(result: result) }
 
         result.checked = try await verify(conn, operation, planned, current: current, options: options)
@@ -79,7 +81,7 @@ extension Store {
         // PQ sends arrays without NULL elements; the action says which of version and
         // source a change has, so the placeholders (0, "") become NULLs here.
         let published = try await conn.query("""
-            SELECT hotload.publish($1, $2, $3, $4, $5, k.modules, k.actions, k.versions, k.sources, $10) AS release
+            SELECT hotload.publish($1, $2, $3, $4, $5, k.modules, k.actions, k.versions, k.sources, $10, $11) AS release
             FROM (SELECT array_agg(c.module ORDER BY c.i) AS modules, array_agg(c.action ORDER BY c.i) AS actions,
                          array_agg(CASE WHEN c.action = 'rollback' THEN c.version::integer END ORDER BY c.i) AS versions,
                          array_agg(CASE WHEN c.action IN ('add', 'modify') THEN c.source END ORDER BY c.i) AS sources
@@ -90,7 +92,7 @@ extension Store {
                   .textArray(planned.map(\.action.rawValue)),
                   .int64Array(planned.map { if case .version(let v) = $0.target { Int64(v) } else { 0 } }),
                   .textArray(planned.map { if case .source(let file) = $0.target { file.text } else { "" } }),
-                  .bool(options.supersede)])
+                  .bool(options.supersede), .bool(options.signingKeys.isEmpty)])
         guard let release = try published.first?.decode("release", as: Int64?.self) else {
             throw StoreError.invalidRequest("the database returned no release id")
         }
@@ -104,7 +106,27 @@ extension Store {
                           action: ChangeAction(rawValue: try row.decode("action", as: String.self)) ?? .modify)
         }
         result.release = release
+        if !options.signingKeys.isEmpty {
+            result.signers = try await sign(conn, release: release, keys: options.signingKeys,
+                                            changedSources: try await changedSources(conn, planned))
+        }
         return result
+    }
+
+    /// The text of what the planned changes put in place: the pushed files, and the
+    /// revisions that rollbacks restore (deletions have none).
+    private static func changedSources(_ conn: isolated Connection, _ planned: [PlannedChange]) async throws -> [String: String] {
+        var sources: [String: String] = [:]
+        var rolledBack: [ModuleVersion] = []
+        for change in planned {
+            switch change.target {
+            case .source(let file): sources[change.module] = file.text
+            case .version(let version): rolledBack.append(ModuleVersion(module: change.module, version: version))
+            case .delete: break
+            }
+        }
+        for revision in try await Queries.revisions(conn, rolledBack) { sources[revision.module] = revision.source }
+        return sources
     }
 
     private static func isPush(_ operation: ReleaseOperation) -> Bool {
