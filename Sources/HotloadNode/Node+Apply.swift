@@ -28,10 +28,8 @@ extension Node {
     func sync() async -> SyncOutcome {
         let started = ContinuousClock.now
         let loaded = current
-        let refused = state.withLock { $0.refusedForTrust ? nil : $0.errorRelease }
+        let refused = state.withLock { $0.errorRelease }
         // A release served from the cache is not "known": the database must confirm it.
-        // Nor is one refused for its signatures: signatures may be added later (a second
-        // signer reaching the threshold), so it is verified again on every wake-up.
         let known = [loaded.flatMap { $0.stale ? nil : $0.release }, refused].compactMap { $0 }
         // Nor do its sources: the first read after a cached start fetches every source.
         let have = loaded.flatMap { $0.stale ? nil : Array($0.entries.values) } ?? []
@@ -57,7 +55,7 @@ extension Node {
             requestSync()
             return SyncOutcome()
         }
-        let refused = state.withLock { $0.refusedForTrust ? nil : $0.errorRelease }
+        let refused = state.withLock { $0.errorRelease }
         let running = loaded.flatMap { $0.stale ? nil : $0.release }
         let roleChanged = state.withLock { state in
             let before = state.target?.role(of: running)
@@ -74,8 +72,7 @@ extension Node {
                                 started: started, provenance: read.provenance)
         else { return outcome }
         if let refusal = verify(job, modules: manifest) {
-            let reported = refuse(release: target, kept: loaded?.release, errors: [refusal], forTrust: true)
-            outcome.changed = roleChanged || reported
+            refuse(release: target, kept: loaded?.release, errors: [refusal], forTrust: true)
             return outcome
         }
         // Compiling can take up to half a poll interval: too long to hold one of the few
@@ -237,25 +234,17 @@ extension Node {
 
     /// Records and reports a refusal; `forTrust`: for its signatures or sources (a new
     /// trust policy clears it, and it counts in `signatureRefusals`).
-    /// A release refused again for the same reason (a trust refusal is re-verified on every
-    /// wake-up) is not reported again.
-    /// - Returns: false when the refusal repeated the last one and was not reported.
-    @discardableResult
-    func refuse(release: Int64, kept: Int64?, errors: [NodeError], forTrust: Bool = false) -> Bool {
-        let repeated = state.withLock { state -> Bool in
-            if forTrust, state.refusedForTrust, state.errorRelease == release, state.lastError == errors.first { return true }
+    func refuse(release: Int64, kept: Int64?, errors: [NodeError], forTrust: Bool = false) {
+        state.withLock { state in
             state.failures += 1
             state.errorRelease = release
             state.lastError = errors.first
             state.refusedForTrust = forTrust
             if forTrust { state.signatureRefusals += 1 }
-            return false
         }
-        if repeated { return false }
         logger.error("release \(release) refused: keeping \(kept.map(String.init) ?? "nothing")",
                      metadata: ["errors": "\(errors.map(\.description).joined(separator: "; "))"])
         broadcaster.yield(.refused(ApplyEvent.Refused(release: release, kept: kept, errors: errors)))
-        return true
     }
 
     private func saveToCache(_ release: LoadedRelease) {

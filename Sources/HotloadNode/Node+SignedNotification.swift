@@ -43,8 +43,9 @@ extension Node {
             let release = Int64(manifest.release)
             guard let loaded = current, !loaded.stale else { return false }
             if loaded.release == release { return true }
-            let (pinned, refused) = state.withLock { ($0.target?.pinned != nil, $0.refusedForTrust ? nil : $0.errorRelease) }
-            // The same release refused here for not compiling: nothing more to learn.
+            let (pinned, refused) = state.withLock { ($0.target?.pinned != nil, $0.errorRelease) }
+            // Refused here already (it does not compile, or its signatures failed the
+            // policy in force): nothing more to learn until the target or the policy changes.
             if refused == release { return true }
             guard manifest.parent.map(Int64.init) == loaded.release else {
                 return ignore(notification, because: "its parent is release \(manifest.parent.map(String.init) ?? "none"), "

@@ -188,7 +188,7 @@ import Testing
         await fixture.close()
     }
 
-    @Test func aSecondSignatureReachingTheThresholdIsApplied() async throws {
+    @Test func aThresholdOfTwoNeedsTwoDistinctTrustedKeys() async throws {
         let fixture = try await NodeFixture.make()
         let (alice, bob) = (SigningKey(), SigningKey())
         let trust = try TrustFile([alice, bob], threshold: 2)
@@ -198,8 +198,8 @@ import Testing
         try await running.waitFor(release: first)
         let half = try await fixture.pushSigned(["m": "fn v() = 2"], by: [alice])
         try await waitForRefusal(running, half, code: "too_few_signatures")
-        try await fixture.sign(half, with: [bob])
-        try await running.waitFor(release: half)
+        let both = try await fixture.pushSigned(["m": "fn v() = 3"], by: [bob, alice])
+        try await running.waitFor(release: both)
         #expect(running.node.status.signatureRefusals == 1)
         await running.stop()
         await fixture.close()

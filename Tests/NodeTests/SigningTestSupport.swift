@@ -82,7 +82,7 @@ extension NodeFixture {
         return try await Connection.connect(ConnectionConfiguration(url.replacingCharacters(in: at, with: "\(role)@")))
     }
 
-    /// Adds `keys`' signatures to `release` (sending its NOTIFY).
+    /// Adds `keys`' signatures to `release`, created in the calling transaction (sending its NOTIFY).
     func sign(_ release: Int64, with keys: [SigningKey]) async throws {
         let manifest = try await manifest(of: release)
         let signatures = try keys.map { try $0.sign(manifest) }
