@@ -64,6 +64,31 @@ import Testing
         await fixture.close()
     }
 
+    /// The store's signing push (`hotload push --sign`) sends the payload the node applies.
+    @Test func aSigningPushOfTheStoreTakesTheFastPath() async throws {
+        let fixture = try await NodeFixture.make()
+        let key = SigningKey()
+        let trust = try TrustFile([key])
+        defer { trust.remove() }
+        func push(_ modules: [String: String]) async throws -> Int64 {
+            let files = modules.sorted { $0.key < $1.key }.map { ModuleFile(name: $0.key, path: $0.key + ".hl", text: $0.value) }
+            let options = ReleaseOptions(author: "tests", message: "signed push", signingKeys: [key])
+            return try #require(try await fixture.store.push(PushRequest(modules: files, options: options)).release)
+        }
+        let first = try await push(["a": "fn v() = 1", "b": "import a\nfn w() = a.v() + 1"])
+        let running = RunningNode.start(trustingConfiguration(fixture, name: "fast", trust: trust))
+        try await running.waitFor(release: first)
+        try await settle(running)
+        let reads = running.node.status.headReads
+        let second = try await push(["a": "fn v() = 20", "b": "import a\nfn w() = a.v() + 1"])
+        try await running.waitFor(release: second)
+        #expect(try callInt(running.node, "b", "w") == 21)
+        #expect(running.node.status.fastPathApplies == 1)
+        #expect(running.node.status.headReads == reads)
+        await running.stop()
+        await fixture.close()
+    }
+
     @Test func forgedTamperedTruncatedAndReplayedPayloadsAreIgnoredAndCounted() async throws {
         let fixture = try await NodeFixture.make()
         let key = SigningKey()
