@@ -89,6 +89,33 @@ import Testing
         await fixture.close()
     }
 
+    /// A pinned node stays on its pin: the payload of the next stable release (whose parent
+    /// it runs) is only a hint, and its read returns the pin.
+    @Test func aPinnedNodeDoesNotTakeTheFastPath() async throws {
+        let fixture = try await NodeFixture.make()
+        let key = SigningKey()
+        let trust = try TrustFile([key])
+        defer { trust.remove() }
+        let first = try await fixture.pushSigned(["m": "fn v() = 1"], by: [key])
+        let running = RunningNode.start(trustingConfiguration(fixture, name: "pinned", trust: trust))
+        try await running.waitFor(release: first)
+        _ = try await fixture.store.pin(node: "pinned", release: first, ttlSeconds: 600)
+        try await running.waitUntil("the pin read") { running.node.status.role == .pinned }
+        let reads = running.node.status.headReads
+        let second = try await fixture.pushSigned(["m": "fn v() = 2"], by: [key], wakeup: .payload)
+        try await running.waitUntil("the hint's read") { running.node.status.headReads > reads }
+        try await settle(running)
+        #expect(running.node.current?.release == first)
+        #expect(running.node.status.role == .pinned)
+        #expect(running.node.status.fastPathApplies == 0)
+        #expect(running.node.status.ignoredNotifications == 0)
+        // Unpinned, the next read takes it to the stable release.
+        _ = try await fixture.store.unpin(node: "pinned")
+        try await running.waitFor(release: second)
+        await running.stop()
+        await fixture.close()
+    }
+
     @Test func forgedTamperedTruncatedAndReplayedPayloadsAreIgnoredAndCounted() async throws {
         let fixture = try await NodeFixture.make()
         let key = SigningKey()
