@@ -37,7 +37,10 @@ struct NodeCommand: AsyncParsableCommand {
         manifest; any other release is refused (the last good one keeps running) and shown by \
         `hotload status`. The file must be a regular file that group and others cannot write. \
         It is re-read when it changes (checked every second) and on SIGHUP; an unusable new \
-        file keeps the keys in force and is logged.
+        file keeps the keys in force and is logged. With it, a signed release that fits its \
+        notification is applied from the notification without reading the database, when the \
+        node runs its parent; a notification that does not verify is counted \
+        (ignoredNotifications in /v1/status) and only wakes the node up to read.
 
         Give the database password through ~/.pgpass or PGPASSFILE (or PGPASSWORD / \
         HOTLOAD_DATABASE_URL in the environment), not in --database: command lines are visible \
