@@ -210,8 +210,14 @@ import Testing
         let trust = try TrustFile([SigningKey()])
         defer { trust.remove() }
         chmod(trust.path, 0o664)
+        let foreign = trust.directory + "/foreign.json"
+        try FileManager.default.copyItem(atPath: trust.path, toPath: foreign)
+        chmod(foreign, 0o644)
+        chown(foreign, 65534, 65534)
+        #expect(geteuid() != 65534)
         for (path, reason) in [(trust.path, "written by group or others"), (trust.directory, "not a regular file"),
-                               (trust.directory + "/missing.json", "no such file")] {
+                               (trust.directory + "/missing.json", "no such file"),
+                               (foreign, "belongs to another user (uid 65534)")] {
             let node = Node(configuration: fixture.configuration(name: "untrusting", trustFile: path))
             let error = await #expect(throws: NodeStartError.self) { try await node.run() }
             #expect(error?.code == .trustFile)

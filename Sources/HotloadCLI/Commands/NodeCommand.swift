@@ -35,8 +35,9 @@ struct NodeCommand: AsyncParsableCommand {
         With --trust FILE (written by `hotload key trust`), the node applies only releases \
         signed by enough of the file's keys whose modules and source hashes match the signed \
         manifest; any other release is refused (the last good one keeps running) and shown by \
-        `hotload status`. The file must be a regular file that group and others cannot write. \
-        It is re-read when it changes (checked every second) and on SIGHUP; an unusable new \
+        `hotload status`. The file must be a regular file of this user or root that group and \
+        others cannot write. It is re-read when it changes (checked every second) and on \
+        SIGHUP; an unusable new \
         file keeps the keys in force and is logged. With it, a signed release that fits its \
         notification is applied from the notification without reading the database, when the \
         node runs its parent; a notification that does not verify is counted \

@@ -11,7 +11,8 @@ public enum NodeTrust: Sendable {
     case policy(TrustPolicy)
     /// A trust file (`hotload key trust` writes one): loaded at start, where an unusable
     /// file stops the start; reloaded when it changes (checked every second and before
-    /// each apply) and on `Node.reloadTrust()`. It must be a regular file that the group
-    /// and others may not write; it need not be secret.
+    /// each apply) and on `Node.reloadTrust()`. It must be a regular file that belongs to
+    /// this process's user or root and that the group and others may not write; it need
+    /// not be secret.
     case file(String)
 }
