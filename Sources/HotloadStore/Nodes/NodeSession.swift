@@ -141,8 +141,9 @@ package struct NodeSession: Sendable {
     /// and so is the manifest when the target is known. With the manifest (and only then)
     /// it returns what the release's signatures cover besides the modules — parent, author,
     /// message — and the signatures (`hotload.release_signatures`, `KEYID:HEX` joined by
-    /// commas), repeated on every module row: a node with a trust policy verifies them
-    /// before applying. The whole statement sees one
+    /// commas), on a row of their own (module NULL; repeated on every module row, the
+    /// message and the signatures would travel once per module): a node with a trust policy
+    /// verifies them before applying. The whole statement sees one
     /// snapshot, so target and manifest always agree. `OFFSET 0` keeps the target computed
     /// once; `LIMIT 1` keeps each revision lookup a primary-key probe. Every node runs it
     /// for every wake-up, so it is prepared (parsed and planned once per connection).
@@ -151,7 +152,7 @@ package struct NodeSession: Sendable {
         SELECT t.release AS release, t.stable AS stable, t.candidate AS candidate, t.pinned AS pinned,
                t.pin_seconds AS pin_seconds, m.module AS module, m.version::bigint AS version, r.sha256 AS sha256,
                CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source,
-               g.parent AS parent, g.author AS author, g.message AS message, g.signatures AS signatures
+               m.parent AS parent, m.author AS author, m.message AS message, m.signatures AS signatures
         FROM (
             SELECT c.name, c.head, c.stable, o.candidate, p.release AS pinned,
                    EXTRACT(EPOCH FROM p.expires_at - now())::float8 AS pin_seconds,
@@ -165,20 +166,22 @@ package struct NodeSession: Sendable {
             WHERE c.name = $1
             OFFSET 0) t
         LEFT JOIN LATERAL (
-            SELECT rl.parent, rl.author, rl.message,
-                   (SELECT string_agg(s.key_id || ':' || encode(s.signature, 'hex'), ',' ORDER BY s.key_id)
-                    FROM hotload.release_signatures s WHERE s.release = rl.id) AS signatures
-            FROM hotload.releases rl WHERE rl.id = t.release AND NOT (t.release = ANY($2::bigint[]))) g ON true
-        LEFT JOIN LATERAL (
-            SELECT cm.module, cm.version FROM hotload.channel_modules cm
+            SELECT cm.module, cm.version, NULL::bigint AS parent, NULL::text AS author, NULL::text AS message,
+                   NULL::text AS signatures
+            FROM hotload.channel_modules cm
             WHERE t.release = t.head AND NOT (t.release = ANY($2::bigint[])) AND cm.channel = t.name
             UNION ALL
-            SELECT mo.name, d.version FROM hotload.modules mo
+            SELECT mo.name, d.version, NULL, NULL, NULL, NULL FROM hotload.modules mo
             CROSS JOIN LATERAL (
                 SELECT rc.version FROM hotload.release_changes rc
                 WHERE rc.channel = t.name AND rc.module = mo.name AND rc.release <= t.release
                 ORDER BY rc.release DESC LIMIT 1) d
-            WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL) m ON true
+            WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL
+            UNION ALL
+            SELECT NULL, NULL, rl.parent, rl.author, rl.message,
+                   (SELECT string_agg(s.key_id || ':' || encode(s.signature, 'hex'), ',' ORDER BY s.key_id)
+                    FROM hotload.release_signatures s WHERE s.release = rl.id)
+            FROM hotload.releases rl WHERE rl.id = t.release AND NOT (t.release = ANY($2::bigint[]))) m ON true
         LEFT JOIN LATERAL (
             SELECT r.sha256, r.source FROM hotload.revisions r WHERE r.module = m.module AND r.version = m.version LIMIT 1) r
             ON true
@@ -211,11 +214,11 @@ package struct NodeSession: Sendable {
         }
         let known = release.map { known.contains($0) } ?? true
         var provenance: ReleaseProvenance?
-        if !known, let author = try first.decode("author", as: String?.self) {
+        if !known, let row = try rows.first(where: { try $0.decode("author", as: String?.self) != nil }) {
             provenance = ReleaseProvenance(
-                parent: try first.decode("parent", as: Int64?.self), author: author,
-                message: try first.decode("message", as: String?.self) ?? "",
-                signatures: ReleaseProvenance.signatures(aggregated: try first.decode("signatures", as: String?.self)))
+                parent: try row.decode("parent", as: Int64?.self), author: try row.decode("author", as: String.self),
+                message: try row.decode("message", as: String?.self) ?? "",
+                signatures: ReleaseProvenance.signatures(aggregated: try row.decode("signatures", as: String?.self)))
         }
         let pinSeconds = try first.decode("pin_seconds", as: Double?.self)
         return TargetRead(release: release, stable: try first.decode("stable", as: Int64?.self),
