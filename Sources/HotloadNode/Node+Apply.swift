@@ -17,8 +17,14 @@ extension Node {
     /// the stable release: `NodeSession.readTarget`) and applies it if it is not the one
     /// it runs: fetches only the revisions the node does not have, relinks the changed
     /// modules and their dependents, and swaps the whole release in one step. A release
-    /// that does not compile is refused and the current one kept. Database errors are
-    /// reported and retried by the next sync.
+    /// that does not compile is refused and the current one kept, and so is one whose
+    /// signatures or sources do not verify under the trust policy (`verify`). Database
+    /// errors are reported and retried by the next sync.
+    ///
+    /// The read runs outside the apply gate; the decision and the swap inside it, against
+    /// the release the read was planned for: when another apply (a signed notification)
+    /// swapped the release meanwhile, the read is dropped and another sync requested, so an
+    /// older read finishing late never moves the node back.
     func sync() async -> SyncOutcome {
         let started = ContinuousClock.now
         let loaded = current
@@ -38,9 +44,20 @@ extension Node {
             broadcaster.yield(.databaseError("\(error)"))
             return SyncOutcome()
         }
+        state.withLock { $0.databaseReachable = true }
+        return await applyGate.run { await self.apply(read, readOver: loaded, started: started) }
+    }
+
+    /// The part of a sync that holds the apply gate.
+    private func apply(_ read: TargetRead, readOver loaded: LoadedRelease?,
+                       started: ContinuousClock.Instant) async -> SyncOutcome {
+        guard current === loaded else {
+            requestSync()
+            return SyncOutcome()
+        }
+        let refused = state.withLock { $0.errorRelease }
         let running = loaded.flatMap { $0.stale ? nil : $0.release }
         let roleChanged = state.withLock { state in
-            state.databaseReachable = true
             let before = state.target?.role(of: running)
             state.target = read
             return read.role(of: running) != before
@@ -50,14 +67,76 @@ extension Node {
               ApplyPlanner.decide(head: target, applied: running, refused: refused) != .nothing
         else { return outcome }
         outcome.changed = true
+        if trust.path != nil { reloadTrustFile(force: false) }
         guard let job = prepare(release: target, manifest: manifest, sources: read.sources, over: loaded,
-                                started: started)
+                                started: started, provenance: read.provenance)
         else { return outcome }
+        if let refusal = verify(job, modules: manifest) {
+            refuse(release: target, kept: loaded?.release, errors: [refusal], forTrust: true)
+            return outcome
+        }
         // Compiling can take up to half a poll interval: too long to hold one of the few
         // threads of the concurrency pool that the host's tasks share.
         let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
         finish(job, result)
         return outcome
+    }
+
+    /// Asks the driver for a sync (rate-limited and coalesced like a notification).
+    func requestSync() {
+        _ = driverInput.withLock { $0?.yield(.machine(.notification)) }
+    }
+
+    /// Why `job` may not run under the trust policy, nil when it may (or when releases need
+    /// no signature). The manifest is built from what was read — channel, release, parent,
+    /// `modules` (as returned: a duplicated module is refused, not merged), author and
+    /// message — and must carry enough valid signatures (`TrustPolicy.verify`); then the
+    /// modules the node will run must be exactly the manifest's, and every source it will
+    /// compile or keep must hash to the manifest's SHA-256. The message names the reason
+    /// and ends with the code (a `SigningError` code, `source_hash_mismatch` or
+    /// `module_set_mismatch`), which `NodeError.code` carries too.
+    func verify(_ job: ApplyJob, modules: [ManifestEntry]) -> NodeError? {
+        guard trust.required else { return nil }
+        let release = job.release
+        func refusal(_ code: String, _ reason: String, module: String? = nil) -> NodeError {
+            NodeError(module: module.map(ReleaseCompiler.path(of:)), code: code,
+                      message: "release \(release) is refused by the trust policy: \(reason) (\(code))")
+        }
+        guard let policy = trust.policy else {
+            return refusal("invalid_trust_file", "the trust file is not loaded")
+        }
+        guard let provenance = job.provenance else {
+            return refusal(SigningError.Code.tooFewSignatures.rawValue, "it carries no manifest or signatures")
+        }
+        let manifest: ReleaseManifest
+        do {
+            manifest = try provenance.manifest(channel: configuration.channel, release: release, modules: modules)
+        } catch let error as SigningError {
+            return refusal(error.code.rawValue, error.message)
+        } catch {
+            return refusal(SigningError.Code.invalidManifest.rawValue, "\(error)")
+        }
+        if provenance.signatures.isEmpty {
+            return refusal(SigningError.Code.tooFewSignatures.rawValue,
+                           "it is unsigned; \(policy.threshold) signature\(policy.threshold == 1 ? "" : "s") by trusted keys required")
+        }
+        do {
+            try policy.verify(manifest: manifest, signatures: provenance.signatures)
+        } catch let error as SigningError {
+            return refusal(error.code.rawValue, error.message)
+        } catch {
+            return refusal(SigningError.Code.badSignature.rawValue, "\(error)")
+        }
+        let signed = Dictionary(manifest.modules.map { ($0.module, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        if Set(job.sources.keys) != Set(signed.keys) {
+            let extra = Set(job.sources.keys).symmetricDifference(signed.keys).sorted()
+            return refusal("module_set_mismatch", "the modules to run differ from the signed manifest's (\(extra.joined(separator: ", ")))")
+        }
+        for name in job.sources.keys.sorted() where SHA256Hex.of(job.sources[name]!.text) != signed[name] {
+            return refusal("source_hash_mismatch",
+                           "the source of module \(name) does not hash to the signed SHA-256", module: name)
+        }
+        return nil
     }
 
     /// What applying one release needs once its sources are fetched.
@@ -78,6 +157,8 @@ extension Node {
         /// `Limits.maxLinkCost`, the same on every node. Half the poll interval, not more:
         /// the fix is linked after this one gives up, and must be applied within the interval.
         var timeLimit: Duration
+        /// What the release's signatures cover besides its modules, and the signatures.
+        var provenance: ReleaseProvenance?
 
         /// Nothing to compile: the same modules under a new release number.
         var isUnchanged: Bool { loaded != nil && plan.isContentUnchanged }
@@ -94,7 +175,8 @@ extension Node {
     /// The plan and sources for applying `release` over `loaded`, or nil after refusing
     /// it (a source the database did not return).
     func prepare(release: Int64, manifest: [ManifestEntry], sources fetched: [String: String],
-                 over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false) -> ApplyJob? {
+                 over loaded: LoadedRelease?, started: ContinuousClock.Instant, stale: Bool = false,
+                 provenance: ReleaseProvenance?) -> ApplyJob? {
         let plan = ApplyPlanner.plan(current: loaded?.entries ?? [:], target: manifest)
         var sources = loaded?.sources ?? [:]
         for name in plan.removed { sources.removeValue(forKey: name) }
@@ -114,7 +196,8 @@ extension Node {
         }
         let entries = Dictionary(manifest.map { ($0.module, $0) }, uniquingKeysWith: { first, _ in first })
         return ApplyJob(release: release, loaded: loaded, plan: plan, entries: entries, sources: sources,
-                        changed: changed, started: started, stale: stale, timeLimit: configuration.pollInterval / 2)
+                        changed: changed, started: started, stale: stale, timeLimit: configuration.pollInterval / 2,
+                        provenance: provenance)
     }
 
     /// Swaps in the compiled release, or refuses it.
@@ -126,7 +209,8 @@ extension Node {
         case .success(let snapshot):
             let recompiled = job.isUnchanged ? 0 : snapshot.recompiled.count
             let next = LoadedRelease(release: release, channel: configuration.channel, entries: job.entries,
-                                     sources: job.sources, snapshot: snapshot, stale: job.stale)
+                                     sources: job.sources, snapshot: snapshot, stale: job.stale,
+                                     provenance: job.provenance)
             holder.store(next)
             callMetrics.track(next)
             let swappedAt = ContinuousClock.now
@@ -135,6 +219,7 @@ extension Node {
                 state.applies += 1
                 state.errorRelease = nil
                 state.lastError = nil
+                state.refusedForTrust = false
             }
             logger.info("applied release \(release)", metadata: [
                 "changed": "\(plan.changed.count)", "removed": "\(plan.removed.count)",
@@ -147,11 +232,15 @@ extension Node {
         }
     }
 
-    private func refuse(release: Int64, kept: Int64?, errors: [NodeError]) {
+    /// Records and reports a refusal; `forTrust`: for its signatures or sources (a new
+    /// trust policy clears it, and it counts in `signatureRefusals`).
+    func refuse(release: Int64, kept: Int64?, errors: [NodeError], forTrust: Bool = false) {
         state.withLock { state in
             state.failures += 1
             state.errorRelease = release
             state.lastError = errors.first
+            state.refusedForTrust = forTrust
+            if forTrust { state.signatureRefusals += 1 }
         }
         logger.error("release \(release) refused: keeping \(kept.map(String.init) ?? "nothing")",
                      metadata: ["errors": "\(errors.map(\.description).joined(separator: "; "))"])
@@ -183,10 +272,15 @@ extension Node {
         let manifest = contents.modules.map { ManifestEntry(module: $0.module, version: $0.version, sha256: $0.sha256) }
         let sources = Dictionary(contents.modules.map { ($0.module, $0.source) }, uniquingKeysWith: { first, _ in first })
         // At start, before the node serves anything: compiled on the caller's thread.
-        if let job = prepare(release: contents.release, manifest: manifest, sources: sources, over: nil,
-                             started: ContinuousClock.now, stale: true) {
-            finish(job, job.compile(with: compiler))
+        guard let job = prepare(release: contents.release, manifest: manifest, sources: sources, over: nil,
+                                started: ContinuousClock.now, stale: true, provenance: contents.provenance)
+        else { return false }
+        if let refusal = verify(job, modules: manifest) {
+            logger.error("the cached release \(contents.release) does not verify under the trust policy; not serving it",
+                         metadata: ["error": "\(refusal.message)", "directory": "\(directory)"])
+            return false
         }
+        finish(job, job.compile(with: compiler))
         return current != nil
     }
 }

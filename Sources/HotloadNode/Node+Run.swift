@@ -24,6 +24,9 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
         public static let connectionString = Code(rawValue: "connection_string")
         /// The node's name is registered by another database role (`nodeName`, `owner`).
         public static let nameTaken = Code(rawValue: "name_taken")
+        /// The trust file cannot be used: unreadable, not a regular file, writable by group
+        /// or others, or not a valid trust file (`cause`).
+        public static let trustFile = Code(rawValue: "trust_file")
     }
 
     /// What kind of failure this is.
@@ -75,6 +78,11 @@ public struct NodeStartError: Error, Sendable, CustomStringConvertible {
                        nodeName: name, owner: owner)
     }
 
+    /// `trust_file`: the trust file cannot be used; `cause` says why.
+    public static func trustFile(_ cause: any Error) -> NodeStartError {
+        NodeStartError(.trustFile, "node cannot start: \(cause)", cause: cause)
+    }
+
     /// The message.
     public var description: String { message }
 }
@@ -86,6 +94,8 @@ enum DriverEvent: Sendable {
     case lost(generation: Int, String)
     /// The node's pin expires after this long: read the target again then.
     case pinExpires(in: Duration)
+    /// A notification for this channel carried a signed release (`ReleaseNotification.signed`).
+    case signed(ReleaseNotification)
 }
 
 extension Node {
@@ -105,6 +115,11 @@ extension Node {
             try configuration.validate()
         } catch {
             throw NodeStartError.configuration(error)
+        }
+        do {
+            try trust.load()
+        } catch {
+            throw NodeStartError.trustFile(error)
         }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
         logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
@@ -133,9 +148,11 @@ extension Node {
 
         let (events, input) = AsyncStream<DriverEvent>.makeStream()
         let (beats, beat) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        driverInput.withLock { $0 = input }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.pollLoop(input) }
+                if trust.path != nil { group.addTask { await self.trustWatchLoop() } }
                 group.addTask { await self.heartbeatLoop(beats, beat) }
                 await self.driverLoop(events, input, beat, listenConfig, &group)
                 group.cancelAll()
@@ -143,6 +160,7 @@ extension Node {
         } onGracefulShutdown: {
             input.yield(.machine(.shutdown))
         }
+        driverInput.withLock { $0 = nil }
         await markStopped()
         broadcaster.finish()
     }
@@ -185,6 +203,16 @@ extension Node {
                         input.yield(.machine(.pinExpired))
                     }
                     continue
+                case .signed(let notification):
+                    if admitSignedNotification() {
+                        // Decoded, verified and compiled off the driver and the listener;
+                        // when it cannot be applied it comes back as an ordinary hint.
+                        group.addTask {
+                            if await !self.applySignedNotification(notification) { input.yield(.machine(.notification)) }
+                        }
+                        continue
+                    }
+                    machineEvent = .notification
                 }
                 if case .subscribed = machineEvent {
                     state.withLock { $0.listening = true }
@@ -248,20 +276,56 @@ extension Node {
                 let notifications = try await connection.waitForNotifications(timeout: configuration.pingInterval)
                 if notifications.isEmpty {
                     _ = try await connection.query("SELECT 1")
-                } else if notifications.contains(where: { isForThisChannel($0.payload) }) {
-                    input.yield(.machine(.notification))
+                    continue
                 }
+                var hint = false
+                for notification in notifications {
+                    switch classify(notification.payload) {
+                    case .otherChannel, .running: break
+                    case .hint: hint = true
+                    case .signed(let signed): input.yield(.signed(signed))
+                    }
+                }
+                if hint { input.yield(.machine(.notification)) }
             }
         } catch {
             if !Task.isCancelled { input.yield(.lost(generation: generation, "\(error)")) }
         }
     }
 
+    /// What a notification asks of this node.
+    enum NotificationKind: Equatable {
+        case otherChannel
+        /// Re-read the target (rate-limited).
+        case hint
+        /// A signed notification about the release the node runs: nothing to do.
+        case running
+        /// Try to apply the signed release it carries (`ReleaseNotification.signed`).
+        case signed(ReleaseNotification)
+    }
+
     /// A notification that does not parse counts as a hint for every channel (the sync
-    /// re-reads the truth anyway).
-    func isForThisChannel(_ payload: String) -> Bool {
-        guard let notification = ReleaseNotification(payload: payload) else { return true }
-        return notification.channel == configuration.channel
+    /// re-reads the truth anyway). A signed one is worth decoding only with a trust policy
+    /// and when it announces a release newer than the running one (release ids grow): an
+    /// older one is a replay, counted and treated as a hint.
+    func classify(_ payload: String) -> NotificationKind {
+        guard let notification = ReleaseNotification(payload: payload) else { return .hint }
+        guard notification.channel == configuration.channel else { return .otherChannel }
+        guard notification.signed != nil, trust.policy != nil else { return .hint }
+        if let running = current, !running.stale, notification.release <= running.release {
+            if notification.release == running.release { return .running }
+            state.withLock { $0.ignoredNotifications += 1 }
+            return .hint
+        }
+        return .signed(notification)
+    }
+
+    /// Notices a changed trust file within a second (a `stat` per second).
+    private func trustWatchLoop() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            reloadTrustFile(force: false)
+        }
     }
 
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {

@@ -34,6 +34,12 @@ public final class Node: Service, Sendable {
     let state = Mutex(NodeState())
     /// Per-release call figures over the last minute, reported with the heartbeat.
     let callMetrics = CallMetricsWindow()
+    /// The signatures releases need (`NodeConfiguration.trust`).
+    let trust: TrustState
+    /// One apply at a time: a sync's and a signed notification's never interleave.
+    let applyGate = ApplyGate()
+    /// The running driver's input, to ask for a sync from outside it (a trust reload).
+    let driverInput = Mutex<AsyncStream<DriverEvent>.Continuation?>(nil)
 
     /// Creates a node; nothing happens until `run()`.
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {
@@ -42,6 +48,7 @@ public final class Node: Service, Sendable {
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
         self.compiler = ReleaseCompiler(host: configuration.host, limits: configuration.limits)
+        self.trust = TrustState(configuration.trust)
         var onConnect: (@Sendable (Connection) async -> Void)?
         if let directory = configuration.cacheDirectory {
             let cache = ReleaseCache(directory: directory)
@@ -86,9 +93,59 @@ public final class Node: Service, Sendable {
                        listening: state.listening, databaseReachable: state.databaseReachable,
                        errorRelease: state.errorRelease, lastError: state.lastError,
                        applies: state.applies, failures: state.failures, headReads: state.headReads,
+                       signatureRefusals: state.signatureRefusals, fastPathApplies: state.fastPathApplies,
+                       ignoredNotifications: state.ignoredNotifications, trustError: trust.error,
                        startedAt: state.startedAt)
         }
     }
+
+    /// Reads the trust file again now (the node also notices a changed file by itself
+    /// within a second, and before each apply; the `hotload node` sidecar calls this on
+    /// SIGHUP). The new policy applies from the next release on: the running release
+    /// stays, and a release refused for its signatures is evaluated again at once. A fixed
+    /// `TrustPolicy` or no trust source: nothing to do.
+    /// - Throws: why the file is unusable (`SigningError` `invalid_trust_file`, or a refusal
+    ///   naming the file: not a regular file, writable by group or others). The policy in
+    ///   force stays; `status.trustError` says why until a usable file is read.
+    public func reloadTrust() throws {
+        if case .failed(let reason) = reloadTrustFile(force: true) {
+            throw TrustReloadError(message: reason)
+        }
+    }
+
+    /// Re-reads the trust file if it changed (or always, with `force`), logs the outcome,
+    /// and after a new policy clears a refusal for signatures and asks for a sync.
+    @discardableResult
+    func reloadTrustFile(force: Bool) -> TrustState.Reload {
+        let outcome = trust.reload(force: force)
+        switch outcome {
+        case .unchanged:
+            break
+        case .failed(let reason):
+            logger.error("the trust file is unusable; keeping the trust policy in force", metadata: ["error": "\(reason)"])
+        case .loaded:
+            let cleared = state.withLock { state -> Int64? in
+                guard state.refusedForTrust, let release = state.errorRelease else { return nil }
+                state.refusedForTrust = false
+                state.errorRelease = nil
+                state.lastError = nil
+                return release
+            }
+            logger.info("trust file reloaded", metadata: [
+                "keys": "\(trust.policy?.keys.count ?? 0)", "threshold": "\(trust.policy?.threshold ?? 0)",
+                "reevaluating": "\(cleared.map(String.init) ?? "none")",
+            ])
+            _ = driverInput.withLock { $0?.yield(.machine(.notification)) }
+        }
+        return outcome
+    }
+}
+
+/// `Node.reloadTrust()` found the trust file unusable; the policy in force stays.
+public struct TrustReloadError: Error, Sendable, CustomStringConvertible {
+    /// Which file and what is wrong with it.
+    public let message: String
+    public var description: String { message }
 }
 
 /// Mutable bookkeeping of a node (not on the call path).
@@ -98,10 +155,22 @@ struct NodeState: Sendable {
     /// The last release refused here, and why.
     var errorRelease: Int64?
     var lastError: NodeError?
+    /// The refusal of `errorRelease` was for its signatures: a new trust policy clears it.
+    var refusedForTrust = false
     var applies = 0
     var failures = 0
     /// Syncs started (each reads the target once).
     var headReads = 0
+    /// Releases refused because their signatures or sources did not verify.
+    var signatureRefusals = 0
+    /// Releases applied from a signed notification, without reading the database.
+    var fastPathApplies = 0
+    /// Signed notifications that did not verify or did not follow the running release.
+    var ignoredNotifications = 0
+    /// A signed notification is being decoded or applied.
+    var fastPathRunning = false
+    /// After an ignored signed notification, none is decoded before this instant.
+    var fastPathQuietUntil: ContinuousClock.Instant?
     /// The last target read: what the running release is to the channel (`role(of:)`).
     var target: TargetRead?
     var startedAt = Date()
@@ -131,5 +200,16 @@ public struct NodeStatus: Sendable, Codable, Hashable {
     /// Head reads (syncs) since start: bounded by one per `minSyncInterval` whatever the
     /// notifications.
     public var headReads: Int
+    /// Releases refused since start because their signatures or the hashes of their
+    /// sources did not verify against the trust policy.
+    public var signatureRefusals: Int
+    /// Releases applied since start from a signed notification, without a database read.
+    public var fastPathApplies: Int
+    /// Signed notifications since start that were not applied because they did not decode,
+    /// did not verify, or did not follow the running release (each then counts as a hint).
+    public var ignoredNotifications: Int
+    /// Why the trust file's last change was refused (the previous policy stays in force);
+    /// nil when the file in force is the current one.
+    public var trustError: String?
     public var startedAt: Date
 }

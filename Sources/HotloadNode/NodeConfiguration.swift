@@ -36,13 +36,17 @@ public struct NodeConfiguration: Sendable {
     /// once per interval (poll ticks and reconnects included), and a release they announce
     /// is read within one interval.
     public var minSyncInterval: Swift.Duration
+    /// The keys a release must be signed by (a fixed `TrustPolicy` or a trust file the node
+    /// reloads when it changes); nil runs unsigned releases.
+    public var trust: NodeTrust?
 
     public init(database: String? = nil, channel: String = "main", name: String? = nil,
                 pollInterval: Swift.Duration = .seconds(5), backoffInitial: Swift.Duration = .milliseconds(50),
                 backoffCap: Swift.Duration = .seconds(5), pingInterval: Swift.Duration = .seconds(10),
                 heartbeatInterval: Swift.Duration = .seconds(5), host: HostEnvironment = HostEnvironment(),
                 limits: Limits = .default, cacheDirectory: String? = nil,
-                connectTimeout: Swift.Duration = .seconds(10), minSyncInterval: Swift.Duration = .milliseconds(100)) {
+                connectTimeout: Swift.Duration = .seconds(10), minSyncInterval: Swift.Duration = .milliseconds(100),
+                trust: NodeTrust? = nil) {
         self.database = database
         self.channel = channel
         self.name = name ?? NodeConfiguration.defaultName()
@@ -56,6 +60,7 @@ public struct NodeConfiguration: Sendable {
         self.cacheDirectory = cacheDirectory
         self.connectTimeout = connectTimeout
         self.minSyncInterval = minSyncInterval
+        self.trust = trust
     }
 
     /// `host-pid`: unique among the processes of one machine.

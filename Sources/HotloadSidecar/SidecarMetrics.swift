@@ -53,6 +53,17 @@ final class SidecarMetrics: Sendable {
                ["hotload_stale \(status.stale ? 1 : 0)"])
         metric("hotload_head_reads_total", "counter", "Head reads since start (at most one per minimum sync interval).",
                ["hotload_head_reads_total \(status.headReads)"])
+        metric("hotload_signature_refusals_total", "counter",
+               "Releases refused since start because their signatures or source hashes did not verify.",
+               ["hotload_signature_refusals_total \(status.signatureRefusals)"])
+        metric("hotload_fast_path_applies_total", "counter",
+               "Releases applied since start from a signed notification, without a database read.",
+               ["hotload_fast_path_applies_total \(status.fastPathApplies)"])
+        metric("hotload_ignored_notifications_total", "counter",
+               "Signed notifications since start that did not decode, verify or follow the running release.",
+               ["hotload_ignored_notifications_total \(status.ignoredNotifications)"])
+        metric("hotload_trust_file_error", "gauge", "1 while the last change of the trust file was refused (the previous keys stay in force).",
+               ["hotload_trust_file_error \(status.trustError == nil ? 0 : 1)"])
         metric("hotload_listening", "gauge", "1 while the listener connection has LISTEN in place.",
                ["hotload_listening \(status.listening ? 1 : 0)"])
         metric("hotload_calls_total", "counter", "Calls by outcome.",

@@ -4,12 +4,12 @@ import Testing
 @Suite struct NodeConfigurationTests {
     @Test func notificationsForOtherChannelsAreIgnored() {
         let node = Node(configuration: NodeConfiguration(channel: "main", name: "n"))
-        #expect(node.isForThisChannel(#"{"channel":"main","release":42}"#))
-        #expect(!node.isForThisChannel(#"{"channel":"canary","release":43}"#))
-        #expect(!node.isForThisChannel(#"{"channel":"main-2","release":43}"#))
+        #expect(node.classify(#"{"channel":"main","release":42}"#) == .hint)
+        #expect(node.classify(#"{"channel":"canary","release":43}"#) == .otherChannel)
+        #expect(node.classify(#"{"channel":"main-2","release":43}"#) == .otherChannel)
         // Anything else is a hint for everybody.
-        #expect(node.isForThisChannel(""))
-        #expect(node.isForThisChannel("wake up"))
+        #expect(node.classify("") == .hint)
+        #expect(node.classify("wake up") == .hint)
     }
 
     @Test func invalidConfigurationsAreRefusedWithAReason() {

@@ -13,6 +13,7 @@ struct NodeErrorCodeTests {
             (.database(target: "postgres@127.0.0.1:1/x", underlying: "Connection refused"), "database"),
             (.connectionString(underlying: "invalid connection string: port"), "connection_string"),
             (.nameTaken(name: "web-1", owner: "alice"), "name_taken"),
+            (.trustFile(FixtureError("/etc/hotload/trust.json: not a usable trust file")), "trust_file"),
         ]
         for (error, raw) in samples {
             #expect(error.code.rawValue == raw)

@@ -32,6 +32,17 @@ struct NodeCommand: AsyncParsableCommand {
         Notifications are only hints (any role that can connect may send one): the node reads \
         the head at most once per --min-sync-interval (default 100 ms) whatever arrives.
 
+        With --trust FILE (written by `hotload key trust`), the node applies only releases \
+        signed by enough of the file's keys whose modules and source hashes match the signed \
+        manifest; any other release is refused (the last good one keeps running) and shown by \
+        `hotload status`. The file must be a regular file of this user or root that group and \
+        others cannot write. It is re-read when it changes (checked every second) and on \
+        SIGHUP; an unusable new \
+        file keeps the keys in force and is logged. With it, a signed release that fits its \
+        notification is applied from the notification without reading the database, when the \
+        node runs its parent; a notification that does not verify is counted \
+        (ignoredNotifications in /v1/status) and only wakes the node up to read.
+
         Give the database password through ~/.pgpass or PGPASSFILE (or PGPASSWORD / \
         HOTLOAD_DATABASE_URL in the environment), not in --database: command lines are visible \
         to every user in `ps`. Passwords are redacted wherever the node prints its target.
@@ -80,6 +91,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Cache the last good release here (files 0600 in a 0700 directory, sources checked against their SHA-256 on load, tied to the database) and serve it, marked stale, when the database is unreachable at start.")
     var cacheDirectory: String?
 
+    @Option(help: "Run only releases signed as this trust file requires (`hotload key trust` writes one); re-read on change and on SIGHUP.")
+    var trust: String?
+
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
@@ -108,19 +122,32 @@ struct NodeCommand: AsyncParsableCommand {
                 database: connection.resolved, channel: channel, name: name,
                 pollInterval: .milliseconds(Int64(pollInterval * 1000)),
                 backoffCap: .milliseconds(Int64(backoffCap * 1000)),
-                cacheDirectory: cacheDirectory, minSyncInterval: .milliseconds(Int64(minSyncInterval)))
+                cacheDirectory: cacheDirectory, minSyncInterval: .milliseconds(Int64(minSyncInterval)),
+                trust: trust.map { .file($0) })
             try configuration.validate()
             let node = Node(configuration: configuration, logger: logger)
             let app = SidecarServer.application(node: node, host: host, port: port,
                                                 limits: configuration.limits, logger: logger, configuration: sidecar)
             logger.info("serving HTTP on \(host):\(port)\(host == "0.0.0.0" || host == "::" ? " (every interface)" : "")",
                         metadata: ["eval": "\(enableEval ? "enabled" : "disabled")", "token": "\(tokenFile == nil ? "none" : "required")"])
+            let hangup = trust.map { _ in Self.reloadingTrust(on: SIGHUP, node) }
+            defer { hangup?.cancel() }
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: node), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
         }
+    }
+
+    /// Re-reads the node's trust file whenever `signal` arrives (the node logs the outcome
+    /// and keeps the keys in force when the file is unusable).
+    static func reloadingTrust(on signal: Int32, _ node: Node) -> any DispatchSourceSignal {
+        Foundation.signal(signal, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+        source.setEventHandler { try? node.reloadTrust() }
+        source.resume()
+        return source
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).

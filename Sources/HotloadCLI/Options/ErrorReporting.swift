@@ -97,6 +97,8 @@ private func hint(for error: NodeStartError) -> String? {
         return stringSourceHint
     case .nameTaken:
         return "The node name is set with --name."
+    case .trustFile:
+        return "The trust file is given with --trust; `hotload key trust KEYFILE...` writes one."
     case .configuration:
         return error.configurationError.flatMap { nodeFlags[$0.setting] }.map { "Set it with \($0)." }
     default:

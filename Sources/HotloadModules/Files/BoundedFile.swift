@@ -26,9 +26,12 @@ package enum BoundedFile {
     /// The bytes of the regular file at `path`; refused when larger than `maxBytes`, saying
     /// that `kind` ("module files", "input files") are limited to it. `privateOnly` (for
     /// secrets, as ssh does with keys) refuses a symbolic link and, before a byte is read,
-    /// a file the group or others may read or write.
+    /// a file the group or others may read or write. `ownerWritesOnly` (for files that need
+    /// not be secret but must not be changed by others, such as a trust file) refuses,
+    /// before a byte is read, a file the group or others may write, or that belongs to a
+    /// user other than this process's or root.
     package static func bytes(at path: String, maxBytes: Int, kind: String,
-                              privateOnly: Bool = false) throws(Failure) -> [UInt8] {
+                              privateOnly: Bool = false, ownerWritesOnly: Bool = false) throws(Failure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (privateOnly ? O_NOFOLLOW : 0))
         guard fd >= 0 else { throw Failure(path: path, message: "cannot read the file (\(systemMessage(errno)))") }
         defer { close(fd) }
@@ -37,6 +40,13 @@ package enum BoundedFile {
         guard info.st_mode & S_IFMT == S_IFREG else { throw Failure(path: path, message: "is not a regular file") }
         guard !privateOnly || info.st_mode & 0o077 == 0 else {
             throw Failure(path: path, message: "may be read or written by others", exposedMode: UInt32(info.st_mode))
+        }
+        guard !ownerWritesOnly || info.st_uid == geteuid() || info.st_uid == 0 else {
+            throw Failure(path: path, message: "belongs to another user (uid \(info.st_uid)), who may write it")
+        }
+        guard !ownerWritesOnly || info.st_mode & 0o022 == 0 else {
+            throw Failure(path: path, message: "may be written by group or others (mode \(String(info.st_mode & 0o777, radix: 8)))",
+                          exposedMode: UInt32(info.st_mode))
         }
         guard info.st_size <= maxBytes else { throw Failure(path: path, message: "is \(info.st_size) bytes; \(kind) are limited to \(maxBytes)") }
         // One byte more than its size, to notice a file that grew since fstat.

@@ -20,9 +20,12 @@ public final class LoadedRelease: Sendable {
     public let appliedAt: Date
     /// The calls made through `call(module:function:args:)` on this release.
     package let stats = CallStats()
+    /// The release's parent, author, message and signatures as read with it (kept for the
+    /// offline cache, which a node with a trust policy verifies on load).
+    package let provenance: ReleaseProvenance?
 
     init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
-         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date()) {
+         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil) {
         self.release = release
         self.channel = channel
         self.entries = entries
@@ -30,12 +33,6 @@ public final class LoadedRelease: Sendable {
         self.snapshot = snapshot
         self.stale = stale
         self.appliedAt = appliedAt
-    }
-
-    /// The same modules under another release id (content-identical release, or the
-    /// database confirming a release first served from the cache).
-    func relabeled(release: Int64, stale: Bool) -> LoadedRelease {
-        LoadedRelease(release: release, channel: channel, entries: entries, sources: sources,
-                      snapshot: snapshot, stale: stale)
+        self.provenance = provenance
     }
 }

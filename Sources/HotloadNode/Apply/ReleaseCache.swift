@@ -14,8 +14,11 @@ import HotloadStore
 /// - `adopt(_:)` (run on every connection to the database) removes the release files when
 ///   they were written for another database (system identifier or database name differ).
 ///
-/// A cached release is only served marked stale; the node confirms it with the database
-/// (re-reading every source) as soon as it can connect.
+/// The file keeps the release's parent, author, message and signatures too: a node with a
+/// trust policy serves a cached release only when they verify (`Node.verify`, as for a
+/// release read from the database); an unsigned or unverifiable one is refused with a log
+/// line. A cached release is only served marked stale; the node confirms it with the
+/// database (re-reading every source) as soon as it can connect.
 struct ReleaseCache: Sendable {
     struct Module: Codable, Sendable {
         var module: String
@@ -28,6 +31,18 @@ struct ReleaseCache: Sendable {
         var release: Int64
         var channel: String
         var modules: [Module]
+        /// What the signatures cover besides the modules, and the signatures (absent in
+        /// files written before signing existed: such a release counts as unsigned).
+        var parent: Int64?
+        var author: String?
+        var message: String?
+        var signatures: [ReleaseSignature]?
+
+        /// The release's provenance, nil when the file has none.
+        var provenance: ReleaseProvenance? {
+            guard let author, let message else { return nil }
+            return ReleaseProvenance(parent: parent, author: author, message: message, signatures: signatures ?? [])
+        }
     }
 
     /// Which database the cached releases came from.
@@ -59,7 +74,10 @@ struct ReleaseCache: Sendable {
             guard let source = release.sources[entry.module] else { return nil }
             return Module(module: entry.module, version: entry.version, sha256: entry.sha256, source: source.text)
         }
-        let contents = Contents(release: release.release, channel: release.channel, modules: modules)
+        let provenance = release.provenance
+        let contents = Contents(release: release.release, channel: release.channel, modules: modules,
+                                parent: provenance?.parent, author: provenance?.author, message: provenance?.message,
+                                signatures: provenance?.signatures)
         try write(JSONEncoder().encode(contents), to: file(channel: release.channel))
     }
 

@@ -21,6 +21,9 @@ package struct TargetRead: Sendable {
     package var manifest: [ManifestEntry]?
     /// Sources of the manifest's revisions the node does not have yet, by module.
     package var sources: [String: String]
+    /// The target's parent, author, message and signatures (what `ReleaseManifest` covers
+    /// beyond the modules); nil exactly when `manifest` is.
+    package var provenance: ReleaseProvenance? = nil
 
     /// What `release` is to this node's channel, as of this read: pinned wins, then
     /// candidate, then stable; nil for any other release.
@@ -30,6 +33,42 @@ package struct TargetRead: Sendable {
         if release == candidate { return .candidate }
         if release == stable { return .stable }
         return nil
+    }
+}
+
+/// What a release's signatures cover besides its channel, id and modules, and the
+/// signatures themselves, as the database returned them (unverified).
+package struct ReleaseProvenance: Sendable, Hashable {
+    /// The release this one follows on its channel; nil for a channel's first release.
+    package var parent: Int64?
+    package var author: String
+    package var message: String
+    /// Every signature stored for the release (`hotload.release_signatures`), by key id.
+    package var signatures: [ReleaseSignature]
+
+    package init(parent: Int64?, author: String, message: String, signatures: [ReleaseSignature]) {
+        self.parent = parent
+        self.author = author
+        self.message = message
+        self.signatures = signatures
+    }
+
+    /// The signed manifest of `release` on `channel` with `modules`; throws `SigningError`
+    /// (`invalid_manifest`) when the fields have no canonical encoding.
+    package func manifest(channel: String, release: Int64, modules: [ManifestEntry]) throws -> ReleaseManifest {
+        try ReleaseManifest(channel: channel, release: Int(release), parent: parent.map { Int($0) }, modules: modules,
+                            author: author, message: message)
+    }
+
+    /// `KEYID:HEX,KEYID:HEX` as the target read aggregates them; a malformed entry is
+    /// dropped (it could not verify anyway).
+    static func signatures(aggregated text: String?) -> [ReleaseSignature] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let bytes = Hex.decode(String(parts[1])) else { return nil }
+            return ReleaseSignature(keyID: String(parts[0]), signature: bytes)
+        }
     }
 }
 
@@ -99,7 +138,12 @@ package struct NodeSession: Sendable {
     /// head's manifest; otherwise it is derived from `release_changes` as
     /// `History`'s `Queries.state` does (one probe of `release_changes_channel_module` per
     /// module, never a scan of history). The branch not taken is cut by a one-time filter,
-    /// and so is the manifest when the target is known. The whole statement sees one
+    /// and so is the manifest when the target is known. With the manifest (and only then)
+    /// it returns what the release's signatures cover besides the modules — parent, author,
+    /// message — and the signatures (`hotload.release_signatures`, `KEYID:HEX` joined by
+    /// commas), on a row of their own (module NULL; repeated on every module row, the
+    /// message and the signatures would travel once per module): a node with a trust policy
+    /// verifies them before applying. The whole statement sees one
     /// snapshot, so target and manifest always agree. `OFFSET 0` keeps the target computed
     /// once; `LIMIT 1` keeps each revision lookup a primary-key probe. Every node runs it
     /// for every wake-up, so it is prepared (parsed and planned once per connection).
@@ -107,7 +151,8 @@ package struct NodeSession: Sendable {
     package static let targetStatement = PreparedStatement("""
         SELECT t.release AS release, t.stable AS stable, t.candidate AS candidate, t.pinned AS pinned,
                t.pin_seconds AS pin_seconds, m.module AS module, m.version::bigint AS version, r.sha256 AS sha256,
-               CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source
+               CASE WHEN m.module || '@' || m.version::text = ANY($3::text[]) THEN NULL ELSE r.source END AS source,
+               m.parent AS parent, m.author AS author, m.message AS message, m.signatures AS signatures
         FROM (
             SELECT c.name, c.head, c.stable, o.candidate, p.release AS pinned,
                    EXTRACT(EPOCH FROM p.expires_at - now())::float8 AS pin_seconds,
@@ -121,15 +166,22 @@ package struct NodeSession: Sendable {
             WHERE c.name = $1
             OFFSET 0) t
         LEFT JOIN LATERAL (
-            SELECT cm.module, cm.version FROM hotload.channel_modules cm
+            SELECT cm.module, cm.version, NULL::bigint AS parent, NULL::text AS author, NULL::text AS message,
+                   NULL::text AS signatures
+            FROM hotload.channel_modules cm
             WHERE t.release = t.head AND NOT (t.release = ANY($2::bigint[])) AND cm.channel = t.name
             UNION ALL
-            SELECT mo.name, d.version FROM hotload.modules mo
+            SELECT mo.name, d.version, NULL, NULL, NULL, NULL FROM hotload.modules mo
             CROSS JOIN LATERAL (
                 SELECT rc.version FROM hotload.release_changes rc
                 WHERE rc.channel = t.name AND rc.module = mo.name AND rc.release <= t.release
                 ORDER BY rc.release DESC LIMIT 1) d
-            WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL) m ON true
+            WHERE t.release <> t.head AND NOT (t.release = ANY($2::bigint[])) AND d.version IS NOT NULL
+            UNION ALL
+            SELECT NULL, NULL, rl.parent, rl.author, rl.message,
+                   (SELECT string_agg(s.key_id || ':' || encode(s.signature, 'hex'), ',' ORDER BY s.key_id)
+                    FROM hotload.release_signatures s WHERE s.release = rl.id)
+            FROM hotload.releases rl WHERE rl.id = t.release AND NOT (t.release = ANY($2::bigint[]))) m ON true
         LEFT JOIN LATERAL (
             SELECT r.sha256, r.source FROM hotload.revisions r WHERE r.module = m.module AND r.version = m.version LIMIT 1) r
             ON true
@@ -161,12 +213,19 @@ package struct NodeSession: Sendable {
             }
         }
         let known = release.map { known.contains($0) } ?? true
+        var provenance: ReleaseProvenance?
+        if !known, let row = try rows.first(where: { try $0.decode("author", as: String?.self) != nil }) {
+            provenance = ReleaseProvenance(
+                parent: try row.decode("parent", as: Int64?.self), author: try row.decode("author", as: String.self),
+                message: try row.decode("message", as: String?.self) ?? "",
+                signatures: ReleaseProvenance.signatures(aggregated: try row.decode("signatures", as: String?.self)))
+        }
         let pinSeconds = try first.decode("pin_seconds", as: Double?.self)
         return TargetRead(release: release, stable: try first.decode("stable", as: Int64?.self),
                           candidate: try first.decode("candidate", as: Int64?.self),
                           pinned: try first.decode("pinned", as: Int64?.self),
                           pinExpiresIn: pinSeconds.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) },
-                          manifest: known ? nil : manifest, sources: sources)
+                          manifest: known ? nil : manifest, sources: sources, provenance: provenance)
     }
 
     // MARK: - Status writes
