@@ -54,13 +54,15 @@ extension PropagationBenchmark {
     /// calls fail (through the nodes' call API, so that their reported figures are real)
     /// under a `RolloutController` ticked every `gateInterval` until its gate aborts it.
     package static func runAbort(database: String?, nodes: Int, releases: Int, rollouts: Int, gateInterval: Duration,
+                                 sign: Bool = false,
                                  progress: @Sendable (String) -> Void = { _ in }) async throws -> AbortResult {
         guard (1...1000).contains(rollouts) else { throw Failure(description: "the rollout count must be between 1 and 1000") }
         guard gateInterval >= .milliseconds(10) && gateInterval <= .seconds(600) else {
             throw Failure(description: "the gate interval must be between 10 ms and 600 s")
         }
         let (propagation, aborts) = try await measure(
-            database: database, nodes: nodes, releases: releases, heartbeatInterval: gateInterval, progress: progress
+            database: database, nodes: nodes, releases: releases, sign: sign, heartbeatInterval: gateInterval,
+            progress: progress
         ) { fleet, head in
             let canaries = max(1, nodes / 2)
             try await fleet.store.setChannelPolicy(channel: fleet.channel, requiredApprovals: 0,
@@ -161,7 +163,8 @@ extension PropagationBenchmark.Fleet {
     /// policy makes it a rollout, progressing before its first step.
     func startRollout(after head: Int64, failing: Bool) async throws -> Rollout {
         let candidate = try await store.publishTimed(channel: channel, module: Self.module,
-                                                     source: Self.source(Int(head) + 1, failing: failing), parent: head).release
+                                                     source: Self.source(Int(head) + 1, failing: failing), parent: head,
+                                                     signingKey: signingKey).release
         guard let id = try await store.activeRollout(channel: channel) else {
             throw PropagationBenchmark.Failure(description: "the push of release \(candidate) started no rollout")
         }

@@ -19,23 +19,26 @@ extension PropagationBenchmark {
         private let tasks: Mutex<[Task<Void, any Error>]>
         /// The channel's head, which every node runs once `start` returns.
         let firstRelease: Int64
+        /// Signs every release; the nodes trust it (nil: unsigned, nodes without trust).
+        let signingKey: SigningKey?
         /// The module every release of the benchmark changes.
         static let module = "bench/propagation"
 
         private init(database: String?, config: ConnectionConfiguration, store: Store, channel: String, nodes: [Node],
-                     firstRelease: Int64) {
+                     firstRelease: Int64, signingKey: SigningKey?) {
             self.database = database
             self.config = config
             self.store = store
             self.channel = channel
             self.nodes = nodes
             self.firstRelease = firstRelease
+            self.signingKey = signingKey
             self.tasks = Mutex([])
         }
 
         /// Migrates `database`, commits the channel's first release and starts `count` nodes,
         /// returning once every node runs it with LISTEN in place.
-        static func start(database: String?, count: Int, heartbeatInterval: Duration,
+        static func start(database: String?, count: Int, heartbeatInterval: Duration, signingKey: SigningKey? = nil,
                           progress: @Sendable (String) -> Void) async throws -> Fleet {
             let config = ConnectionConfiguration(database)
             let store = try await Store.connect(config)
@@ -48,15 +51,18 @@ extension PropagationBenchmark {
                     throw Failure(description: "\(count) nodes need \(count * 2 + 10) connections but the server allows \(maxConnections) (max_connections)")
                 }
                 let channel = "bench-\(UInt32.random(in: 0...UInt32.max))"
-                let first = try await store.publishTimed(channel: channel, module: module, source: source(1), parent: nil).release
+                let first = try await store.publishTimed(channel: channel, module: module, source: source(1), parent: nil,
+                                                         signingKey: signingKey).release
+                let trust = try signingKey.map { NodeTrust.policy(try TrustPolicy(keys: [$0.publicKey], threshold: 1)) }
                 var logger = Logger(label: "hotload.bench")
                 logger.logLevel = .warning
                 let nodes = (0..<count).map { index in
                     Node(configuration: NodeConfiguration(
                         database: database, channel: channel, name: "\(channel)-\(index)",
-                        pollInterval: .seconds(600), heartbeatInterval: heartbeatInterval), logger: logger)
+                        pollInterval: .seconds(600), heartbeatInterval: heartbeatInterval, trust: trust), logger: logger)
                 }
-                let fleet = Fleet(database: database, config: config, store: store, channel: channel, nodes: nodes, firstRelease: first)
+                let fleet = Fleet(database: database, config: config, store: store, channel: channel, nodes: nodes,
+                                  firstRelease: first, signingKey: signingKey)
                 progress("starting \(count) nodes")
                 fleet.tasks.withLock { tasks in
                     tasks = nodes.map { node in fleet.runTask(node) }
@@ -110,13 +116,38 @@ extension PropagationBenchmark {
             samples.reserveCapacity(nodes.count * count)
             for _ in 0..<count {
                 let (release, committedAt) = try await store.publishTimed(channel: channel, module: Self.module,
-                                                                          source: Self.source(Int(head) + 1), parent: head)
+                                                                          source: Self.source(Int(head) + 1), parent: head,
+                                                                          signingKey: signingKey)
                 head = release
                 let swaps = try await recorder.waitFor(release: release, count: nodes.count, timeout: .seconds(60))
                 samples.append(contentsOf: swaps.map { BenchMeasurement.milliseconds($0 - committedAt) })
                 try await settle()
             }
             return (samples, head)
+        }
+
+        /// What the fleet and the server counted so far.
+        struct Counters {
+            /// Target reads of every node.
+            var reads: Int
+            /// Releases applied from their notification, by every node.
+            var fastPathApplies: Int
+            /// Committed and rolled back transactions on the database, every session's.
+            var transactions: Int
+            /// Transactions `counters()` itself adds between two readings: its own query.
+            static let ownTransactions = 1
+        }
+
+        /// The counters now. The server's figures are those its sessions reported: every
+        /// session reports within a second of going idle, so this first waits that long.
+        func counters() async throws -> Counters {
+            try await Task.sleep(for: .milliseconds(1500))
+            let transactions = try await store.connection.query("""
+                SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = current_database()
+                """)[0].decode("n", as: Int.self)
+            let statuses = nodes.map(\.status)
+            return Counters(reads: statuses.reduce(0) { $0 + $1.headReads },
+                            fastPathApplies: statuses.reduce(0) { $0 + $1.fastPathApplies }, transactions: transactions)
         }
 
         /// Lets the fleet's status writes (due within `statusWriteDelay` of a swap) settle,

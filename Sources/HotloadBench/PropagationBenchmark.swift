@@ -32,6 +32,16 @@ package enum PropagationBenchmark {
         package var fanOutReadP99: Double
         /// Database connections each node holds (measured in `pg_stat_activity`).
         package var connectionsPerNode: Double
+        /// Whether releases were signed and nodes had a trust policy (`--sign`).
+        package var signed: Bool
+        /// Target reads per node per release while the releases went out (0 when every
+        /// release travelled in its notification).
+        package var readsPerNodeRelease: Double
+        /// Transactions per node per release on the server while the releases went out
+        /// (`pg_stat_database`, less the pusher's own): reads and status writes.
+        package var serverTransactionsPerNodeRelease: Double
+        /// Releases nodes applied from the notification itself, per node per release.
+        package var fastPathShare: Double
 
         /// `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z fanout_p50_ms=F readback_p50_ms=G`:
         /// the line tools parse (F is `fanOutP50`, G `fanOutReadP50`).
@@ -59,27 +69,32 @@ package enum PropagationBenchmark {
     ///   - nodes: how many nodes to start in this process (each with its own two connections).
     ///   - releases: how many releases to commit, one after the other.
     ///   - progress: called with a line of progress now and then.
-    package static func run(database: String?, nodes: Int, releases: Int,
+    ///   - sign: sign every release and give every node a trust policy with the key, so that
+    ///     releases travel in their notification (the signed fast path).
+    package static func run(database: String?, nodes: Int, releases: Int, sign: Bool = false,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> Result {
-        try await measure(database: database, nodes: nodes, releases: releases, heartbeatInterval: .seconds(600),
-                          progress: progress) { _, _ in }.result
+        try await measure(database: database, nodes: nodes, releases: releases, sign: sign,
+                          heartbeatInterval: .seconds(600), progress: progress) { _, _ in }.result
     }
 
     /// The release measurement of `run`, with `during` run on the same fleet after the
     /// releases (given the channel's head) and before the NOTIFY floors, which are measured
     /// with the fleet stopped.
     static func measure<Extra: Sendable>(
-        database: String?, nodes: Int, releases: Int, heartbeatInterval: Duration,
+        database: String?, nodes: Int, releases: Int, sign: Bool = false, heartbeatInterval: Duration,
         progress: @Sendable (String) -> Void, during: (Fleet, _ head: Int64) async throws -> Extra
     ) async throws -> (result: Result, extra: Extra) {
         guard (1...2000).contains(nodes) else { throw Failure(description: "the node count must be between 1 and 2000") }
         guard (1...10_000).contains(releases) else { throw Failure(description: "the release count must be between 1 and 10000") }
         let fleet = try await Fleet.start(database: database, count: nodes, heartbeatInterval: heartbeatInterval,
-                                          progress: progress)
+                                          signingKey: sign ? SigningKey() : nil, progress: progress)
         do {
             let connections = try await fleet.connections()
-            progress("committing \(releases) releases")
+            progress("committing \(releases) \(sign ? "signed " : "")releases")
+            let before = try await fleet.counters()
             let (samples, head) = try await fleet.publishReleases(releases, after: fleet.firstRelease)
+            let after = try await fleet.counters()
+            let perNodeRelease = { (value: Int) in Double(value) / Double(nodes * releases) }
             let extra = try await during(fleet, head)
 
             progress("measuring the raw NOTIFY round trip")
@@ -99,7 +114,11 @@ package enum PropagationBenchmark {
                                 notifyP50: percentile(notify.sorted(), 0.50),
                                 fanOutP50: percentile(fanOut, 0.50), fanOutP99: percentile(fanOut, 0.99),
                                 fanOutReadP50: percentile(fanOutRead, 0.50), fanOutReadP99: percentile(fanOutRead, 0.99),
-                                connectionsPerNode: Double(connections) / Double(nodes))
+                                connectionsPerNode: Double(connections) / Double(nodes), signed: sign,
+                                readsPerNodeRelease: perNodeRelease(after.reads - before.reads),
+                                serverTransactionsPerNodeRelease: perNodeRelease(
+                                    after.transactions - before.transactions - releases - Fleet.Counters.ownTransactions),
+                                fastPathShare: perNodeRelease(after.fastPathApplies - before.fastPathApplies))
             return (result, extra)
         } catch {
             await fleet.stop()

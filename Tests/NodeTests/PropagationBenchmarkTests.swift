@@ -25,6 +25,16 @@ import Testing
         #expect(result.fanOutP50 > 0 && result.fanOutP99 >= result.fanOutP50)
         #expect(result.fanOutReadP50 > 0 && result.fanOutReadP99 >= result.fanOutReadP50)
         #expect(result.connectionsPerNode == 2)
+        #expect(!result.signed && result.fastPathShare == 0 && result.readsPerNodeRelease >= 1)
+    }
+
+    /// Signed: every release travels in its notification, and the nodes read nothing.
+    @Test func signedReleasesReachNodesWithoutAnyRead() async throws {
+        let url = try await TestDatabase.freshAsync()
+        let result = try await PropagationBenchmark.run(database: url, nodes: 3, releases: 3, sign: true)
+        #expect(result.signed && result.fastPathShare == 1 && result.readsPerNodeRelease == 0,
+                "fast path \(result.fastPathShare), reads \(result.readsPerNodeRelease) per node and release")
+        #expect(result.line.hasPrefix("propagation nodes=3 p50_ms="))
     }
 
     /// The abort mode, small: the canaries of every rollout (and of the gate's) end on the

@@ -18,6 +18,10 @@ extension Bench {
             read each). Last line: `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z fanout_p50_ms=F \
             readback_p50_ms=G` (F: the fan-out to N plain listeners; G: the same with one head read each).
 
+            With --sign, every release is signed and every node trusts the key: a release that fits \
+            travels in its notification and nodes apply it without reading the tables (the line \
+            before the last says how many reads and server transactions each node made per release).
+
             With --abort, the same fleet then follows R rollouts on its channel: each pushes a \
             candidate, steps it to half the nodes and aborts it once they serve it, timing abort \
             commit to swap back to stable on each canary; then a candidate whose calls fail runs \
@@ -33,6 +37,9 @@ extension Bench {
 
             @Option(help: "Releases to commit (1 to 10000).")
             var releases: Int = 20
+
+            @Flag(help: "Sign every release and give every node a trust policy with the key: small releases travel in their notification.")
+            var sign = false
 
             func validate() throws {
                 guard (1...2000).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 2000") }
@@ -97,14 +104,14 @@ extension Bench {
         private static func measure(_ fleet: Fleet, _ abort: Abort, database url: String) async throws {
             guard abort.abort else {
                 let result = try await PropagationBenchmark.run(database: url, nodes: fleet.nodes, releases: fleet.releases,
-                                                                progress: { Output.line($0) })
+                                                                sign: fleet.sign, progress: { Output.line($0) })
                 report(result)
                 Output.line(result.line)
                 return
             }
             let result = try await PropagationBenchmark.runAbort(
                 database: url, nodes: fleet.nodes, releases: fleet.releases, rollouts: abort.rollouts ?? 10,
-                gateInterval: .milliseconds(Int64(((abort.gateInterval ?? 1) * 1000).rounded())), progress: { Output.line($0) })
+                gateInterval: .seconds(abort.gateInterval ?? 1), sign: fleet.sign, progress: { Output.line($0) })
             report(result.propagation)
             Output.line(result.propagation.line)
             let aborts = result.aborts
@@ -126,6 +133,11 @@ extension Bench {
             Output.line("raw NOTIFY fan-out to \(result.nodes) plain listeners: p50 \(ms(result.fanOutP50)) ms, p99 \(ms(result.fanOutP99)) ms")
             Output.line("raw NOTIFY fan-out, each listener then reading the head once: p50 \(ms(result.fanOutReadP50)) ms, "
                 + "p99 \(ms(result.fanOutReadP99)) ms")
+            let figure = { (value: Double) in String(format: "%.2f", value) }
+            Output.line("\(result.signed ? "signed" : "unsigned") releases, per node and release: "
+                + "\(figure(result.readsPerNodeRelease)) target reads, "
+                + "\(figure(result.serverTransactionsPerNodeRelease)) server transactions, "
+                + "\(figure(result.fastPathShare)) applied from the notification")
         }
     }
 }
