@@ -129,13 +129,16 @@ import Testing
         func send(_ payload: String) async throws {
             _ = try await reader.query("SELECT pg_notify($1, $2)", [.text(ReleaseNotification.channelName), .text(payload)])
         }
-        /// Sends `payload` as the reader and waits until the node counted it ignored.
+        /// Sends `payload` as the reader, waits until the node counted it ignored and until
+        /// the read that the hint starts is over (so that the next release is not met by
+        /// that read instead of its own payload), past the quiet interval that follows.
         func expectIgnored(_ payload: String, _ what: String) async throws {
             let before = running.node.status.ignoredNotifications
+            let reads = running.node.status.headReads
             try await send(payload)
             try await running.waitUntil("\(what) counted") { running.node.status.ignoredNotifications == before + 1 }
-            // Past the quiet interval that follows an ignored payload.
-            try await Task.sleep(for: .milliseconds(30))
+            try await running.waitUntil("the read after \(what)") { running.node.status.headReads > reads }
+            try await settle(running)
         }
 
         // A release the database holds but nobody trusted signed: the forger signs the
