@@ -15,7 +15,7 @@ extension Store {
             throw StoreError.invalidRequest("the number of releases must be between 1 and 10000, not \(limit)")
         }
         return try await run(needs: .reader) {
-            let columns = "r.id, r.channel, r.parent, r.author, r.message, r.db_role, r.skipped_check, r.created_at"
+            let columns = Queries.releaseColumns
             let cursor = PQValue.int(before ?? Int64.max)
             let rows: QueryResult
             if let module {
@@ -32,18 +32,7 @@ extension Store {
                     ORDER BY r.id DESC LIMIT $3
                     """, [.text(channel), cursor, .int(Int64(limit))])
             }
-            var records: [ReleaseRecord] = try rows.map { row in
-                ReleaseRecord(
-                    release: try row.decode("id", as: Int64.self),
-                    channel: try row.decode("channel", as: String.self),
-                    parent: try row.decode("parent", as: Int64?.self),
-                    author: try row.decode("author", as: String.self),
-                    message: try row.decode("message", as: String.self),
-                    databaseRole: try row.decode("db_role", as: String.self),
-                    skippedCheck: try row.decode("skipped_check", as: Bool.self),
-                    createdAt: try row.decode("created_at", as: Date.self),
-                    changes: [])
-            }
+            var records = try rows.map(Queries.releaseRecord)
             guard !records.isEmpty else { return records }
             let changes = try await connection.query("""
                 SELECT release, module, version::bigint AS version, action FROM hotload.release_changes
@@ -51,11 +40,7 @@ extension Store {
                 """, [.int64Array(records.map(\.release))])
             var byRelease: [Int64: [ReleaseChange]] = [:]
             for row in changes {
-                let action = try row.decode("action", as: String.self)
-                byRelease[try row.decode("release", as: Int64.self), default: []].append(ReleaseChange(
-                    module: try row.decode("module", as: String.self),
-                    version: try row.decode("version", as: Int?.self),
-                    action: ChangeAction(rawValue: action) ?? .modify))
+                byRelease[try row.decode("release", as: Int64.self), default: []].append(try Queries.releaseChange(row))
             }
             let signatures = try await Queries.signatureRecords(connection, releases: records.map(\.release))
             for index in records.indices {

@@ -24,30 +24,17 @@ extension Store {
         try await run(needs: .reader) {
             try await connection.transaction { @Sendable conn in
                 try await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                let rows = try await conn.query("""
-                    SELECT id, channel, parent, author, message, db_role, skipped_check, created_at
-                    FROM hotload.releases WHERE id = $1
-                    """, [.int(id)])
+                let rows = try await conn.query(
+                    "SELECT \(Queries.releaseColumns) FROM hotload.releases r WHERE r.id = $1", [.int(id)])
                 guard let row = rows.first else { throw StoreError.unknownRelease(id) }
                 let manifest = try await Queries.manifest(conn, release: id)
                 let changes = try await conn.query("""
                     SELECT module, version::bigint AS version, action FROM hotload.release_changes
                     WHERE release = $1 ORDER BY module COLLATE "C"
                     """, [.int(id)])
-                let record = ReleaseRecord(
-                    release: id, channel: try row.decode("channel", as: String.self),
-                    parent: try row.decode("parent", as: Int64?.self),
-                    author: try row.decode("author", as: String.self),
-                    message: try row.decode("message", as: String.self),
-                    databaseRole: try row.decode("db_role", as: String.self),
-                    skippedCheck: try row.decode("skipped_check", as: Bool.self),
-                    createdAt: try row.decode("created_at", as: Date.self),
-                    changes: try changes.map { row in
-                        ReleaseChange(module: try row.decode("module", as: String.self),
-                                      version: try row.decode("version", as: Int?.self),
-                                      action: ChangeAction(rawValue: try row.decode("action", as: String.self)) ?? .modify)
-                    },
-                    signatures: try await Queries.signatureRecords(conn, releases: [id])[id] ?? [])
+                var record = try Queries.releaseRecord(row)
+                record.changes = try changes.map(Queries.releaseChange)
+                record.signatures = try await Queries.signatureRecords(conn, releases: [id])[id] ?? []
                 return ReleaseDetail(record: record, modules: manifest.modules)
             }
         }

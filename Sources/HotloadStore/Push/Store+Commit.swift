@@ -100,11 +100,7 @@ extension Store {
             SELECT module, version::bigint AS version, action FROM hotload.release_changes
             WHERE release = $1 ORDER BY module COLLATE "C"
             """, [.int(release)])
-        result.changes = try changes.map { row in
-            ReleaseChange(module: try row.decode("module", as: String.self),
-                          version: try row.decode("version", as: Int?.self),
-                          action: ChangeAction(rawValue: try row.decode("action", as: String.self)) ?? .modify)
-        }
+        result.changes = try changes.map(Queries.releaseChange)
         result.release = release
         if !options.signingKeys.isEmpty {
             result.signers = try await sign(conn, release: release, keys: options.signingKeys,
