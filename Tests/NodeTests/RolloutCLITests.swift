@@ -60,6 +60,14 @@ struct RolloutCLITests {
             .compactMap { $0["action"] as? String }
         #expect(actions == ["policy", "propose", "approve", "approved", "step", "abort"], "\(output)")
 
+        // A push under the policy says that it became a rollout's candidate.
+        let rules = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-push-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: rules) }
+        try "fn a() = 2\n".write(to: rules.appendingPathComponent("a.hl"), atomically: true, encoding: .utf8)
+        (status, output) = try await runHotload(["push", rules.path, "-m", "two", "--database", fixture.url])
+        #expect(status == 0 && output.contains("is the candidate of rollout 2 (proposed)"), "\(output)")
+
         for role in [approver, reader] { _ = try? await fixture.store.connection.execute("DROP ROLE IF EXISTS \(role)") }
         await fixture.close()
     }

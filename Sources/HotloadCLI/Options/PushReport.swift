@@ -14,6 +14,11 @@ enum PushReport {
         } else if let release = result.release {
             let count = result.changes.count
             Output.line("release \(release) on \(result.channel): \(count) change\(count == 1 ? "" : "s")")
+            if let rollout = result.rollout {
+                Output.line("the channel has a rollout policy: release \(release) is the candidate of rollout "
+                    + "\(rollout.id) (\(rollout.phase.rawValue)); nodes keep the stable release until the rollout "
+                    + "selects them (hotload rollout status)")
+            }
             if !result.signers.isEmpty {
                 Output.line("signed by key \(result.signers.map(SignerText.shortKeyID).joined(separator: ", key "))")
             }

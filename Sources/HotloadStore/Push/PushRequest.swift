@@ -72,6 +72,10 @@ public struct PushResult: Sendable {
     /// The key ids that signed the new release, sorted; empty when it is unsigned (and on
     /// a dry run or when nothing changed).
     public var signers: [String]
+    /// The rollout the new release became the candidate of (a channel with a policy turns
+    /// every push into one) and its phase right after the push; nil when the release
+    /// became the channel's stable release at once.
+    public var rollout: (id: Int64, phase: RolloutPhase)?
 
     /// True when nothing differed from the channel's head, so no release was created.
     public var isNoChange: Bool { changes.isEmpty }

@@ -102,6 +102,10 @@ extension Store {
             """, [.int(release)])
         result.changes = try changes.map(Queries.releaseChange)
         result.release = release
+        let rollout = try await conn.query("SELECT id, phase FROM hotload.rollouts WHERE candidate = $1", [.int(release)])
+        if let row = rollout.first, let phase = RolloutPhase(rawValue: try row.decode("phase", as: String.self)) {
+            result.rollout = (try row.decode("id", as: Int64.self), phase)
+        }
         if !options.signingKeys.isEmpty {
             result.signers = try await sign(conn, release: release, keys: options.signingKeys,
                                             changedSources: try await changedSources(conn, planned))
