@@ -63,6 +63,18 @@ struct DemoCLITests {
             #expect(output.contains("demo-node-\(node) (release \(good.2)): billing/pricing.final_price(order) = 949.5"),
                     "\(output)")
         }
-        #expect(output.contains("== 15. hotload status"), "\(output)")
+        // Signed releases: the trusting node refuses the unsigned stable release, verifies
+        // the first signed one, takes the second from its notification alone.
+        let stable = try #require(Int(good.2))
+        #expect(output.contains("demo-node-4: refused release \(stable): release \(stable) is refused by the trust policy: "
+                                + "it is unsigned"), "\(output)")
+        #expect(output.contains("demo-node-4 (release \(stable + 1)): greetings/hello.greet(\"Hotload\") = \"Bonjour, Hotload!\""),
+                "\(output)")
+        #expect(output.contains("demo-node-4: release \(stable + 2) came inside its notification (signed manifest and "
+                                + "changed source) and was applied without reading the tables"), "\(output)")
+        #expect(output.contains("release \(stable + 2): verified, signed by key "), "\(output)")
+        #expect(output.contains("DE: reduced VAT rate  [signed by release-manager (key "), "\(output)")
+        #expect(output.contains("== 16. hotload status"), "\(output)")
+        #expect(output.contains("demo-node-4  main     \(stable + 2)"), "\(output)")
     }
 }

@@ -12,7 +12,7 @@ import PQ
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back, gray release.",
+        abstract: "Show the whole cycle on a private PostgreSQL: push, serve, hot-swap, refuse, roll back, gray release, signing.",
         discussion: """
         Starts a throwaway PostgreSQL (removed at the end), creates the schema, pushes the \
         example modules of Examples/demo, starts three nodes in this process and calls them, \
@@ -23,7 +23,9 @@ struct Demo: AsyncParsableCommand {
         steps 1,100%, a health gate), a push becomes a proposed rollout that another login \
         approves, the controller puts the candidate on one node of three, aborts it by \
         itself when its calls fail, and steps a fixed candidate to 100%, which the operator \
-        promotes. Last, the log and the node status. Needs PostgreSQL's server binaries \
+        promotes. Then signed releases: a fourth node with a trust file refuses the unsigned \
+        release and runs signed ones, the second straight from its notification; hotload \
+        verify checks the head. Last, the log and the node status. Needs PostgreSQL's server binaries \
         (initdb, pg_ctl, psql).
         """)
 
@@ -169,40 +171,49 @@ struct Demo: AsyncParsableCommand {
         let stable = try await grayRelease(GrayReleaseStage(
             store: store, server: server, database: Self.database, nodes: nodes, rules: rules, order: order,
             stable: restored))
+        let signed = try await signedRelease(SignedReleaseStage(
+            store: store, url: url, nodes: nodes, rules: rules, workspace: workspace, stable: stable))
+        defer { signed.task.cancel() }
+        let fleet = nodes + [signed.node]
 
-        step("14. hotload log")
+        step("15. hotload log")
         for record in try await store.log(channel: "main", limit: 10) {
             let flags = record.skippedCheck ? "  [check skipped]" : ""
-            Output.line("release \(record.release)  \(Output.safe(record.author))  \(Output.safe(record.message))\(flags)")
+            let signers = record.signatures.isEmpty ? "" : "  [\(SignerText.line(record.signatures))]"
+            Output.line("release \(record.release)  \(Output.safe(record.author))  \(Output.safe(record.message))\(flags)\(signers)")
             for change in record.changes {
                 Output.line("    \(change.action.rawValue.padding(8)) \(change.module)\(change.version.map { " v\($0)" } ?? "")")
             }
         }
 
-        step("15. hotload status")
+        step("16. hotload status")
         // Until a heartbeat carried the latest state of every node.
         var statuses = try await store.nodeStatuses()
-        try await waitUntil("every node reports release \(stable)", every: .milliseconds(20)) {
+        try await waitUntil("every node reports release \(signed.head)", every: .milliseconds(20)) {
             statuses = try await store.nodeStatuses()
-            return statuses.count == nodes.count && statuses.allSatisfy { $0.appliedRelease == stable }
+            return statuses.count == fleet.count && statuses.allSatisfy { $0.appliedRelease == signed.head }
         }
         Output.raw(Status.table(statuses))
-        for task in tasks { task.cancel() }
-        for task in tasks { _ = await task.result }
+        for task in tasks + [signed.task] { task.cancel() }
+        for task in tasks + [signed.task] { _ = await task.result }
     }
 
-    private func options(message: String, skipCheck: Bool = false) -> ReleaseOptions {
-        ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck)
+    private func options(message: String, skipCheck: Bool = false, signingKeys: [SigningKey] = []) -> ReleaseOptions {
+        var options = ReleaseOptions(channel: "main", author: "demo", message: message, skipCheck: skipCheck)
+        options.signingKeys = signingKeys
+        return options
     }
 
-    /// Pushes `directory` (on `store`, whose login `login` names in the narration).
+    /// Pushes `directory` (on `store`, whose login `login` names in the narration), signed
+    /// by `signingKeys`.
     func push(_ store: Store, _ directory: String, message: String, skipCheck: Bool = false,
-              quiet: Bool = false, login: String? = nil) async throws -> Int64 {
+              quiet: Bool = false, login: String? = nil, signingKeys: [SigningKey] = []) async throws -> Int64 {
         let modules = try ModuleFiles.load([directory]).map(ModuleFile.init)
-        let result = try await store.push(PushRequest(modules: modules,
-                                                      options: options(message: message, skipCheck: skipCheck)))
+        let result = try await store.push(PushRequest(
+            modules: modules, options: options(message: message, skipCheck: skipCheck, signingKeys: signingKeys)))
         if !quiet {
             Output.line("$ hotload push rules/ -m \"\(message)\"\(skipCheck ? " --skip-check" : "")"
+                        + "\(signingKeys.isEmpty ? "" : " --sign release.key")"
                         + "\(login.map { "   # as \($0)" } ?? "")")
             PushReport.print(result)
         }
@@ -216,7 +227,7 @@ struct Demo: AsyncParsableCommand {
         Output.line("\(node.configuration.name) (release \(loaded.release)): billing/pricing.final_price(order) = \(try price.json())")
     }
 
-    private func greet(_ node: Node) throws {
+    func greet(_ node: Node) throws {
         guard let loaded = node.current else { return }
         let text = try loaded.snapshot.call(module: "greetings/hello", function: "greet", args: [.string("Hotload")])
         Output.line("\(node.configuration.name) (release \(loaded.release)): greetings/hello.greet(\"Hotload\") = \(try text.json())")
