@@ -219,6 +219,14 @@ import Testing
             #expect(error?.code == .invalidTrustFile)
             #expect(error?.path == "t.json")
         }
+        // JSON that does not fit the format names the field, in a few words.
+        for (text, says) in [("not json", "not valid JSON"), (#"{"version": 1}"#, "threshold is missing"),
+                             (#"{"version": 1, "threshold": "2", "keys": []}"#, "threshold is not an integer"),
+                             (#"{"version": 1, "threshold": 1, "keys": [{"key_id": 5, "public_key": "ab"}]}"#,
+                              "keys[0].key_id is not a string")] {
+            let error = #expect(throws: SigningError.self) { try TrustPolicy(json: Data(text.utf8), path: "t.json") }
+            #expect(error?.message.hasSuffix(says) == true, "\(error?.message ?? "")")
+        }
     }
 
     @Test func keyFilesAreWrittenPrivateAndLoadedOnlyWhenPrivate() throws {

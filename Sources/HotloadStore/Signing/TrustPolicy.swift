@@ -67,6 +67,24 @@ public struct TrustPolicy: Sendable, Hashable {
         public var keys: [Key]
     }
 
+    /// What is wrong with the JSON, in a few words and with its place (`keys[1].public_key`).
+    private static func describe(_ error: any Error) -> String {
+        func place(_ path: [any CodingKey]) -> String {
+            let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "the document" : text)
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "\(place(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context)?, .valueNotFound(let type, let context)?:
+            return "\(place(context.codingPath)) is not \(type == String.self ? "a string" : type == Int.self ? "an integer" : "a \(type)")"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(place(context.codingPath)) is malformed"
+        default:
+            return "not valid JSON"
+        }
+    }
+
     /// The current trust file format version.
     public static let fileVersion = 1
 
@@ -84,7 +102,8 @@ public struct TrustPolicy: Sendable, Hashable {
         do {
             file = try JSONDecoder().decode(File.self, from: data)
         } catch {
-            throw SigningError.invalidTrustFile(path: path, reason: "expected {\"version\": 1, \"threshold\": K, \"keys\": [...]}: \(error)")
+            throw SigningError.invalidTrustFile(
+                path: path, reason: "expected {\"version\": 1, \"threshold\": K, \"keys\": [...]}: \(Self.describe(error))")
         }
         guard file.version == Self.fileVersion else {
             throw SigningError.invalidTrustFile(path: path, reason: "version \(file.version) is not \(Self.fileVersion)")
