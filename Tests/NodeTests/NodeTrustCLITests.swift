@@ -13,7 +13,7 @@ import Testing
         let (status, output) = try await runHotload(["node", "--trust", trust.path, "--listen", "127.0.0.1:1",
                                                      "--database", "postgresql://127.0.0.1:1/nothing?connect_timeout=1"])
         #expect(status != 0)
-        #expect(output.contains("\(trust.path): not a usable trust file: the file may be written by group or others"), "\(output)")
+        #expect(output.contains("\(trust.path): not a valid trust file: the file may be written by group or others"), "\(output)")
         #expect(output.contains("--trust"), "\(output)")
     }
 

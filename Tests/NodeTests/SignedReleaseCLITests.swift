@@ -158,6 +158,8 @@ import Testing
         (["rollback", "a", "--to", "1", "--sign", "A", "--sign", "A"], "are the same key"),
         (["verify", "--trust", "MISSING"], "MISSING"),
         (["verify", "--trust", "A"], "not a valid trust file"),
+        // A trust file others may write decides what runs: refused like a node refuses it.
+        (["verify", "--trust", "OPEN"], "may be written by group or others"),
         (["verify", "--release", "1", "--all", "--trust", "TRUST"], "give --release N or --all, not both"),
         (["verify", "--release", "1", "--channel", "main", "--trust", "TRUST"], "--release N names its channel"),
         (["key", "register", "A"], "Missing expected argument '--owner <owner>'"),
@@ -170,8 +172,11 @@ import Testing
         let loose = scratch.path("loose.key")
         try SigningKey().write(toNewFile: loose)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: loose)
+        let open = scratch.path("open.json")
+        try Data(#"{"version": 1, "threshold": 1, "keys": []}"#.utf8).write(to: URL(fileURLWithPath: open))
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: open)
         let names = ["RULES": scratch.path("rules"), "LOOSE": loose, "MISSING": scratch.path("missing"),
-                     "A": scratch.path("a.key"), "TRUST": scratch.path("trust.json")]
+                     "A": scratch.path("a.key"), "TRUST": scratch.path("trust.json"), "OPEN": open]
         let resolved = arguments.map { names[$0] ?? $0 }
         let (status, output) = try await runHotload(resolved, environment: Self.unreachable, timeout: .seconds(20))
         #expect(status != 0, "\(output)")

@@ -38,9 +38,6 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var output: JSONOutputOption
     @OptionGroup var connection: ConnectionOptions
 
-    /// Trust files hold public keys; anything larger is not one.
-    static let maxTrustFileBytes = 1 << 20
-
     func validate() throws {
         if release != nil, all { throw ValidationError("give --release N or --all, not both") }
         if release != nil, channel != nil {
@@ -50,7 +47,7 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let policy = try TrustPolicy(json: Data(InputFile.read(trust, maxBytes: Self.maxTrustFileBytes)), path: trust)
+            let policy = try TrustPolicy(contentsOf: trust)
             let scope: VerificationScope = if let release {
                 .release(release)
             } else if all {

@@ -6,9 +6,6 @@ import Synchronization
 /// The node's current trust policy and, for a trust file, what it last saw of the file.
 /// Reloading is cheap to ask for: a `stat` decides whether the file changed.
 final class TrustState: Sendable {
-    /// Trust files hold public keys: a megabyte is far more than any fleet needs.
-    static let maxFileBytes = 1 << 20
-
     /// What a reload did.
     enum Reload: Equatable {
         /// No trust file, or it did not change.
@@ -49,12 +46,12 @@ final class TrustState: Sendable {
         }
     }
 
-    /// Reads the trust file (at start); throws `TrustFileRefusal` or `SigningError` when it
+    /// Reads the trust file (at start); throws `SigningError` (`invalid_trust_file`) when it
     /// is unusable.
     func load() throws {
         guard let path else { return }
         let stamp = FileStamp(path: path)
-        let policy = try Self.read(path)
+        let policy = try TrustPolicy(contentsOf: path)
         state.withLock { state in
             state.policy = policy
             state.seen = stamp
@@ -80,7 +77,7 @@ final class TrustState: Sendable {
         }
         guard changed else { return .unchanged }
         do {
-            let policy = try Self.read(path)
+            let policy = try TrustPolicy(contentsOf: path)
             state.withLock { state in
                 state.policy = policy
                 state.error = nil
@@ -92,25 +89,6 @@ final class TrustState: Sendable {
             return .failed(message)
         }
     }
-
-    /// The policy of the trust file at `path`, refusing anything but a regular file that
-    /// only its owner may write.
-    static func read(_ path: String) throws -> TrustPolicy {
-        let bytes: [UInt8]
-        do {
-            bytes = try BoundedFile.bytes(at: path, maxBytes: maxFileBytes, kind: "trust files", ownerWritesOnly: true)
-        } catch {
-            throw TrustFileRefusal(description: "\(path): not a usable trust file: the file \(error.message)")
-        }
-        return try TrustPolicy(json: Data(bytes), path: path)
-    }
-}
-
-/// A trust file that could not be read as one (not a regular file, writable by group or
-/// others, too large, missing). A file that reads but is not a valid trust file is a
-/// `SigningError` (`invalid_trust_file`).
-struct TrustFileRefusal: Error, CustomStringConvertible {
-    var description: String
 }
 
 /// What identifies one version of a file cheaply: device, inode, size, modification and

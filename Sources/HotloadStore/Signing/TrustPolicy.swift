@@ -1,4 +1,5 @@
 import Foundation
+import HotloadModules
 
 /// Which keys a node trusts and how many distinct ones must sign a release.
 ///
@@ -83,6 +84,23 @@ public struct TrustPolicy: Sendable, Hashable {
         default:
             return "not valid JSON"
         }
+    }
+
+    /// Trust files hold public keys: a megabyte is far more than any fleet needs.
+    public static let maxFileBytes = 1 << 20
+
+    /// The policy of the trust file at `path`, refusing (`invalid_trust_file`) anything but
+    /// a regular file of at most `maxFileBytes` that belongs to this user or root and that
+    /// the group and others may not write (whoever may write it decides what runs; it need
+    /// not be secret), checked on the open file before a byte is read.
+    public init(contentsOf path: String) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.bytes(at: path, maxBytes: Self.maxFileBytes, kind: "trust files", ownerWritesOnly: true)
+        } catch {
+            throw SigningError.invalidTrustFile(path: path, reason: "the file \(error.message)")
+        }
+        try self.init(json: Data(bytes), path: path)
     }
 
     /// The current trust file format version.
