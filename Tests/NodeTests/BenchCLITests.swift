@@ -44,7 +44,8 @@ import Testing
                           ["bench", "propagation", "--nodes", "0"], ["bench", "--propagation", "--releases", "0"],
                           ["bench", "expr", "1", "--batches", "0"], ["bench", "propagation", "--rollouts", "2"],
                           ["bench", "propagation", "--abort", "--gate-interval", "0"],
-                          ["bench", "propagation", "--abort", "--rollouts", "0"], ["bench", "--expr", "1", "--abort"]] {
+                          ["bench", "propagation", "--abort", "--rollouts", "0"], ["bench", "--expr", "1", "--abort"],
+                          ["bench", "--expr", "1", "--sign"]] {
             let (status, output) = try await runHotload(arguments)
             #expect(status != 0, Comment(rawValue: arguments.joined(separator: " ") + ": " + output))
             #expect(output.contains("Error: "), Comment(rawValue: output))

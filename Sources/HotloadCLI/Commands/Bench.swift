@@ -16,8 +16,9 @@ struct Bench: AsyncParsableCommand {
         hotload bench function MODULE FUNCTION [--modules DIR] --input FILE.json: the same for a \
         module function.
 
-        hotload bench propagation --nodes N --releases K: commit-to-swap on N nodes; last line \
-        `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z`. With --abort [--rollouts R] \
+        hotload bench propagation --nodes N --releases K [--sign]: commit-to-swap on N nodes, \
+        unsigned or signed; last line `propagation nodes=N p50_ms=X p99_ms=Y notify_p50_ms=Z \
+        fanout_p50_ms=F readback_p50_ms=G`. With --abort [--rollouts R] \
         [--gate-interval S], the same fleet then measures abort commit to every canary on stable \
         and first failing gate to abort; last line `propagation-abort nodes=N p50_ms=X p99_ms=Y \
         gate_to_abort_ms=Z interval_ms=I`.
@@ -108,6 +109,7 @@ struct Bench: AsyncParsableCommand {
             }
             if (module == nil) != (function == nil) { throw ValidationError("--module and --function go together") }
             if abort.abort && !propagation { throw ValidationError("--abort goes with --propagation") }
+            if fleet.sign && !propagation { throw ValidationError("--sign goes with --propagation") }
         }
 
         func run() async throws {
