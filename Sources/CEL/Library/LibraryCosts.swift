@@ -18,12 +18,18 @@ enum LibraryCosts {
         "string_split_string", "string_split_string_int",
         "string_substring_int", "string_substring_int_int", "string_trim",
         "list_join", "list_join_string", "string_format", "strings_quote", "string_reverse",
+        "lists_range", "list_slice", "list_flatten", "list_flatten_int", "list_distinct", "list_reverse",
+        "list_sets_contains_list", "list_sets_equivalent_list", "list_sets_intersects_list",
         "base64_encode_bytes", "base64_decode_string",
         "optional_unwrap", "optional_unwrapOpt",
     ]
 
     /// Functions whose overloads over a list argument walk it (`math.greatest([...])`).
     static let linearOverLists: Set<String> = ["math.greatest", "math.least"]
+
+    /// Functions all of whose overloads walk their lists: the lists extension's `sort` and
+    /// `sortBy` (one overload per element type each).
+    static let linearFunctions: Set<String> = ["sort", ListsExtension.sortByKeys]
 
     /// `decl` with the costs above applied.
     static func apply(_ decl: FunctionDecl) -> FunctionDecl {
@@ -34,7 +40,7 @@ enum LibraryCosts {
                 && { if case .list = overload.params[0] { true } else { false } }()
             // Calendar accessors with a time zone name read the name.
             let readsZone = overload.id.hasSuffix("_with_tz")
-            if linear.contains(overload.id) || walksList || readsZone { decl.overloads[i].cost = .linear }
+            if linear.contains(overload.id) || linearFunctions.contains(decl.name) || walksList || readsZone { decl.overloads[i].cost = .linear }
         }
         return decl
     }
