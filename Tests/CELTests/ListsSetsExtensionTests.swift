@@ -45,6 +45,22 @@ struct ListsSetsExtensionTests {
         }
     }
 
+    /// `distinct` and the sets functions hash and compare nested values: they spend the budget
+    /// on every element they read, not only on the outer list's size. Charged by the outer
+    /// size only, the 200 calls below would cost about 200,000 units and do 400 million
+    /// element operations (and 200 × 5,000 calls would not finish).
+    @Test func nestedWorkIsMetered() {
+        let big = "lists.range(1000).map(i, lists.range(1000))"
+        for call in ["big.distinct().size() == 1", "sets.contains(big, big)", "sets.equivalent(big, big)",
+                     "!sets.intersects(big, [[1]])"] {
+            let expr = "cel.bind(big, \(big), lists.range(200).all(j, \(call)))"
+            #expect(errorMessage(eval(expr))?.contains("Limits.maxCost") == true, "\(call)")
+        }
+        // One call over the same value fits the default budget.
+        #expect(LibraryCall.same(eval("cel.bind(big, \(big), big.distinct().size())"), .int(1)))
+        #expect(LibraryCall.same(eval("cel.bind(big, \(big), dyn(big).distinct().size())"), .int(1)))
+    }
+
     @Test func resultsAboveMaxCollectionSizeAreRefused() {
         var limits = Limits.default
         limits.maxCollectionSize = 1000

@@ -51,6 +51,9 @@ public enum ListsExtension {
                 Core.unary("list_distinct", .list(a), .list(a), instance: true) { l in
                     guard case .list(let items) = l else { return Core.noOverload("distinct", l) }
                     return distinct(items)
+                }.metered { l, _, budget in
+                    guard case .list(let items) = l else { return Core.noOverload("distinct", l) }
+                    return distinct(items, budget: &budget)
                 },
             ]),
             FunctionDecl(name: "reverse", overloads: [
@@ -140,12 +143,21 @@ public enum ListsExtension {
         return true
     }
 
-    /// The first of each run of equal elements (CEL equality: `[1, 1u, 1.0]` has one), in order.
+    /// The first of each group of equal elements (CEL equality: `[1, 1u, 1.0]` has one), in order.
     public static func distinct(_ items: [Value]) -> Value {
-        var seen = ValueIndex(capacity: items.count)
+        var budget = Int.max
+        return distinct(items, budget: &budget)
+    }
+
+    /// `distinct`, spending `budget` on what it hashes and compares (`ValueIndex`) and one
+    /// unit per element of the result; `Frame.costExceeded` when it runs out.
+    static func distinct(_ items: [Value], budget: inout Int) -> Value {
+        var seen = ValueIndex(capacity: items.count, budget: budget)
         var result: [Value] = []
         for item in items where seen.insertIfAbsent(item) { result.append(item) }
-        return .list(result)
+        budget = seen.budget &- result.count
+        if let failure = seen.failure { return .error(failure) }
+        return budget < 0 ? .error(Frame.costExceeded) : .list(result)
     }
 
     /// `items` ordered by `keys` (same length, one comparable kind), stable: equal keys keep

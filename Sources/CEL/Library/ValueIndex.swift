@@ -10,7 +10,16 @@
 /// candidate with `celEquals`. Lists, maps and optionals go to buckets by a shallow hash
 /// (numbers hashed through their double, which equal numbers share) and are compared with
 /// `celEquals` inside the bucket.
+///
+/// Every operation spends `budget`: one unit per value plus one per element a hash reads,
+/// and what `celEquals` spends on the containers it compares. Once the budget is spent (or
+/// a comparison nests deeper than `Value.maxTraversalDepth`), `failure` says why and
+/// lookups answer false: the caller returns `failure`.
 struct ValueIndex {
+    /// Cost units left (`Limits.maxCost` minus what the evaluation spent).
+    var budget: Int
+    /// Why the index stopped: the budget ran out or values nested too deep.
+    private(set) var failure: CELError?
     private var exact: Set<ExactKey> = []
     private var doubles: Set<Double> = []
     /// One int and one uint per double they convert to: whether a double equals an int
@@ -19,12 +28,14 @@ struct ValueIndex {
     private var uintsByDouble: [Double: Value] = [:]
     private var containers: [Int: [Value]] = [:]
 
-    init(capacity: Int = 0) {
+    init(capacity: Int = 0, budget: Int = .max) {
+        self.budget = budget
         exact.reserveCapacity(capacity)
     }
 
-    /// Whether the index holds a value equal to `value`.
-    func contains(_ value: Value) -> Bool {
+    /// Whether the index holds a value equal to `value` (false once `failure` is set).
+    mutating func contains(_ value: Value) -> Bool {
+        guard spend(1) else { return false }
         switch value {
         case .int(let i):
             return exact.contains(.integer(Int128(i))) || equalsKeptDouble(value, Double(i))
@@ -37,8 +48,8 @@ struct ValueIndex {
             if let u = uintsByDouble[d], u.celEquals(value) { return true }
             return false
         case .list, .map, .optional:
-            guard let bucket = containers[Self.shallowHash(value)] else { return false }
-            return bucket.contains { $0.celEquals(value) }
+            guard let bucket = containers[hash(value)] else { return false }
+            return bucketContains(bucket, value)
         default:
             guard let key = ExactKey(value) else { return false }
             return exact.contains(key)
@@ -47,6 +58,18 @@ struct ValueIndex {
 
     /// Adds `value` (an error or an unhashable value is never found again).
     mutating func insert(_ value: Value) {
+        add(value, knownAbsent: false)
+    }
+
+    /// Inserts `value` unless an equal value is already there; returns whether it was new.
+    mutating func insertIfAbsent(_ value: Value) -> Bool {
+        guard !contains(value), failure == nil else { return false }
+        add(value, knownAbsent: true)
+        return true
+    }
+
+    private mutating func add(_ value: Value, knownAbsent: Bool) {
+        guard spend(1) else { return }
         switch value {
         case .int(let i):
             exact.insert(.integer(Int128(i)))
@@ -59,8 +82,9 @@ struct ValueIndex {
             // Swift's Double hashing already treats 0.0 and -0.0 alike.
         case .list, .map, .optional:
             // Buckets hold unequal values only, so that many copies of one list cost one probe.
-            let hash = Self.shallowHash(value)
-            if containers[hash]?.contains(where: { $0.celEquals(value) }) != true {
+            let hash = hash(value)
+            if !knownAbsent, let bucket = containers[hash], bucketContains(bucket, value) { return }
+            if failure == nil {
                 containers[hash, default: []].append(value)
             }
         default:
@@ -68,11 +92,28 @@ struct ValueIndex {
         }
     }
 
-    /// Inserts `value` unless an equal value is already there; returns whether it was new.
-    mutating func insertIfAbsent(_ value: Value) -> Bool {
-        if contains(value) { return false }
-        insert(value)
-        return true
+    /// Spends `units`; false (with `failure` set) when the budget runs out.
+    private mutating func spend(_ units: Int) -> Bool {
+        budget &-= units
+        if budget < 0, failure == nil { failure = Frame.costExceeded }
+        return failure == nil
+    }
+
+    private mutating func hash(_ value: Value) -> Int {
+        _ = spend(value.costUnits)
+        return Self.shallowHash(value)
+    }
+
+    private mutating func bucketContains(_ bucket: [Value], _ value: Value) -> Bool {
+        for kept in bucket {
+            guard failure == nil else { return false }
+            guard let equal = kept.celEquals(value, budget: &budget, depth: 0) else {
+                failure = budget < 0 ? Frame.costExceeded : Frame.tooDeep
+                return false
+            }
+            if equal { return true }
+        }
+        return false
     }
 
     private func equalsKeptDouble(_ number: Value, _ d: Double) -> Bool {
