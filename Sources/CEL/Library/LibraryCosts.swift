@@ -1,7 +1,7 @@
 /// Which library overloads do work in proportion to what they read or build, and so are
 /// charged by size (`CallCost.linear`): the one place that says so. Every other overload
 /// does constant work, covered by its call node's unit. `matches`, `==`/`!=` and `in` on
-/// lists, `distinct` and the sets extension spend the budget themselves (`Overload.metered`,
+/// lists, `distinct`, `sort`/`sortBy` and the sets extension spend the budget themselves (`Overload.metered`,
 /// declared with them).
 enum LibraryCosts {
     /// Overload ids charged `.linear`: string and bytes scans and copies, conversions
@@ -27,10 +27,6 @@ enum LibraryCosts {
     /// Functions whose overloads over a list argument walk it (`math.greatest([...])`).
     static let linearOverLists: Set<String> = ["math.greatest", "math.least"]
 
-    /// Functions all of whose overloads walk their lists: the lists extension's `sort` and
-    /// `sortBy` (one overload per element type each).
-    static let linearFunctions: Set<String> = ["sort", ListsExtension.sortByKeys]
-
     /// `decl` with the costs above applied.
     static func apply(_ decl: FunctionDecl) -> FunctionDecl {
         var decl = decl
@@ -40,7 +36,7 @@ enum LibraryCosts {
                 && { if case .list = overload.params[0] { true } else { false } }()
             // Calendar accessors with a time zone name read the name.
             let readsZone = overload.id.hasSuffix("_with_tz")
-            if linear.contains(overload.id) || linearFunctions.contains(decl.name) || walksList || readsZone { decl.overloads[i].cost = .linear }
+            if linear.contains(overload.id) || walksList || readsZone { decl.overloads[i].cost = .linear }
         }
         return decl
     }

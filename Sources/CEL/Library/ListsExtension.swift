@@ -66,6 +66,9 @@ public enum ListsExtension {
                 Core.unary("list_\(name)_sort", .list(t), .list(t), instance: true) { l in
                     guard case .list(let items) = l else { return Core.noOverload("sort", l) }
                     return sortByKeys(items, keys: items)
+                }.metered { l, _, budget in
+                    guard case .list(let items) = l else { return Core.noOverload("sort", l) }
+                    return sortByKeys(items, keys: items, budget: &budget)
                 }
             }),
             FunctionDecl(name: sortByKeys, overloads: comparable.map { name, t in
@@ -74,6 +77,11 @@ public enum ListsExtension {
                         return Core.noOverload(sortByKeys, l, k)
                     }
                     return sortByKeys(items, keys: keys)
+                }.metered { l, k, budget in
+                    guard case .list(let items) = l, case .list(let keys) = k else {
+                        return Core.noOverload(sortByKeys, l, k)
+                    }
+                    return sortByKeys(items, keys: keys, budget: &budget)
                 }
             }),
             FunctionDecl(name: "first", overloads: [
@@ -158,6 +166,26 @@ public enum ListsExtension {
         budget = seen.budget &- result.count
         if let failure = seen.failure { return .error(failure) }
         return budget < 0 ? .error(Frame.costExceeded) : .list(result)
+    }
+
+    /// `sortByKeys`, first spending `budget` on what sorting reads (`sortCost`) and builds;
+    /// `Frame.costExceeded`, without sorting, when the budget cannot cover it.
+    static func sortByKeys(_ items: [Value], keys: [Value], budget: inout Int) -> Value {
+        budget &-= sortCost(keys) &+ items.count
+        if budget < 0 { return .error(Frame.costExceeded) }
+        return sortByKeys(items, keys: keys)
+    }
+
+    /// What a sort of `keys` reads, as an upper bound taken before it runs: each of the
+    /// ⌈log2 n⌉ merge levels visits every key once, and a string or bytes key is read up to
+    /// its whole length in a comparison.
+    static func sortCost(_ keys: [Value]) -> Int {
+        guard keys.count > 1 else { return keys.count }
+        let levels = Int.bitWidth - (keys.count - 1).leadingZeroBitCount
+        var perLevel = keys.count
+        for key in keys { perLevel &+= key.costUnits }
+        let (total, overflow) = perLevel.multipliedReportingOverflow(by: levels)
+        return overflow ? .max : total
     }
 
     /// `items` ordered by `keys` (same length, one comparable kind), stable: equal keys keep
