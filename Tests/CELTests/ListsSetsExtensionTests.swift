@@ -74,6 +74,16 @@ struct ListsSetsExtensionTests {
         #expect(ListsExtension.sortCost([.string("abc"), .string("de"), .int(1)]) == (3 + 5) * 2)
     }
 
+    /// `flatten` spends a unit on every element it visits: a list of 1,000 empty lists
+    /// flattens to nothing, yet is read whole each time.
+    @Test func flattenIsChargedByWhatItVisits() {
+        let empties = "lists.range(1000).map(i, [])"
+        for call in ["[l].flatten(2).size() == 0", "l.flatten().size() == 0"] {
+            let expr = "cel.bind(l, \(empties), lists.range(20000).all(j, \(call)))"
+            #expect(errorMessage(eval(expr))?.contains("Limits.maxCost") == true, "\(call)")
+        }
+    }
+
     @Test func resultsAboveMaxCollectionSizeAreRefused() {
         var limits = Limits.default
         limits.maxCollectionSize = 1000

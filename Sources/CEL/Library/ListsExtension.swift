@@ -39,12 +39,20 @@ public enum ListsExtension {
                 Core.unary("list_flatten", .list(.list(a)), .list(a), instance: true) { l in
                     guard case .list(let items) = l else { return Core.noOverload("flatten", l) }
                     return flatten(items, depth: 1, maxItems: maxItems)
+                }.metered { l, _, budget in
+                    guard case .list(let items) = l else { return Core.noOverload("flatten", l) }
+                    return flatten(items, depth: 1, maxItems: maxItems, budget: &budget)
                 },
                 Core.binary("list_flatten_int", .list(.dyn), .int, .list(.dyn), instance: true) { l, d in
                     guard case .list(let items) = l, case .int(let depth) = d else {
                         return Core.noOverload("flatten", l, d)
                     }
                     return flatten(items, depth: depth, maxItems: maxItems)
+                }.metered { l, d, budget in
+                    guard case .list(let items) = l, case .int(let depth) = d else {
+                        return Core.noOverload("flatten", l, d)
+                    }
+                    return flatten(items, depth: depth, maxItems: maxItems, budget: &budget)
                 },
             ]),
             FunctionDecl(name: "distinct", overloads: [
@@ -124,31 +132,42 @@ public enum ListsExtension {
 
     /// Nested lists spliced in up to `depth` levels; other elements kept as they are.
     public static func flatten(_ items: [Value], depth: Int64, maxItems: Int) -> Value {
-        guard depth >= 0 else { return .error(CELError("level must be non-negative")) }
-        var result: [Value] = []
-        result.reserveCapacity(items.count)
-        guard append(items, depth: depth, nesting: 0, to: &result, maxItems: maxItems) else {
-            return tooMany(maxItems)
-        }
-        return .list(result)
+        var budget = Int.max
+        return flatten(items, depth: depth, maxItems: maxItems, budget: &budget)
     }
 
-    /// False when the result would pass `maxItems`. Recursion is bounded by the nesting of
-    /// the value itself (values nest at most `Limits.maxValueDepth` deep when built), and
-    /// stopped at `Value.maxTraversalDepth` in any case.
+    /// `flatten`, spending one unit of `budget` per element it visits (nested lists, even
+    /// empty ones, included) and per element of the result.
+    static func flatten(_ items: [Value], depth: Int64, maxItems: Int, budget: inout Int) -> Value {
+        guard depth >= 0 else { return .error(CELError("level must be non-negative")) }
+        var result: [Value] = []
+        result.reserveCapacity(min(items.count, maxItems))
+        if let stop = append(items, depth: depth, nesting: 0, to: &result, maxItems: maxItems, budget: &budget) {
+            return stop
+        }
+        budget &-= result.count
+        return budget < 0 ? .error(Frame.costExceeded) : .list(result)
+    }
+
+    /// An error when the result would pass `maxItems` or the budget runs out. Recursion is
+    /// bounded by the nesting of the value itself (values nest at most `Limits.maxValueDepth`
+    /// deep when built), and stopped at `Value.maxTraversalDepth` in any case.
     private static func append(_ items: [Value], depth: Int64, nesting: Int, to result: inout [Value],
-                               maxItems: Int) -> Bool {
+                               maxItems: Int, budget: inout Int) -> Value? {
+        budget &-= items.count
+        if budget < 0 { return .error(Frame.costExceeded) }
         for item in items {
             if depth > 0, nesting < Value.maxTraversalDepth, case .list(let inner) = item {
-                guard append(inner, depth: depth - 1, nesting: nesting + 1, to: &result, maxItems: maxItems) else {
-                    return false
+                if let stop = append(inner, depth: depth - 1, nesting: nesting + 1, to: &result,
+                                     maxItems: maxItems, budget: &budget) {
+                    return stop
                 }
             } else {
-                guard result.count < maxItems else { return false }
+                guard result.count < maxItems else { return tooMany(maxItems) }
                 result.append(item)
             }
         }
-        return true
+        return nil
     }
 
     /// The first of each group of equal elements (CEL equality: `[1, 1u, 1.0]` has one), in order.
