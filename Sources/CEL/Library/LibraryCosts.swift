@@ -1,8 +1,8 @@
 /// Which library overloads do work in proportion to what they read or build, and so are
 /// charged by size (`CallCost.linear`): the one place that says so. Every other overload
 /// does constant work, covered by its call node's unit. `matches`, `==`/`!=` and `in` on
-/// lists, `flatten`, `distinct`, `sort`/`sortBy` and the sets extension spend the budget themselves (`Overload.metered`,
-/// declared with them).
+/// lists, `flatten`, `distinct`, `sort`/`sortBy` and the sets extension spend the budget
+/// themselves (`Overload.metered`, declared with them).
 enum LibraryCosts {
     /// Overload ids charged `.linear`: string and bytes scans and copies, conversions
     /// that parse or copy, concatenation, the strings extension, encoders, and functions
