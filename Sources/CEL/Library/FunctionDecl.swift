@@ -23,8 +23,9 @@ public struct Overload: Sendable {
     /// How a call is charged to the evaluation's cost budget beyond its node's unit. The
     /// library sets it; host functions stay `.constant` (their work is the host's).
     var cost: CallCost = .constant
-    /// A two-argument implementation that spends the evaluation's remaining budget itself;
-    /// called instead of `implementation` inside an evaluation (which then serves direct calls).
+    /// An implementation that spends the evaluation's remaining budget itself, for one- or
+    /// two-argument overloads; called instead of `implementation` inside an evaluation (which
+    /// then serves direct calls).
     var metered: MeteredImplementation?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
@@ -46,8 +47,9 @@ public enum Implementation: Sendable {
     case variadic(@Sendable ([Value]) -> Value)
 }
 
-/// A two-argument implementation that receives the cost units left in the evaluation
-/// (`budget`), subtracts what it spends and returns `Frame.costExceeded` when they run out.
+/// An implementation that receives the cost units left in the evaluation (`budget`),
+/// subtracts what it spends and returns `Frame.costExceeded` when they run out. A
+/// one-argument overload receives `.null` as `b`.
 typealias MeteredImplementation = @Sendable (_ a: Value, _ b: Value, _ budget: inout Int) -> Value
 
 /// How a call of an overload is charged to the cost budget (`Limits.maxCost`).

@@ -1,7 +1,8 @@
 /// Which library overloads do work in proportion to what they read or build, and so are
 /// charged by size (`CallCost.linear`): the one place that says so. Every other overload
 /// does constant work, covered by its call node's unit. `matches`, `==`/`!=` and `in` on
-/// lists spend the budget themselves (`Overload.metered`, declared with them).
+/// lists, `flatten`, `distinct`, `sort`/`sortBy` and the sets extension spend the budget
+/// themselves (`Overload.metered`, declared with them).
 enum LibraryCosts {
     /// Overload ids charged `.linear`: string and bytes scans and copies, conversions
     /// that parse or copy, concatenation, the strings extension, encoders, and functions
@@ -18,6 +19,7 @@ enum LibraryCosts {
         "string_split_string", "string_split_string_int",
         "string_substring_int", "string_substring_int_int", "string_trim",
         "list_join", "list_join_string", "string_format", "strings_quote", "string_reverse",
+        "lists_range", "list_slice", "list_reverse",
         "base64_encode_bytes", "base64_decode_string",
         "optional_unwrap", "optional_unwrapOpt",
     ]

@@ -33,6 +33,7 @@ public enum StandardLibrary {
             StringsExtension.declarations(limits: limits),
             MathExtension.declarations(limits: limits),
             EncodersExtension.declarations(limits: limits),
+            ListsExtension.declarations(limits: limits) + SetsExtension.declarations(limits: limits),
             OptionalsLibrary.declarations(limits: limits),
         ]
     }

@@ -75,6 +75,25 @@ final class MeteredCallNode: Node, @unchecked Sendable {
     }
 }
 
+/// A pre-resolved call of a metered one-argument overload (`distinct`), which spends the
+/// frame's budget itself (its implementation receives `.null` as the second argument).
+final class MeteredUnaryCallNode: Node, @unchecked Sendable {
+    let arg: Node
+    let function: MeteredImplementation
+    let strict: Bool
+    init(_ arg: Node, _ function: @escaping MeteredImplementation, strict: Bool, offset: Int32) {
+        self.arg = arg
+        self.function = function
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let a = arg.eval(&frame)
+        if strict, case .error = a { return a }
+        return located(frame.spend(a, .null, function))
+    }
+}
+
 /// A pre-resolved call with any number of arguments.
 final class DirectCallNode: Node, @unchecked Sendable {
     let args: [Node]

@@ -43,6 +43,7 @@ struct Dispatcher: Sendable {
             } else if !a.conforms(to: overload.params[0]) {
                 continue
             }
+            if let metered = overload.metered { return frame.spend(a, .null, metered) }
             if case .unary(let f) = overload.implementation {
                 guard overload.cost == .linear else { return f(a) }
                 return Dispatcher.charged(.linear, a.costUnits, &frame) { f(a) }
@@ -76,7 +77,9 @@ struct Dispatcher: Sendable {
     /// a metered implementation spends it itself; a linear one is charged the arguments'
     /// sizes before and the result's size after.
     static func invoke(_ overload: Overload, _ args: [Value], _ frame: inout Frame) -> Value {
-        if let metered = overload.metered, args.count == 2 { return frame.spend(args[0], args[1], metered) }
+        if let metered = overload.metered, args.count == 1 || args.count == 2 {
+            return frame.spend(args[0], args.count == 2 ? args[1] : .null, metered)
+        }
         var units = 0
         if overload.cost == .linear { for a in args { units &+= a.costUnits } }
         return charged(overload.cost, units, &frame) { invoke(overload.implementation, args) }

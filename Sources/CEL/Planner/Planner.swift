@@ -186,6 +186,9 @@ struct Planner {
                 case _ where nodes.count == 2 && overload.metered != nil:
                     node = MeteredCallNode(nodes[0], nodes[1], overload.metered!, strict: overload.isStrict,
                                            offset: e.offset)
+                case _ where nodes.count == 1 && overload.metered != nil:
+                    node = MeteredUnaryCallNode(nodes[0], overload.metered!, strict: overload.isStrict,
+                                                offset: e.offset)
                 case .unary(let f) where nodes.count == 1:
                     node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
                 case .binary(let f) where nodes.count == 2:

@@ -65,6 +65,8 @@ extension ExpressionParser {
                                  accuInit: node(offset, .map(entries: [])),
                                  condition: node(offset, .literal(.bool(true))),
                                  step: step, result: accu(offset))
+        case ("sortBy", 2):
+            return sortBy(offset, target: target, args: args)
         case ("bind", 3):
             guard case .ident("cel") = target.kind else { return nil }
             guard case .ident(let name) = args[0].kind else {
@@ -97,6 +99,30 @@ extension ExpressionParser {
         default:
             return nil
         }
+    }
+
+    /// The variable `sortBy` binds its target to (cel-go's name; not a CEL identifier).
+    static let sortByInputVar = "@__sortBy_input__"
+
+    /// `list.sortBy(e, key)` as cel-go expands it (ext/lists.go): the target is bound once,
+    /// then `input.@sortByAssociatedKeys(input.map(e, key))`.
+    private mutating func sortBy(_ offset: Int, target: Expr, args: [Expr]) -> Expr {
+        switch target.kind {
+        case .list, .select, .ident, .comprehension, .call: break
+        default:
+            report(CELErrorCode.invalidMacroArgument,
+                   "sortBy can only be applied to a list, identifier, comprehension, call or select expression",
+                   at: Int(target.offset))
+            return failedMacro(offset, target, "sortBy", args)
+        }
+        guard let v = iterVar(args[0]) else { return failedMacro(offset, target, "sortBy", args) }
+        let input = Self.sortByInputVar
+        let keys = appendingComprehension(offset, target: node(offset, .ident(input)), iterVar: v, iterVar2: nil,
+                                          filter: nil, element: args[1])
+        let sorted = node(offset, .call(target: node(offset, .ident(input)), function: "@sortByAssociatedKeys",
+                                        args: [keys]))
+        return bindComprehension(offset, range: node(offset, .list(elements: [], optionalIndices: [])),
+                                 name: input, initial: target, result: sorted)
     }
 
     /// After a reported macro error: keep the plain call so parsing can go on.
