@@ -59,6 +59,35 @@ import Testing
         #expect(seconds < 30, "took \(seconds) s")
     }
 
+    /// Comparing two long values reads them whole, and so does hashing a long map key:
+    /// 10,000 iterations over 1 MiB values would read 10 GiB (before, each comparison and
+    /// lookup cost one unit, and these loops ran for minutes).
+    @Test("comparisons and key lookups of a 1 MiB value in a loop end with a cost error quickly", arguments: [
+        "s == t", "s != t", "s < t", "s >= t", "t > s", "t.startsWith(s)", "s.endsWith(t)",
+        "b == c", "b < c", "m[s]", "m[?s].hasValue()", "s in m", "t in m", "[s, t].distinct()",
+        "sets.contains([s], [t])",
+    ])
+    func comparisonsOfLongValuesAreCharged(_ call: String) async throws {
+        var env = Environment()
+        for name in ["s", "t"] { env.declare(variable: name, type: .string) }
+        for name in ["b", "c"] { env.declare(variable: name, type: .bytes) }
+        env.declare(variable: "m", type: .map(.string, .int))
+        env.declare(variable: "n", type: .list(.int))
+        let program = try env.compile(Source(text: "n.map(i, \(call)).size()"))
+        let loop = Value.list((0..<10_000).map { .int(Int64($0)) })
+        guard case .string(let big) = Self.bigInput else { return }
+        // Equal but for the last byte, in buffers of their own: every comparison reads all.
+        let other = String(big.dropLast()) + "c"
+        let bytes = Value.bytes(Array(big.utf8)), otherBytes = Value.bytes(Array(other.utf8))
+        var entries = CELMap()
+        _ = entries.insert(key: .string(big), value: .int(1))
+        let inputs: [String: Value] = ["s": Self.bigInput, "t": .string(other), "b": bytes, "c": otherBytes,
+                                       "m": .map(entries), "n": loop]
+        let (result, seconds) = try #require(await Self.timed { program.evaluate(inputs) })
+        Self.expectError(result, containing: "Limits.maxCost")
+        #expect(seconds < 30, "took \(seconds) s")
+    }
+
     @Test("parsing a 1 MiB input in a loop ends with an error quickly", arguments: [
         "timestamp(s)", "duration(s)", "int(s)", "double(s)", "timestamp(0).getHours(s)",
     ])

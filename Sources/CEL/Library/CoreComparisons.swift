@@ -40,7 +40,7 @@ enum CoreComparisons {
             ]),
             FunctionDecl(name: Operators.in, overloads: [
                 Core.binary("in_list", Core.a, .list(Core.a), .bool, contained).metered(meteredContained),
-                Core.binary("in_map", Core.a, .map(Core.a, Core.b), .bool, contained),
+                Core.binary("in_map", Core.a, .map(Core.a, Core.b), .bool, contained).metered(meteredKeyLookup),
             ]),
             FunctionDecl(name: Operators.logicalNot, overloads: [
                 Core.unary("logical_not", .bool, .bool) { a in
@@ -133,6 +133,17 @@ enum CoreComparisons {
             if equal { return .bool(true) }
         }
         return budget < 0 ? .error(Frame.costExceeded) : .bool(false)
+    }
+
+    /// `k in map` inside an evaluation: a string or bytes key is hashed whole, so one longer
+    /// than `Value.freeComparisonBytes` is charged a unit per byte.
+    static let meteredKeyLookup: MeteredImplementation = { key, container, budget in
+        let bytes = Value.keyBytes(key)
+        if bytes > Value.freeComparisonBytes {
+            budget -= bytes
+            if budget < 0 { return .error(Frame.costExceeded) }
+        }
+        return contained(key, container)
     }
 
     /// `x in list` (any element CEL-equal to x) and `k in map` (a key numerically equal to k).

@@ -8,7 +8,7 @@ enum LibraryCosts {
     /// that parse or copy, concatenation, the strings extension, encoders, and functions
     /// that walk a whole list.
     static let linear: Set<String> = [
-        "size_string", "string_size", "contains_string",
+        "size_string", "string_size", "contains_string", "starts_with_string", "ends_with_string",
         "add_string", "add_bytes", "add_list",
         "string_to_int64", "string_to_uint64", "string_to_double", "string_to_bool",
         "bytes_to_string", "string_to_bytes", "string_to_timestamp", "string_to_duration",

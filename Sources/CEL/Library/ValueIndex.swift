@@ -11,7 +11,8 @@
 /// (numbers hashed through their double, which equal numbers share) and are compared with
 /// `celEquals` inside the bucket.
 ///
-/// Every operation spends `budget`: one unit per value plus one per element a hash reads,
+/// Every operation spends `budget`: one unit per value plus one per byte of a string or
+/// bytes value (hashed whole) and one per element a hash reads,
 /// and what `celEquals` spends on the containers it compares. Once the budget is spent (or
 /// a comparison nests deeper than `Value.maxTraversalDepth`), `failure` says why and
 /// lookups answer false: the caller returns `failure`.
@@ -35,7 +36,7 @@ struct ValueIndex {
 
     /// Whether the index holds a value equal to `value` (false once `failure` is set).
     mutating func contains(_ value: Value) -> Bool {
-        guard spend(1) else { return false }
+        guard spend(1 &+ Value.keyBytes(value)) else { return false }
         switch value {
         case .int(let i):
             return exact.contains(.integer(Int128(i))) || equalsKeptDouble(value, Double(i))
@@ -69,7 +70,7 @@ struct ValueIndex {
     }
 
     private mutating func add(_ value: Value, knownAbsent: Bool) {
-        guard spend(1) else { return }
+        guard spend(1 &+ Value.keyBytes(value)) else { return }
         switch value {
         case .int(let i):
             exact.insert(.integer(Int128(i)))

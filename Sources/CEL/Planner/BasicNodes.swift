@@ -89,6 +89,7 @@ final class IndexNode: Node, @unchecked Sendable {
         if !optional, case .list(let items) = o, case .int(let n) = i, n >= 0, n < Int64(items.count) {
             return items[Int(n)]
         }
+        if case .map = o, !frame.chargeKey(i) { return fail(Frame.costExceeded) }
         return located(optional ? Access.optionalIndex(o, i) : Access.index(o, i))
     }
 }

@@ -183,6 +183,7 @@ final class ComparisonNode: Node, BinaryOperation, @unchecked Sendable {
     private func other(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
         if case .error = l { return l }
         if case .error = r { return r }
+        if !frame.chargeComparison(l, r) { return fail(Frame.costExceeded) }
         if let ordering = l.compare(r) { return .bool(op.holds(ordering)) }
         return located(fallback.call2(l, r, &frame))
     }
@@ -262,7 +263,10 @@ final class EqualsNode: Node, BinaryOperation, @unchecked Sendable {
 
     @inline(__always)
     func apply(_ l: Value, _ r: Value, _ frame: inout Frame) -> Value {
-        if case .string(let a) = l, case .string(let b) = r { return .bool(Value.utf8Equal(a, b) != negated) }
+        if case .string(let a) = l, case .string(let b) = r {
+            if !frame.chargeComparison(l, r) { return fail(Frame.costExceeded) }
+            return .bool(Value.utf8Equal(a, b) != negated)
+        }
         if case .int(let a) = l, case .int(let b) = r { return .bool((a == b) != negated) }
         return other(l, r, &frame)
     }
@@ -476,7 +480,32 @@ final class InKeySetNode: Node, @unchecked Sendable {
     override func eval(_ frame: inout Frame) -> Value {
         let v = operand.eval(&frame)
         if case .error = v { return v }
+        if !frame.chargeKey(v) { return fail(Frame.costExceeded) }
         guard let key = CELMap.key(for: v) else { return .bool(false) }
         return .bool(keys.contains(key))
+    }
+}
+
+extension Frame {
+    /// Comparing strings or bytes longer than `Value.freeComparisonBytes` is charged a unit
+    /// per byte it may read (the shorter operand's), so that a loop comparing long values
+    /// stays within the cost budget. False when the budget is spent.
+    @inline(__always)
+    mutating func chargeComparison(_ l: Value, _ r: Value) -> Bool {
+        charge(Value.comparisonBytes(l, r))
+    }
+
+    /// Looking a string or bytes key up in a map hashes all of it: a key longer than
+    /// `Value.freeComparisonBytes` is charged a unit per byte. False when the budget is spent.
+    @inline(__always)
+    mutating func chargeKey(_ key: Value) -> Bool {
+        charge(Value.keyBytes(key))
+    }
+
+    @inline(__always)
+    private mutating func charge(_ bytes: Int) -> Bool {
+        guard bytes > Value.freeComparisonBytes else { return true }
+        cost &+= bytes
+        return cost <= maxCost
     }
 }

@@ -34,8 +34,34 @@ extension Value {
             default: return false
             }
         default:
+            let read = Value.comparisonBytes(self, other)
+            if read > Value.freeComparisonBytes {
+                budget &-= read
+                if budget < 0 { return nil }
+            }
             return scalarEquals(other)
         }
+    }
+
+    /// Comparisons of strings or bytes up to this many bytes are part of their node's unit;
+    /// longer ones are charged a unit per byte they may read.
+    static let freeComparisonBytes = 64
+
+    /// How many bytes hashing `key` reads: a string's or bytes' length, 0 for anything else.
+    @inline(__always)
+    static func keyBytes(_ key: Value) -> Int {
+        if case .string(let x) = key { return x.utf8.count }
+        if case .bytes(let x) = key { return x.count }
+        return 0
+    }
+
+    /// How many bytes comparing `a` with `b` may read: the shorter of two strings or two
+    /// byte strings, 0 for anything else.
+    @inline(__always)
+    static func comparisonBytes(_ a: Value, _ b: Value) -> Int {
+        if case .string(let x) = a, case .string(let y) = b { return min(x.utf8.count, y.utf8.count) }
+        if case .bytes(let x) = a, case .bytes(let y) = b { return min(x.count, y.count) }
+        return 0
     }
 
     @inline(never)
