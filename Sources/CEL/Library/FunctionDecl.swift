@@ -26,6 +26,8 @@ public struct Overload: Sendable {
     /// A two-argument implementation that spends the evaluation's remaining budget itself;
     /// called instead of `implementation` inside an evaluation (which then serves direct calls).
     var metered: MeteredImplementation?
+    /// As `metered`, for overloads of any arity (`regex.replace`).
+    var meteredArguments: MeteredArgumentsImplementation?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
                 isStrict: Bool = true, implementation: Implementation) {
@@ -50,6 +52,9 @@ public enum Implementation: Sendable {
 /// (`budget`), subtracts what it spends and returns `Frame.costExceeded` when they run out.
 typealias MeteredImplementation = @Sendable (_ a: Value, _ b: Value, _ budget: inout Int) -> Value
 
+/// A metered implementation taking its arguments (the receiver first) as an array.
+typealias MeteredArgumentsImplementation = @Sendable (_ args: [Value], _ budget: inout Int) -> Value
+
 /// How a call of an overload is charged to the cost budget (`Limits.maxCost`).
 enum CallCost: Sendable {
     /// Constant work: the call node's unit covers it.
@@ -72,6 +77,13 @@ extension Overload {
     func metered(_ implementation: @escaping MeteredImplementation) -> Overload {
         var copy = self
         copy.metered = implementation
+        return copy
+    }
+
+    /// This overload with a metered implementation of any arity (used inside evaluations).
+    func metered(arguments implementation: @escaping MeteredArgumentsImplementation) -> Overload {
+        var copy = self
+        copy.meteredArguments = implementation
         return copy
     }
 }

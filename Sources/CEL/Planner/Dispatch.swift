@@ -77,6 +77,7 @@ struct Dispatcher: Sendable {
     /// sizes before and the result's size after.
     static func invoke(_ overload: Overload, _ args: [Value], _ frame: inout Frame) -> Value {
         if let metered = overload.metered, args.count == 2 { return frame.spend(args[0], args[1], metered) }
+        if let metered = overload.meteredArguments { return frame.spend(args, metered) }
         var units = 0
         if overload.cost == .linear { for a in args { units &+= a.costUnits } }
         return charged(overload.cost, units, &frame) { invoke(overload.implementation, args) }
