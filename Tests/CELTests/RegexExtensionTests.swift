@@ -129,6 +129,37 @@ struct RegexExtensionTests {
         }
     }
 
+    // MARK: - Planning
+
+    /// A constant pattern is compiled when the expression is planned: the call node holds
+    /// the prepared implementation. A pattern from a variable, or an invalid constant one,
+    /// keeps the general call (which compiles through the cache, or is the error).
+    @Test func constantPatternsAreCompiledAtPlanTime() throws {
+        var env = Environment()
+        env.declare(variable: "s", type: .string)
+        env.declare(variable: "p", type: .string)
+        for text in ["regex.extract(s, '(b)')", "regex.extractAll(s, 'b')", "regex.replace(s, 'b', 'x')",
+                     "regex.replace(s, 'b', 'x', 1)"] {
+            #expect(try env.compile(Source(text: text)).core.root is MeteredArgumentsCallNode, "\(text)")
+        }
+        #expect(!(try env.compile(Source(text: "regex.extract(s, p)")).core.root is MeteredArgumentsCallNode))
+        let invalid = try env.compile(Source(text: "regex.replace(s, '(', 'x')"))
+        #expect(!(invalid.core.root is MeteredArgumentsCallNode))
+        #expect(invalid.evaluate(["s": .string("a")]).isError)
+        let prepared = try env.compile(Source(text: "regex.replace(s, '(a)(b)?', '<\\\\2\\\\1>')"))
+        let replaced = prepared.evaluate(["s": .string("xaby a")])
+        if case .string(let r) = replaced { #expect(r == "x<ba>y <a>") } else { Issue.record("got \(replaced)") }
+    }
+
+    /// Groups only matter to the submatcher: `matches` keeps its substring shortcut for
+    /// a literal pattern in a group.
+    @Test func groupedLiteralKeepsTheSubstringSearch() throws {
+        let regex = try RegexEngine.compileUncached("(ab)c")
+        #expect(regex.program.literal == Array("abc".utf8))
+        #expect(regex.matches("xxabcx"))
+        #expect(!regex.matches("xxab"))
+    }
+
     // MARK: - Large inputs
 
     /// Patterns that make backtracking engines explode stay linear, and a long input with

@@ -28,6 +28,10 @@ public struct Overload: Sendable {
     var metered: MeteredImplementation?
     /// As `metered`, for overloads of any arity (`regex.replace`).
     var meteredArguments: MeteredArgumentsImplementation?
+    /// Given the arguments of a call that are constants (nil for the others), a metered
+    /// implementation with the work they allow done once, at plan time (the `regex.*`
+    /// functions compile a constant pattern); nil to keep the general implementation.
+    var prepared: (@Sendable (_ constants: [Value?]) -> MeteredArgumentsImplementation?)?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
                 isStrict: Bool = true, implementation: Implementation) {
@@ -77,6 +81,13 @@ extension Overload {
     func metered(_ implementation: @escaping MeteredImplementation) -> Overload {
         var copy = self
         copy.metered = implementation
+        return copy
+    }
+
+    /// This overload with a plan-time preparation for constant arguments (see `prepared`).
+    func prepared(_ prepare: @escaping @Sendable (_ constants: [Value?]) -> MeteredArgumentsImplementation?) -> Overload {
+        var copy = self
+        copy.prepared = prepare
         return copy
     }
 

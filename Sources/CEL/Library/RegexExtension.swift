@@ -12,26 +12,44 @@ enum RegexExtension {
             FunctionDecl(name: "regex.extract", overloads: [
                 Overload(id: "regex_extract_string_string", params: [.string, .string], result: .optional(.string),
                          implementation: .binary { direct([$0, $1]) { extract($0, &$1, $2) } })
-                    .metered { a, b, budget in extract([a, b], &budget, Frame.costExceeded) },
+                    .metered { a, b, budget in extract([a, b], &budget, Frame.costExceeded) }
+                    .prepared(constantPattern { extract($0, &$1, Frame.costExceeded, compiled: $2) }),
             ]),
             FunctionDecl(name: "regex.extractAll", overloads: [
                 Overload(id: "regex_extractAll_string_string", params: [.string, .string], result: .list(.string),
                          implementation: .binary { direct([$0, $1]) { extractAll($0, &$1, $2, maxItems: maxItems) } })
-                    .metered { a, b, budget in extractAll([a, b], &budget, Frame.costExceeded, maxItems: maxItems) },
+                    .metered { a, b, budget in extractAll([a, b], &budget, Frame.costExceeded, maxItems: maxItems) }
+                    .prepared(constantPattern {
+                        extractAll($0, &$1, Frame.costExceeded, maxItems: maxItems, compiled: $2)
+                    }),
             ]),
             FunctionDecl(name: "regex.replace", overloads: [
                 Overload(id: "regex_replace_string_string_string", params: [.string, .string, .string], result: .string,
                          implementation: .ternary { direct([$0, $1, $2]) { replace($0, &$1, $2, maxBytes: maxBytes) } })
-                    .metered(arguments: { args, budget in replace(args, &budget, Frame.costExceeded, maxBytes: maxBytes) }),
+                    .metered(arguments: { args, budget in replace(args, &budget, Frame.costExceeded, maxBytes: maxBytes) })
+                    .prepared(constantPattern { replace($0, &$1, Frame.costExceeded, maxBytes: maxBytes, compiled: $2) }),
                 Overload(id: "regex_replace_string_string_string_int", params: [.string, .string, .string, .int],
                          result: .string,
                          implementation: .variadic { direct($0) { replace($0, &$1, $2, maxBytes: maxBytes) } })
-                    .metered(arguments: { args, budget in replace(args, &budget, Frame.costExceeded, maxBytes: maxBytes) }),
+                    .metered(arguments: { args, budget in replace(args, &budget, Frame.costExceeded, maxBytes: maxBytes) })
+                    .prepared(constantPattern { replace($0, &$1, Frame.costExceeded, maxBytes: maxBytes, compiled: $2) }),
             ]),
         ]
     }
 
     // MARK: - Calls
+
+    /// A call whose pattern is a constant compiles it once, at plan time; an invalid
+    /// constant pattern keeps the general implementation, whose calls are the error.
+    private static func constantPattern(
+        _ body: @escaping @Sendable ([Value], inout Int, RegexEngine.Regex) -> Value
+    ) -> @Sendable ([Value?]) -> MeteredArgumentsImplementation? {
+        { constants in
+            guard constants.count > 1, case .string(let pattern)? = constants[1],
+                  let regex = try? RegexEngine.compile(pattern) else { return nil }
+            return { args, budget in body(args, &budget, regex) }
+        }
+    }
 
     /// Runs an implementation outside an evaluation: the engine's steps are bounded by
     /// `RegexEngine.defaultStepBudget`, as a direct `matches`.
@@ -42,12 +60,13 @@ enum RegexExtension {
 
     /// `regex.extract(target, pattern)`: the first match, or the text of the pattern's one
     /// capturing group (none when the group did not take part or matched the empty string).
-    static func extract(_ args: [Value], _ budget: inout Int, _ overBudget: CELError) -> Value {
+    static func extract(_ args: [Value], _ budget: inout Int, _ overBudget: CELError,
+                        compiled: RegexEngine.Regex? = nil) -> Value {
         guard case .string(let target) = args[0], case .string(let pattern) = args[1] else {
             return noOverload("regex.extract", args)
         }
         let regex: RegexEngine.Regex
-        switch prepare(target, pattern, &budget, overBudget, singleGroup: true) {
+        switch prepare(target, pattern, &budget, overBudget, singleGroup: true, compiled) {
         case .failure(let e): return .error(e)
         case .success(let r): regex = r
         }
@@ -70,12 +89,13 @@ enum RegexExtension {
 
     /// `regex.extractAll(target, pattern)`: every non-overlapping match, or the non-empty
     /// texts of the pattern's one capturing group.
-    static func extractAll(_ args: [Value], _ budget: inout Int, _ overBudget: CELError, maxItems: Int) -> Value {
+    static func extractAll(_ args: [Value], _ budget: inout Int, _ overBudget: CELError, maxItems: Int,
+                           compiled: RegexEngine.Regex? = nil) -> Value {
         guard case .string(let target) = args[0], case .string(let pattern) = args[1] else {
             return noOverload("regex.extractAll", args)
         }
         let regex: RegexEngine.Regex
-        switch prepare(target, pattern, &budget, overBudget, singleGroup: true) {
+        switch prepare(target, pattern, &budget, overBudget, singleGroup: true, compiled) {
         case .failure(let e): return .error(e)
         case .success(let r): regex = r
         }
@@ -107,7 +127,8 @@ enum RegexExtension {
     /// non-overlapping matches (all when `count` < 0, none when 0: then the target is
     /// returned before the pattern is even compiled, as cel-go) with `replacement`, where
     /// `\0`...`\9` insert a group's text and `\\` a backslash.
-    static func replace(_ args: [Value], _ budget: inout Int, _ overBudget: CELError, maxBytes: Int) -> Value {
+    static func replace(_ args: [Value], _ budget: inout Int, _ overBudget: CELError, maxBytes: Int,
+                        compiled: RegexEngine.Regex? = nil) -> Value {
         guard args.count == 3 || args.count == 4, case .string(let target) = args[0],
               case .string(let pattern) = args[1], case .string(let replacement) = args[2] else {
             return noOverload("regex.replace", args)
@@ -120,7 +141,7 @@ enum RegexExtension {
         if count == 0 { return args[0] }
         budget -= replacement.utf8.count
         let regex: RegexEngine.Regex
-        switch prepare(target, pattern, &budget, overBudget, singleGroup: false) {
+        switch prepare(target, pattern, &budget, overBudget, singleGroup: false, compiled) {
         case .failure(let e): return .error(e)
         case .success(let r): regex = r
         }
@@ -226,17 +247,22 @@ enum RegexExtension {
 
     // MARK: - Helpers
 
-    /// Charges the bytes read, compiles the pattern (cached, as `matches`) and checks the
-    /// group rule of `extract` and `extractAll`.
+    /// Charges the bytes read, compiles the pattern unless it was compiled at plan time
+    /// (`compiled`; else through the engine's cache, as `matches`) and checks the group
+    /// rule of `extract` and `extractAll`.
     private static func prepare(_ target: String, _ pattern: String, _ budget: inout Int, _ overBudget: CELError,
-                                singleGroup: Bool) -> Result<RegexEngine.Regex, CELError> {
+                                singleGroup: Bool, _ compiled: RegexEngine.Regex?) -> Result<RegexEngine.Regex, CELError> {
         budget -= target.utf8.count + pattern.utf8.count
         if budget < 0 { return .failure(overBudget) }
         let regex: RegexEngine.Regex
-        do throws(RegexError) {
-            regex = try RegexEngine.compile(pattern)
-        } catch {
-            return .failure(CELError("invalid regular expression `\(pattern)`: \(error.message)"))
+        if let compiled {
+            regex = compiled
+        } else {
+            do throws(RegexError) {
+                regex = try RegexEngine.compile(pattern)
+            } catch {
+                return .failure(CELError("invalid regular expression `\(pattern)`: \(error.message)"))
+            }
         }
         if singleGroup && regex.groupCount > 1 {
             return .failure(CELError("regular expression has more than one capturing group: `\(pattern)`"))

@@ -191,6 +191,8 @@ struct RegexProgram: Sendable {
                 scalars.append(s)
                 return true
             case .concat(let items): return items.allSatisfy(collect)
+            // Groups matter to the submatcher only, which does not use `literal`.
+            case .capture(let inner, _): return collect(inner)
             case .empty: return true
             default: return false
             }
