@@ -54,11 +54,20 @@ struct RegexSubmatcher {
         current.set.count = 0
         next.set.count = 0
         let slots = closure.slots
+        let skipper = program.anchoredStart ? nil : program.firstInsts
         var matched: [Int]?
         var pos = start
         var prev = start > 0 ? scalar(before: start) : nil
         var (cur, width) = decode(at: pos)
         while true {
+            if current.set.count == 0, matched == nil, let first = skipper {
+                // No thread alive: skip code points no match can start with (no steps).
+                while let c = cur, !first.contains(where: { RegexMatcher.accepts(program, program.insts[$0], c) }) {
+                    prev = c
+                    pos += width
+                    (cur, width) = decode(at: pos)
+                }
+            }
             if matched == nil && (!program.anchoredStart || pos == 0) {
                 for i in 0..<slots { closure.work[i] = -1 }
                 closure.work[0] = pos
