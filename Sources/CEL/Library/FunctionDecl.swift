@@ -27,6 +27,12 @@ public struct Overload: Sendable {
     /// two-argument overloads; called instead of `implementation` inside an evaluation (which
     /// then serves direct calls).
     var metered: MeteredImplementation?
+    /// As `metered`, for overloads of any arity (`regex.replace`).
+    var meteredArguments: MeteredArgumentsImplementation?
+    /// Given the arguments of a call that are constants (nil for the others), a metered
+    /// implementation with the work they allow done once, at plan time (the `regex.*`
+    /// functions compile a constant pattern); nil to keep the general implementation.
+    var prepared: (@Sendable (_ constants: [Value?]) -> MeteredArgumentsImplementation?)?
 
     public init(id: String, isInstance: Bool = false, params: [CELType], result: CELType,
                 isStrict: Bool = true, implementation: Implementation) {
@@ -52,6 +58,9 @@ public enum Implementation: Sendable {
 /// one-argument overload receives `.null` as `b`.
 typealias MeteredImplementation = @Sendable (_ a: Value, _ b: Value, _ budget: inout Int) -> Value
 
+/// A metered implementation taking its arguments (the receiver first) as an array.
+typealias MeteredArgumentsImplementation = @Sendable (_ args: [Value], _ budget: inout Int) -> Value
+
 /// How a call of an overload is charged to the cost budget (`Limits.maxCost`).
 enum CallCost: Sendable {
     /// Constant work: the call node's unit covers it.
@@ -74,6 +83,20 @@ extension Overload {
     func metered(_ implementation: @escaping MeteredImplementation) -> Overload {
         var copy = self
         copy.metered = implementation
+        return copy
+    }
+
+    /// This overload with a plan-time preparation for constant arguments (see `prepared`).
+    func prepared(_ prepare: @escaping @Sendable (_ constants: [Value?]) -> MeteredArgumentsImplementation?) -> Overload {
+        var copy = self
+        copy.prepared = prepare
+        return copy
+    }
+
+    /// This overload with a metered implementation of any arity (used inside evaluations).
+    func metered(arguments implementation: @escaping MeteredArgumentsImplementation) -> Overload {
+        var copy = self
+        copy.meteredArguments = implementation
         return copy
     }
 }

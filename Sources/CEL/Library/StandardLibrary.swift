@@ -30,6 +30,7 @@ public enum StandardLibrary {
             CoreConversions.declarations(),
             TimeLibrary.declarations(limits: limits),
             RegexLibrary.declarations(limits: limits),
+            RegexExtension.declarations(limits: limits),
             StringsExtension.declarations(limits: limits),
             MathExtension.declarations(limits: limits),
             EncodersExtension.declarations(limits: limits),

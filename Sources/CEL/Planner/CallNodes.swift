@@ -94,6 +94,30 @@ final class MeteredUnaryCallNode: Node, @unchecked Sendable {
     }
 }
 
+/// A pre-resolved call of a metered overload of any arity, or of one prepared at plan
+/// time for its constant arguments (`Overload.prepared`): it spends the frame's budget itself.
+final class MeteredArgumentsCallNode: Node, @unchecked Sendable {
+    let args: [Node]
+    let function: MeteredArgumentsImplementation
+    let strict: Bool
+    init(_ args: [Node], _ function: @escaping MeteredArgumentsImplementation, strict: Bool, offset: Int32) {
+        self.args = args
+        self.function = function
+        self.strict = strict
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(args.count)
+        for node in args {
+            let v = node.eval(&frame)
+            if strict, case .error = v { return v }
+            values.append(v)
+        }
+        return located(frame.spend(values, function))
+    }
+}
+
 /// A pre-resolved call with any number of arguments.
 final class DirectCallNode: Node, @unchecked Sendable {
     let args: [Node]

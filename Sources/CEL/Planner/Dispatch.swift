@@ -80,6 +80,7 @@ struct Dispatcher: Sendable {
         if let metered = overload.metered, args.count == 1 || args.count == 2 {
             return frame.spend(args[0], args.count == 2 ? args[1] : .null, metered)
         }
+        if let metered = overload.meteredArguments { return frame.spend(args, metered) }
         var units = 0
         if overload.cost == .linear { for a in args { units &+= a.costUnits } }
         return charged(overload.cost, units, &frame) { invoke(overload.implementation, args) }

@@ -114,6 +114,15 @@ struct Frame {
         return result
     }
 
+    /// As `spend(_:_:_:)`, for a metered implementation of any arity.
+    mutating func spend(_ args: [Value], _ implementation: MeteredArgumentsImplementation) -> Value {
+        var budget = maxCost &- cost
+        let result = implementation(args, &budget)
+        cost = maxCost &- budget
+        if cost > maxCost, !result.isError { return .error(Frame.costExceeded) }
+        return result
+    }
+
     static let costExceeded = CELError("cost budget exceeded: the evaluation was stopped (Limits.maxCost)")
     static let iterationsExceeded = CELError("comprehension iteration limit exceeded (Limits.maxIterations)")
     static let tooDeep = CELError("value nested more than \(Value.maxTraversalDepth) levels deep (Value.maxTraversalDepth)")

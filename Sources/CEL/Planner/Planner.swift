@@ -182,7 +182,10 @@ struct Planner {
             } else if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
                 let overload = candidates[0]
                 let linear = overload.cost == .linear
+                let prepared = overload.prepared?(nodes.map(\.constantValue))
                 switch overload.implementation {
+                case _ where prepared != nil:
+                    node = MeteredArgumentsCallNode(nodes, prepared!, strict: overload.isStrict, offset: e.offset)
                 case _ where nodes.count == 2 && overload.metered != nil:
                     node = MeteredCallNode(nodes[0], nodes[1], overload.metered!, strict: overload.isStrict,
                                            offset: e.offset)

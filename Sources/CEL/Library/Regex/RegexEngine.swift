@@ -39,6 +39,12 @@ public enum RegexEngine {
             return RegexMatcher.search(program, in: s, budget: &remaining)
         }
 
+        /// Capturing groups in the pattern.
+        public var groupCount: Int { program.groups }
+
+        /// A submatch searcher over `input` (positions of groups 0...9, leftmost-first).
+        func submatcher(_ input: String) -> RegexSubmatcher { RegexSubmatcher(program, input: input) }
+
         /// As `matches(_:budget:)`, subtracting the steps taken from `budget`.
         func matches(_ s: String, spending budget: inout Int) -> Bool? {
             RegexMatcher.search(program, in: s, budget: &budget)
@@ -63,8 +69,8 @@ public enum RegexEngine {
         guard pattern.utf8.count <= maxPatternBytes else {
             throw RegexError("pattern too large: more than \(maxPatternBytes) bytes")
         }
-        let node = try RegexParser.parse(pattern)
-        let program = try RegexProgram.compile(node, maxSize: maxProgramSize)
+        let (node, groups) = try RegexParser.parse(pattern)
+        let program = try RegexProgram.compile(node, groups: groups, maxSize: maxProgramSize)
         return Regex(pattern: pattern, program: program)
     }
 

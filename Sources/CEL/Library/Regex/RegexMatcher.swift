@@ -2,7 +2,7 @@
 /// at a time, so a search costs O(input length × program size) and never backtracks.
 enum RegexMatcher {
     /// A set of program counters with O(1) insert, lookup and clear.
-    private struct SparseSet {
+    struct SparseSet {
         var dense: [Int32]
         var sparse: [Int32]
         var count = 0
@@ -63,7 +63,7 @@ enum RegexMatcher {
 
     /// Whether a consuming instruction accepts the code point `c`.
     @inline(__always)
-    private static func accepts(_ program: RegexProgram, _ inst: RegexInst, _ c: UInt32) -> Bool {
+    static func accepts(_ program: RegexProgram, _ inst: RegexInst, _ c: UInt32) -> Bool {
         switch inst {
         case .scalar(let x): return c == x
         case .scalarFold(let x): return (c < 128 ? CaseFolding.lower(c) : CaseFolding.fold(c)) == x
@@ -94,6 +94,8 @@ enum RegexMatcher {
                     stack.append(a)
                 case .assert(let kind):
                     if RegexMatcher.holds(kind, before, after) { stack.append(pc + 1) }
+                case .save:
+                    stack.append(pc + 1)
                 case .match:
                     stack.removeAll(keepingCapacity: true)
                     return true
@@ -105,7 +107,7 @@ enum RegexMatcher {
         }
     }
 
-    fileprivate static func holds(_ kind: RegexAssertion, _ before: UInt32?, _ after: UInt32?) -> Bool {
+    static func holds(_ kind: RegexAssertion, _ before: UInt32?, _ after: UInt32?) -> Bool {
         switch kind {
         case .beginText: return before == nil
         case .endText: return after == nil

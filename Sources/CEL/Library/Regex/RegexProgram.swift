@@ -9,6 +9,9 @@ enum RegexInst: Sendable {
     case split(Int, Int)
     case jump(Int)
     case assert(RegexAssertion)
+    /// Records the position in capture slot n (2g: group g's start, 2g + 1: its end);
+    /// an empty transition for the yes/no search.
+    case save(Int)
     case match
 }
 
@@ -42,9 +45,11 @@ struct RegexProgram: Sendable {
     /// When the whole pattern is a short case-sensitive literal, its UTF-8 bytes: a
     /// plain substring search answers `matches`.
     var literal: [UInt8]?
+    /// Capturing groups in the pattern.
+    var groups = 0
 
     /// Compiles a parsed pattern, refusing programs with more than `maxSize` instructions.
-    static func compile(_ node: RegexNode, maxSize: Int) throws(RegexError) -> RegexProgram {
+    static func compile(_ node: RegexNode, groups: Int = 0, maxSize: Int) throws(RegexError) -> RegexProgram {
         let size = estimate(node, limit: maxSize)
         guard size <= maxSize else {
             throw RegexError("pattern too large: compiles to more than \(maxSize) instructions")
@@ -56,6 +61,7 @@ struct RegexProgram: Sendable {
         p.anchoredStart = startsWithBeginText(node)
         p.firstInsts = p.leadingConsumers()
         p.literal = literalBytes(node)
+        p.groups = groups
         return p
     }
 
@@ -75,7 +81,9 @@ struct RegexProgram: Sendable {
         case .alternate(let branches):
             let body = branches.reduce(0) { add($0, estimate($1, limit: limit)) }
             return add(body, mul(2, branches.count - 1))
-        case .repetition(let inner, let lo, let hi):
+        case .capture(let inner, _):
+            return add(estimate(inner, limit: limit), 2)
+        case .repetition(let inner, let lo, let hi, _):
             let s = estimate(inner, limit: limit)
             if let hi {
                 return add(mul(lo, s), mul(hi - lo, add(s, 1)))
@@ -112,7 +120,13 @@ struct RegexProgram: Sendable {
                 }
             }
             for j in jumpsToEnd { insts[j] = .jump(insts.count) }
-        case .repetition(let inner, let lo, let hi):
+        case .capture(let inner, let index):
+            insts.append(.save(2 * index))
+            emit(inner)
+            insts.append(.save(2 * index + 1))
+        case .repetition(let inner, let lo, let hi, let greedy):
+            // A split's first target is the preferred one: more repetitions when greedy.
+            func split(_ more: Int, _ fewer: Int) -> RegexInst { greedy ? .split(more, fewer) : .split(fewer, more) }
             if let hi {
                 for _ in 0..<lo { emit(inner) }
                 // (x(x(x)?)?)? for the optional copies: each split skips to the common end.
@@ -122,18 +136,18 @@ struct RegexProgram: Sendable {
                     insts.append(.split(insts.count + 1, -1))
                     emit(inner)
                 }
-                for s in splits { insts[s] = .split(s + 1, insts.count) }
+                for s in splits { insts[s] = split(s + 1, insts.count) }
             } else if lo == 0 {
                 let loop = insts.count
                 insts.append(.split(loop + 1, -1))
                 emit(inner)
                 insts.append(.jump(loop))
-                insts[loop] = .split(loop + 1, insts.count)
+                insts[loop] = split(loop + 1, insts.count)
             } else {
                 for _ in 0..<(lo - 1) { emit(inner) }
                 let start = insts.count
                 emit(inner)
-                insts.append(.split(start, insts.count + 1))
+                insts.append(split(start, insts.count + 1))
             }
         }
     }
@@ -149,6 +163,7 @@ struct RegexProgram: Sendable {
             switch insts[pc] {
             case .jump(let t): stack.append(t)
             case .split(let a, let b): stack.append(a); stack.append(b)
+            case .save: stack.append(pc + 1)
             case .assert, .match: return nil
             case .scalar, .scalarFold, .set: out.append(pc)
             }
@@ -161,7 +176,8 @@ struct RegexProgram: Sendable {
         case .assertion(.beginText): return true
         case .concat(let items): return items.first.map(startsWithBeginText) ?? false
         case .alternate(let branches): return branches.allSatisfy(startsWithBeginText)
-        case .repetition(let inner, let lo, _): return lo > 0 && startsWithBeginText(inner)
+        case .repetition(let inner, let lo, _, _): return lo > 0 && startsWithBeginText(inner)
+        case .capture(let inner, _): return startsWithBeginText(inner)
         default: return false
         }
     }
@@ -175,6 +191,8 @@ struct RegexProgram: Sendable {
                 scalars.append(s)
                 return true
             case .concat(let items): return items.allSatisfy(collect)
+            // Groups matter to the submatcher only, which does not use `literal`.
+            case .capture(let inner, _): return collect(inner)
             case .empty: return true
             default: return false
             }

@@ -1,5 +1,4 @@
-/// The parsed form of an RE2 pattern. Captures are not recorded: CEL's `matches`
-/// only asks whether a match exists, so groups are transparent.
+/// The parsed form of an RE2 pattern.
 indirect enum RegexNode: Sendable {
     case empty
     /// One code point; `fold` compares case-insensitively (simple case folding).
@@ -8,8 +7,10 @@ indirect enum RegexNode: Sendable {
     case assertion(RegexAssertion)
     case concat([RegexNode])
     case alternate([RegexNode])
-    /// `max == nil` is unbounded.
-    case repetition(RegexNode, min: Int, max: Int?)
+    /// `max == nil` is unbounded; `greedy` prefers more repetitions (leftmost-first, as RE2).
+    case repetition(RegexNode, min: Int, max: Int?, greedy: Bool)
+    /// A capturing group, numbered from 1 in the order of its opening parenthesis.
+    case capture(RegexNode, index: Int)
 }
 
 enum RegexAssertion: Sendable {
@@ -127,23 +128,26 @@ struct RegexParser {
         var caseInsensitive = false
         var multiLine = false
         var dotAll = false
+        var ungreedy = false
     }
 
     private let s: [Unicode.Scalar]
     private var i = 0
     private var flags = Flags()
     private var depth = 0
+    private var groups = 0
 
     private init(_ pattern: String) { s = Array(pattern.unicodeScalars) }
 
-    static func parse(_ pattern: String) throws(RegexError) -> RegexNode {
+    /// The parsed pattern and its number of capturing groups.
+    static func parse(_ pattern: String) throws(RegexError) -> (node: RegexNode, groups: Int) {
         var p = RegexParser(pattern)
         let node = try p.parseAlternation()
         if p.i < p.s.count {
             // Only an unmatched `)` stops the top-level alternation early.
             throw RegexError("unexpected ): `\(pattern)`")
         }
-        return node
+        return (node, p.groups)
     }
 
     private var atEnd: Bool { i >= s.count }
@@ -199,17 +203,24 @@ struct RegexParser {
         guard let c = peek() else { return atom }
         var node = atom
         switch c {
-        case "*": i += 1; node = .repetition(atom, min: 0, max: nil)
-        case "+": i += 1; node = .repetition(atom, min: 1, max: nil)
-        case "?": i += 1; node = .repetition(atom, min: 0, max: 1)
+        case "*": i += 1; node = .repetition(atom, min: 0, max: nil, greedy: true)
+        case "+": i += 1; node = .repetition(atom, min: 1, max: nil, greedy: true)
+        case "?": i += 1; node = .repetition(atom, min: 0, max: 1, greedy: true)
         case "{":
             guard let (minCount, maxCount, length) = try repeatBounds(at: i) else { return atom }
             i += length
-            node = .repetition(atom, min: minCount, max: maxCount)
+            node = .repetition(atom, min: minCount, max: maxCount, greedy: true)
         default:
             return atom
         }
-        if peek() == "?" { i += 1 }  // lazy: irrelevant for a yes/no match
+        var lazy = flags.ungreedy
+        if peek() == "?" {
+            i += 1
+            lazy.toggle()
+        }
+        if lazy, case .repetition(let inner, let lo, let hi, _) = node {
+            node = .repetition(inner, min: lo, max: hi, greedy: false)
+        }
         if let n = peek(), n == "*" || n == "+" || n == "?" || (n == "{" && (try? repeatBounds(at: i)) != nil) {
             throw RegexError("invalid nested repetition operator")
         }
@@ -269,7 +280,7 @@ struct RegexParser {
                 }
                 guard peek() == ">", nameLength > 0 else { throw RegexError("invalid named capture") }
                 i += 1
-                return try groupBody(restoring: saved)
+                return try captureBody(restoring: saved)
             }
             if peek() == "=" || peek() == "!" { throw RegexError("lookahead is not supported") }
             var negate = false
@@ -279,7 +290,7 @@ struct RegexParser {
                 case "i": flags.caseInsensitive = !negate
                 case "m": flags.multiLine = !negate
                 case "s": flags.dotAll = !negate
-                case "U": break  // ungreedy: irrelevant for a yes/no match
+                case "U": flags.ungreedy = !negate
                 case "-":
                     guard !negate else { throw RegexError("invalid or unsupported Perl syntax") }
                     negate = true
@@ -302,7 +313,14 @@ struct RegexParser {
             }
             throw RegexError("missing closing )")
         }
-        return try groupBody(restoring: saved)
+        return try captureBody(restoring: saved)
+    }
+
+    /// A capturing group's body: its number is taken before the body's own groups.
+    private mutating func captureBody(restoring saved: Flags) throws(RegexError) -> RegexNode {
+        groups += 1
+        let index = groups
+        return .capture(try groupBody(restoring: saved), index: index)
     }
 
     private mutating func groupBody(restoring saved: Flags) throws(RegexError) -> RegexNode {
