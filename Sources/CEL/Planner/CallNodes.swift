@@ -107,13 +107,8 @@ final class MeteredArgumentsCallNode: Node, @unchecked Sendable {
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
-        var values: [Value] = []
-        values.reserveCapacity(args.count)
-        for node in args {
-            let v = node.eval(&frame)
-            if strict, case .error = v { return v }
-            values.append(v)
-        }
+        let (values, error) = evaluateArguments(args, strict: strict, &frame)
+        if let error { return error }
         return located(frame.spend(values, function))
     }
 }
@@ -128,15 +123,23 @@ final class DirectCallNode: Node, @unchecked Sendable {
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
-        var values: [Value] = []
-        values.reserveCapacity(args.count)
-        for node in args {
-            let v = node.eval(&frame)
-            if overload.isStrict, case .error = v { return v }
-            values.append(v)
-        }
+        let (values, error) = evaluateArguments(args, strict: overload.isStrict, &frame)
+        if let error { return error }
         return located(Dispatcher.invoke(overload, values, &frame))
     }
+}
+
+/// The values of `args`, in order; for a strict call, the first error instead (and no values).
+@inline(__always)
+private func evaluateArguments(_ args: [Node], strict: Bool, _ frame: inout Frame) -> (values: [Value], error: Value?) {
+    var values: [Value] = []
+    values.reserveCapacity(args.count)
+    for node in args {
+        let v = node.eval(&frame)
+        if strict, case .error = v { return ([], v) }
+        values.append(v)
+    }
+    return (values, nil)
 }
 
 /// A call whose overload is chosen from the argument values at run time.
