@@ -145,6 +145,7 @@ extension Node {
             logger.warning("database unreachable at start; serving the cached release", metadata: ["error": "\(reason)"])
         }
         state.withLock { $0.startedAt = Date() }
+        startSignal.fire()
 
         let (events, input) = AsyncStream<DriverEvent>.makeStream()
         let (beats, beat) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))

@@ -63,7 +63,7 @@ extension Node {
                 return ignore(notification, because: failure.message)
             }
             let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
-            finish(job, result)
+            // Counted before the swap, so that whoever sees the release also sees how it came.
             state.withLock { state in
                 if case .success = result { state.fastPathApplies += 1 }
                 // What the release is to the channel: release_sign sends the signed payload
@@ -71,6 +71,7 @@ extension Node {
                 state.target?.release = release
                 state.target?.stable = release
             }
+            finish(job, result)
             return true
         }
     }

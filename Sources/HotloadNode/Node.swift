@@ -34,6 +34,8 @@ public final class Node: Service, Sendable {
     let state = Mutex(NodeState())
     /// Per-release call figures over the last minute, reported with the heartbeat.
     let callMetrics = CallMetricsWindow()
+    /// Fired once `run()` passed its start checks.
+    let startSignal = StartSignal()
     /// The signatures releases need (`NodeConfiguration.trust`).
     let trust: TrustState
     /// One apply at a time: a sync's and a signed notification's never interleave.
@@ -73,6 +75,14 @@ public final class Node: Service, Sendable {
         } catch {
             logger.warning("could not check the release cache against the database", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Returns once `run()` passed its start checks (a valid configuration and trust file,
+    /// and the database reached or a cached release served), so that a host starts what
+    /// serves the node only then; throws `CancellationError` if the waiting task is
+    /// cancelled first (as a service group does when `run()` fails).
+    public func started() async throws {
+        try await startSignal.wait()
     }
 
     /// The release being served, nil until one is loaded. Lock-free.

@@ -80,10 +80,14 @@ import Testing
         try await running.waitFor(release: first)
         try await settle(running)
         let reads = running.node.status.headReads
+        // A read still under way from the start can meet the first release pushed; the
+        // second then comes by its payload alone.
         let second = try await push(["a": "fn v() = 20", "b": "import a\nfn w() = a.v() + 1"])
         try await running.waitFor(release: second)
-        #expect(try callInt(running.node, "b", "w") == 21)
-        #expect(running.node.status.fastPathApplies == 1)
+        let third = try await push(["a": "fn v() = 30", "b": "import a\nfn w() = a.v() + 1"])
+        try await running.waitFor(release: third)
+        #expect(try callInt(running.node, "b", "w") == 31)
+        #expect(running.node.status.fastPathApplies >= 1)
         #expect(running.node.status.headReads == reads)
         await running.stop()
         await fixture.close()

@@ -37,8 +37,9 @@ extension Demo {
         try await stage.store.clearChannelPolicy(channel: "main")
 
         Output.line("$ hotload node --trust trust.json --name demo-node-4")
+        // A long poll interval: the release below should come by its notification, not a poll.
         let trusting = Node(configuration: NodeConfiguration(
-            database: stage.url, name: "demo-node-4", pollInterval: .seconds(2), heartbeatInterval: .milliseconds(200),
+            database: stage.url, name: "demo-node-4", pollInterval: .seconds(60), heartbeatInterval: .milliseconds(200),
             trust: .policy(trust)))
         let task = Task { try await trusting.run() }
         try await waitUntil("demo-node-4 refuses release \(stage.stable)") { trusting.status.errorRelease == stage.stable }
@@ -53,14 +54,23 @@ extension Demo {
         Output.line("every node serves release \(first), demo-node-4 after verifying its signature")
         try greet(trusting)
 
-        let reads = trusting.status.headReads
+        // Let the reads that the first release's wake-ups started finish first: no new read
+        // in 150 ms.
+        var reads = -1
+        try await waitUntil("demo-node-4 is idle", every: .milliseconds(150)) {
+            defer { reads = trusting.status.headReads }
+            return trusting.status.headReads == reads
+        }
+        let fastBefore = trusting.status.fastPathApplies
         try write(try Self.module(after: Self.germanVATChange), to: stage.rules + "/" + Self.germanVATChange.module)
         let second = try await push(stage.store, stage.rules, message: "DE: reduced VAT rate", signingKeys: [key])
         try await waitUntil("demo-node-4 serves release \(second)") { trusting.current?.release == second }
-        let read = trusting.status.headReads - reads
-        Output.line("demo-node-4: release \(second) came inside its notification (signed manifest and changed source) "
-            + "and was applied \(read == 0 ? "without reading the tables" : "after \(read) read\(read == 1 ? "" : "s")") "
-            + "(\(trusting.status.fastPathApplies) applied this way so far)")
+        if trusting.status.fastPathApplies > fastBefore {
+            Output.line("demo-node-4: release \(second) came inside its notification (signed manifest and changed source) "
+                + "and was applied without reading the tables")
+        } else {
+            Output.line("demo-node-4: release \(second) was read from the tables (a read was already under way)")
+        }
 
         let report = try await stage.store.verify(.head(channel: "main"), trust: trust)
         Output.line("$ hotload verify --trust trust.json")

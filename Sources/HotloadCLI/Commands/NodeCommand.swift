@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotloadNode
+import HotloadStore
 import HotloadSidecar
 import Logging
 import ServiceLifecycle
@@ -125,6 +126,10 @@ struct NodeCommand: AsyncParsableCommand {
                 cacheDirectory: cacheDirectory, minSyncInterval: .milliseconds(Int64(minSyncInterval)),
                 trust: trust.map { .file($0) })
             try configuration.validate()
+            // Refused here, before the HTTP server starts, as the node would refuse it at start.
+            if let trust {
+                do { _ = try TrustPolicy(contentsOf: trust) } catch { throw NodeStartError.trustFile(error) }
+            }
             let node = Node(configuration: configuration, logger: logger)
             let app = SidecarServer.application(node: node, host: host, port: port,
                                                 limits: configuration.limits, logger: logger, configuration: sidecar)
@@ -133,7 +138,7 @@ struct NodeCommand: AsyncParsableCommand {
             let hangup = trust.map { _ in Self.reloadingTrust(on: SIGHUP, node) }
             defer { hangup?.cancel() }
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: node), .init(service: app)],
+                services: [.init(service: node), .init(service: AfterStart(node: node, service: app))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
@@ -160,5 +165,21 @@ struct NodeCommand: AsyncParsableCommand {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// Runs `service` once `node` has started: the HTTP server does not start for a node that
+/// cannot (its service group is cancelled first, and the start error is what is reported).
+private struct AfterStart<Wrapped: Service>: Service {
+    let node: Node
+    let service: Wrapped
+
+    func run() async throws {
+        do {
+            try await node.started()
+        } catch is CancellationError {
+            return
+        }
+        try await service.run()
     }
 }
