@@ -56,27 +56,26 @@ public struct ReleaseManifest: Sendable, Hashable {
     /// The signed bytes: every string is a 4-byte big-endian length and its UTF-8 bytes,
     /// every integer 8 bytes big-endian; see the README for the exact layout.
     public func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(128 + modules.count * 80 + author.utf8.count + message.utf8.count)
-        Self.append(string: Self.domain, to: &out)
-        Self.append(string: channel, to: &out)
-        Self.append(integer: UInt64(release), to: &out)
+        var out = ByteWriter(capacity: 128 + modules.count * 80 + author.utf8.count + message.utf8.count)
+        out.string(Self.domain)
+        out.string(channel)
+        out.integer(UInt64(release))
         if let parent {
-            out.append(1)
-            Self.append(integer: UInt64(parent), to: &out)
+            out.byte(1)
+            out.integer(UInt64(parent))
         } else {
-            out.append(0)
+            out.byte(0)
         }
-        Self.append(length: modules.count, to: &out)
+        out.length(modules.count)
         for entry in modules {
-            Self.append(string: entry.module, to: &out)
-            Self.append(integer: UInt64(entry.version), to: &out)
+            out.string(entry.module)
+            out.integer(UInt64(entry.version))
             // Validated in `init`.
-            out.append(contentsOf: Self.hashBytes(entry.sha256) ?? [])
+            out.raw(Self.hashBytes(entry.sha256) ?? [])
         }
-        Self.append(string: author, to: &out)
-        Self.append(string: message, to: &out)
-        return out
+        out.string(author)
+        out.string(message)
+        return out.bytes
     }
 
     /// The manifest these bytes encode; nil unless they are exactly what
@@ -104,23 +103,6 @@ public struct ReleaseManifest: Sendable, Hashable {
               manifest.modules == modules
         else { return nil }
         self = manifest
-    }
-
-    private static func append(length: Int, to out: inout [UInt8]) {
-        let value = UInt32(truncatingIfNeeded: length)
-        out.append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-                                UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
-    }
-
-    private static func append(string: String, to out: inout [UInt8]) {
-        append(length: string.utf8.count, to: &out)
-        out.append(contentsOf: string.utf8)
-    }
-
-    private static func append(integer: UInt64, to out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) {
-            out.append(UInt8(truncatingIfNeeded: integer >> UInt64(shift)))
-        }
     }
 
     /// The 32 bytes of a 64-digit hex SHA-256, or nil.

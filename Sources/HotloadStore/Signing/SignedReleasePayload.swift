@@ -42,25 +42,23 @@ public struct SignedReleasePayload: Sendable, Hashable {
 
     /// The base64 text of the `signed` field.
     func encoded() -> String? {
-        var body: [UInt8] = []
+        var body = ByteWriter()
         let manifestBytes = manifest.canonicalBytes()
-        Self.append(length: manifestBytes.count, to: &body)
-        body += manifestBytes
-        body.append(UInt8(truncatingIfNeeded: signatures.count))
+        body.length(manifestBytes.count)
+        body.raw(manifestBytes)
+        body.byte(UInt8(truncatingIfNeeded: signatures.count))
         for signature in signatures {
             guard let id = Hex.decode(signature.keyID), id.count == 32, signature.signature.count == 64 else { return nil }
-            body += id
-            body += signature.signature
+            body.raw(id)
+            body.raw(signature.signature)
         }
         let sorted = sources.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-        Self.append(length: sorted.count, to: &body)
+        body.length(sorted.count)
         for (module, text) in sorted {
-            Self.append(length: module.utf8.count, to: &body)
-            body += module.utf8
-            Self.append(length: text.utf8.count, to: &body)
-            body += text.utf8
+            body.string(module)
+            body.string(text)
         }
-        guard let compressed = Deflate.compress(body) else { return nil }
+        guard let compressed = Deflate.compress(body.bytes) else { return nil }
         return Data([Self.version] + compressed).base64EncodedString()
     }
 
@@ -119,11 +117,5 @@ public struct SignedReleasePayload: Sendable, Hashable {
         }
         guard reader.isAtEnd else { throw SigningError.invalidPayload("bytes after the sources") }
         self.init(manifest: manifest, signatures: signatures, sources: sources)
-    }
-
-    private static func append(length: Int, to out: inout [UInt8]) {
-        let value = UInt32(truncatingIfNeeded: length)
-        out += [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-                UInt8(truncatingIfNeeded: value)]
     }
 }
