@@ -92,7 +92,8 @@ extension Node {
     /// `modules` (as returned: a duplicated module is refused, not merged), author and
     /// message — and must carry enough valid signatures (`TrustPolicy.verify`); then the
     /// modules the node will run must be exactly the manifest's, and every source it will
-    /// compile or keep must hash to the manifest's SHA-256. The message names the reason
+    /// compile or keep must hash to the manifest's SHA-256 (a kept source was hashed when the
+    /// release that brought it was verified; its entry must carry the signed hash). The message names the reason
     /// and ends with the code (a `SigningError` code, `source_hash_mismatch` or
     /// `module_set_mismatch`), which `NodeError.code` carries too.
     func verify(_ job: ApplyJob, modules: [ManifestEntry]) -> NodeError? {
@@ -132,9 +133,18 @@ extension Node {
             let extra = Set(job.sources.keys).symmetricDifference(signed.keys).sorted()
             return refusal("module_set_mismatch", "the modules to run differ from the signed manifest's (\(extra.joined(separator: ", ")))")
         }
-        for name in job.sources.keys.sorted() where SHA256Hex.of(job.sources[name]!.text) != signed[name] {
-            return refusal("source_hash_mismatch",
-                           "the source of module \(name) does not hash to the signed SHA-256", module: name)
+        // Fetched sources are hashed here. A kept one is the running release's, whose every
+        // source was hashed against its own entry when it was verified: its entry must carry
+        // the signed hash, and hashing its text again would only repeat that check.
+        let fetched = Set(job.changed.map(\.name))
+        for name in job.sources.keys.sorted() {
+            let matches = fetched.contains(name)
+                ? SHA256Hex.of(job.sources[name]!.text) == signed[name]
+                : job.loaded?.entries[name]?.sha256 == signed[name]
+            if !matches {
+                return refusal("source_hash_mismatch",
+                               "the source of module \(name) does not hash to the signed SHA-256", module: name)
+            }
         }
         return nil
     }
