@@ -94,7 +94,7 @@ import Testing
         await fixture.close()
     }
 
-    @Test func signatureRefusalsAreCounted() async throws {
+    @Test func fastPathAppliesSignatureRefusalsAndTrustErrorsAreRecorded() async throws {
         let fixture = try await NodeFixture.make()
         let key = SigningKey()
         let trust = try TrustFile([key])
@@ -104,12 +104,20 @@ import Testing
         let running = withMetricsFactory(metrics) { RunningNode.start(fixture.configuration(name: "signed", trustFile: trust.path)) }
         try await running.waitFor(release: signed)
         try await running.waitUntil("listening") { gauge(metrics, "hotload_listening") == 1 }
-        let unsigned = try await fixture.push(["m": "fn v() = 2"])
+        let fast = try await fixture.pushSigned(["m": "fn v() = 2"], by: [key], wakeup: .payload)
+        try await running.waitFor(release: fast)
+        #expect(running.node.status.fastPathApplies == 1)
+        #expect(total(metrics, "hotload_fast_path_applies_total") == 1)
+        #expect(try metrics.expectTimer("hotload_apply_lag_seconds").values.count == 1)
+        let unsigned = try await fixture.push(["m": "fn v() = 3"])
         try await running.waitUntil("release \(unsigned) refused") { running.node.status.errorRelease == unsigned }
         #expect(total(metrics, "hotload_signature_refusals_total") == 1)
         #expect(total(metrics, "hotload_apply_failures_total") == 1)
-        #expect(gauge(metrics, "hotload_applied_release") == Double(signed))
+        #expect(gauge(metrics, "hotload_applied_release") == Double(fast))
         #expect(gauge(metrics, "hotload_trust_file_error") == 0)
+        chmod(trust.path, 0o666)
+        #expect(throws: TrustReloadError.self) { try running.node.reloadTrust() }
+        #expect(gauge(metrics, "hotload_trust_file_error") == 1)
         await running.stop()
         await fixture.close()
     }
