@@ -27,6 +27,7 @@ extension Node {
     /// older read finishing late never moves the node back.
     func sync() async -> SyncOutcome {
         let started = ContinuousClock.now
+        defer { metrics.synced(since: started) }
         let loaded = current
         let refused = state.withLock { $0.errorRelease }
         // A release served from the cache is not "known": the database must confirm it.
@@ -220,7 +221,7 @@ extension Node {
             let recompiled = job.isUnchanged ? 0 : snapshot.recompiled.count
             let next = LoadedRelease(release: release, channel: configuration.channel, entries: job.entries,
                                      sources: job.sources, snapshot: snapshot, stale: job.stale,
-                                     provenance: job.provenance)
+                                     provenance: job.provenance, calls: metrics.calls.table(for: snapshot))
             holder.store(next)
             callMetrics.track(next)
             let swappedAt = ContinuousClock.now
@@ -231,6 +232,7 @@ extension Node {
                 state.lastError = nil
                 state.refusedForTrust = false
             }
+            metrics.swapped(to: next, started: job.started, at: swappedAt)
             logger.info("applied release \(release)", metadata: [
                 "changed": "\(plan.changed.count)", "removed": "\(plan.removed.count)",
                 "recompiled": "\(recompiled)", "stale": "\(job.stale)",

@@ -281,6 +281,7 @@ extension Node {
                 }
                 var hint = false
                 for notification in notifications {
+                    metrics.received(notification.payload, channel: configuration.channel)
                     switch classify(notification.payload) {
                     case .otherChannel, .running: break
                     case .hint: hint = true

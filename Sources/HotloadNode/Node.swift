@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import HotloadStore
 import Logging
@@ -23,6 +24,11 @@ import Synchronization
 /// when a new release is swapped in meanwhile. `LoadedRelease.call` counts the call
 /// (calls, failures, latency) for the release's health figures, which the node reports
 /// with its heartbeat and rollout gates judge.
+///
+/// The node records its figures (applies, refusals, calls by module, function and
+/// outcome, durations, lag) through swift-metrics, in the factory that is
+/// `MetricsSystem.factory` when it is created: the backend the host bootstrapped, or one
+/// bound with `withMetricsFactory` around `Node(configuration:)`.
 public final class Node: Service, Sendable {
     public let configuration: NodeConfiguration
     let logger: Logger
@@ -31,7 +37,9 @@ public final class Node: Service, Sendable {
     let compiler: ReleaseCompiler
     let queries: QueryConnection
     let instance = UUID()
-    let state = Mutex(NodeState())
+    let state: Mutex<NodeState>
+    /// The node's figures in swift-metrics.
+    let metrics: NodeMetrics
     /// Per-release call figures over the last minute, reported with the heartbeat.
     let callMetrics = CallMetricsWindow()
     /// Fired once `run()` passed its start checks.
@@ -43,9 +51,12 @@ public final class Node: Service, Sendable {
     /// The running driver's input, to ask for a sync from outside it (a trust reload).
     let driverInput = Mutex<AsyncStream<DriverEvent>.Continuation?>(nil)
 
-    /// Creates a node; nothing happens until `run()`.
+    /// Creates a node; nothing happens until `run()`. Its metrics go to `MetricsSystem.factory`
+    /// as it is now (see the type's documentation).
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {
         self.configuration = configuration
+        metrics = NodeMetrics(factory: MetricsSystem.factory)
+        state = Mutex(NodeState(metrics: metrics))
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
@@ -128,6 +139,7 @@ public final class Node: Service, Sendable {
     @discardableResult
     func reloadTrustFile(force: Bool) -> TrustState.Reload {
         let outcome = trust.reload(force: force)
+        metrics.trustFileError.record(trust.error == nil ? 0 : 1)
         switch outcome {
         case .unchanged:
             break
@@ -158,32 +170,40 @@ public struct TrustReloadError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Mutable bookkeeping of a node (not on the call path).
+/// Mutable bookkeeping of a node (not on the call path). Its counters and flags record
+/// themselves in `metrics` when they change, so the backend always agrees with `NodeStatus`.
 struct NodeState: Sendable {
-    var listening = false
-    var databaseReachable = false
+    let metrics: NodeMetrics
+    var listening = false { didSet { metrics.listening.record(listening ? 1 : 0) } }
+    var databaseReachable = false { didSet { metrics.databaseReachable.record(databaseReachable ? 1 : 0) } }
     /// The last release refused here, and why.
     var errorRelease: Int64?
     var lastError: NodeError?
     /// The refusal of `errorRelease` was for its signatures: a new trust policy clears it.
     var refusedForTrust = false
-    var applies = 0
-    var failures = 0
+    var applies = 0 { didSet { metrics.applies.increment(by: applies - oldValue) } }
+    var failures = 0 { didSet { metrics.applyFailures.increment(by: failures - oldValue) } }
     /// Syncs started (each reads the target once).
-    var headReads = 0
+    var headReads = 0 { didSet { metrics.headReads.increment(by: headReads - oldValue) } }
     /// Releases refused because their signatures or sources did not verify.
-    var signatureRefusals = 0
+    var signatureRefusals = 0 { didSet { metrics.signatureRefusals.increment(by: signatureRefusals - oldValue) } }
     /// Releases applied from a signed notification, without reading the database.
-    var fastPathApplies = 0
+    var fastPathApplies = 0 { didSet { metrics.fastPathApplies.increment(by: fastPathApplies - oldValue) } }
     /// Signed notifications that did not verify or did not follow the running release.
-    var ignoredNotifications = 0
+    var ignoredNotifications = 0 {
+        didSet { metrics.ignoredNotifications.increment(by: ignoredNotifications - oldValue) }
+    }
     /// A signed notification is being decoded or applied.
     var fastPathRunning = false
     /// After an ignored signed notification, none is decoded before this instant.
     var fastPathQuietUntil: ContinuousClock.Instant?
     /// The last target read: what the running release is to the channel (`role(of:)`).
-    var target: TargetRead?
+    var target: TargetRead? { didSet { metrics.targetRead(target?.release) } }
     var startedAt = Date()
+
+    init(metrics: NodeMetrics) {
+        self.metrics = metrics
+    }
 }
 
 /// A node's state for people and monitoring.

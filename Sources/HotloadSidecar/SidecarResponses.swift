@@ -166,10 +166,4 @@ struct SidecarHandler: Sendable {
         }
         return SidecarReply(status: 503, contentType: "text/plain; charset=utf-8", body: Array("no release loaded\n".utf8))
     }
-
-    /// `GET /metrics`.
-    func metricsText() -> SidecarReply {
-        SidecarReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                     body: Array(metrics.render(node.status).utf8))
-    }
 }

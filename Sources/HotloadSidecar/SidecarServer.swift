@@ -12,12 +12,15 @@ package enum SidecarServer {
     package static let maxBodyBytes = SidecarConfiguration().maxRequestBytes
 
     /// An application serving `node` on `host:port`; run it in the node's service group.
-    /// An empty `host` or `0.0.0.0` binds every interface.
+    /// An empty `host` or `0.0.0.0` binds every interface. `GET /metrics` serves
+    /// `prometheus`, where the sidecar records its own figures; the node's are there when
+    /// it was created with `prometheus.factory` (`hotload node` bootstraps it).
     package static func application(node: Node, host: String, port: Int, limits: Limits, logger: Logger,
-                                   configuration: SidecarConfiguration = SidecarConfiguration())
+                                   configuration: SidecarConfiguration = SidecarConfiguration(),
+                                   prometheus: PrometheusBackend = PrometheusBackend())
         -> some ApplicationProtocol
     {
-        let handler = SidecarHandler(node: node, metrics: SidecarMetrics(), limits: limits,
+        let handler = SidecarHandler(node: node, metrics: SidecarMetrics(factory: prometheus.factory), limits: limits,
                                      maxResponseBytes: configuration.maxResponseBytes)
         let pool = EvaluationPool(threads: configuration.maxConcurrentEvaluations,
                                   queueLimit: configuration.maxQueuedEvaluations)
@@ -38,7 +41,7 @@ package enum SidecarServer {
             return await gate.evaluate(request, context) { body in handler.eval(body: body) }
         }
         router.get("/v1/status") { request, _ in gate.authorized(request) { handler.status() } }
-        router.get("/metrics") { request, _ in gate.authorized(request) { handler.metricsText() } }
+        router.get("/metrics") { request, _ in gate.authorized(request) { prometheus.exposition() } }
         router.get("/healthz") { _, _ in gate.respond(handler.health()) }
         return Application(
             router: router,

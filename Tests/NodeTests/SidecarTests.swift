@@ -1,4 +1,5 @@
 import CEL
+import CoreMetrics
 import Foundation
 import HotloadNode
 import HotloadSidecar
@@ -12,10 +13,10 @@ import Testing
 @Suite("HTTP sidecar")
 struct SidecarTests {
     /// The sidecar with `/v1/eval` enabled (it is off by default; see `SidecarHardeningTests`).
-    private func app(_ node: Node) -> some ApplicationProtocol {
+    private func app(_ node: Node, prometheus: PrometheusBackend = PrometheusBackend()) -> some ApplicationProtocol {
         SidecarServer.application(node: node, host: "127.0.0.1", port: 0, limits: .default,
                                   logger: Logger(label: "sidecar-test"),
-                                  configuration: SidecarConfiguration(enableEval: true))
+                                  configuration: SidecarConfiguration(enableEval: true), prometheus: prometheus)
     }
 
     @Test func servesCallsEvalStatusAndMetrics() async throws {
@@ -23,10 +24,12 @@ struct SidecarTests {
         let release = try await fixture.push([
             "math/basic": "fn add(a, b) = a + b\nfn div(a, b) = a / b\nfn _hidden() = 1\n",
         ])
-        let running = RunningNode.start(fixture.configuration(name: "sidecar"))
+        // The node records into the registry `/metrics` serves, as under `hotload node`.
+        let prometheus = PrometheusBackend()
+        let running = withMetricsFactory(prometheus.factory) { RunningNode.start(fixture.configuration(name: "sidecar")) }
         try await running.waitFor(release: release)
 
-        try await app(running.node).test(.router) { client in
+        try await app(running.node, prometheus: prometheus).test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
             }

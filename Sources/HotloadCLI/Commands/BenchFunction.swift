@@ -4,6 +4,7 @@ import Foundation
 import HotloadBench
 import HotloadModules
 import HotloadNode
+import HotloadSidecar
 
 extension Bench {
     /// `hotload bench function`: one function of a module linked from `.hl` files.
@@ -15,8 +16,10 @@ extension Bench {
             A JSON array input is the argument list, anything else the one argument. The last \
             line is `ns/eval: X`, the median batch's time per call. With --node-call it times \
             the call as a node serves it (module and function looked up on every call), \
-            without and with the node's call metrics (`LoadedRelease.call`: latency and \
-            counters), prints their ratio, and the last line is the counted call's.
+            without and with the node's call metrics (`LoadedRelease.call`: the health figures \
+            and the swift-metrics handles, without a backend; also the health figures alone and \
+            the metrics into Prometheus), prints the ratio of the counted call to the plain one, \
+            and the last line is the counted call's.
             """)
 
         @Argument(help: "The module, e.g. billing/pricing.")
@@ -64,16 +67,29 @@ extension Bench {
                 timing.measure { compiled.call(args) }
                 return
             }
-            // The same call as `LoadedRelease.call`, on a snapshot linked here.
+            // The call as a node serves it, on a snapshot linked here: plain; counted in the
+            // release's health figures only (`CallStats`, as before swift-metrics); through
+            // `LoadedRelease.call` (health figures and swift-metrics handles) without a
+            // backend and with the Prometheus one `hotload node` bootstraps.
             let stats = CallStats()
             let plain = timing.run { (try? snapshot.call(module: module, function: function, args: args)) ?? .null }
-            let counted = timing.run {
-                (try? stats.counting { () throws(CallError) -> Value in
-                    try snapshot.call(module: module, function: function, args: args)
-                }) ?? .null
+            let health = timing.run {
+                let start = CallStats.now()
+                let value = (try? snapshot.call(module: module, function: function, args: args)) ?? .null
+                stats.record(nanoseconds: CallStats.now() &- start, failed: value.isError)
+                return value
             }
+            let release = LoadedRelease(release: 0, channel: "bench", entries: [:], sources: [:], snapshot: snapshot,
+                                        stale: false)
+            let counted = timing.run { (try? release.call(module: module, function: function, args: args)) ?? .null }
+            let prometheus = LoadedRelease(release: 0, channel: "bench", entries: [:], sources: [:], snapshot: snapshot,
+                                           stale: false,
+                                           calls: CallLabels(factory: PrometheusBackend().factory).table(for: snapshot))
+            let exported = timing.run { (try? prometheus.call(module: module, function: function, args: args)) ?? .null }
             Output.line("node call without metrics: \(String(format: "%.1f", plain.median)) ns")
+            Output.line("node call with health figures only: \(String(format: "%.1f", health.median)) ns")
             Output.line("node call with metrics: \(String(format: "%.1f", counted.median)) ns")
+            Output.line("node call with metrics into Prometheus: \(String(format: "%.1f", exported.median)) ns")
             Output.line("ratio: \(String(format: "%.3f", counted.median / plain.median))")
             for line in counted.lines { Output.line(line) }
         }

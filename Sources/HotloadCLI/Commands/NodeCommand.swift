@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import HotloadNode
 import HotloadStore
@@ -118,6 +119,9 @@ struct NodeCommand: AsyncParsableCommand {
                 handler.logLevel = .info
                 return handler
             }
+            // Before the node is created: it records in the factory bootstrapped then.
+            let prometheus = PrometheusBackend()
+            MetricsSystem.bootstrap(prometheus.factory)
             let logger = Logger(label: "hotload.node")
             let configuration = NodeConfiguration(
                 database: connection.resolved, channel: channel, name: name,
@@ -132,7 +136,8 @@ struct NodeCommand: AsyncParsableCommand {
             }
             let node = Node(configuration: configuration, logger: logger)
             let app = SidecarServer.application(node: node, host: host, port: port,
-                                                limits: configuration.limits, logger: logger, configuration: sidecar)
+                                                limits: configuration.limits, logger: logger, configuration: sidecar,
+                                                prometheus: prometheus)
             logger.info("serving HTTP on \(host):\(port)\(host == "0.0.0.0" || host == "::" ? " (every interface)" : "")",
                         metadata: ["eval": "\(enableEval ? "enabled" : "disabled")", "token": "\(tokenFile == nil ? "none" : "required")"])
             let hangup = trust.map { _ in Self.reloadingTrust(on: SIGHUP, node) }

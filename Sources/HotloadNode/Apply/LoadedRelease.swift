@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import HotloadModules
 import HotloadStore
@@ -20,12 +21,17 @@ public final class LoadedRelease: Sendable {
     public let appliedAt: Date
     /// The calls made through `call(module:function:args:)` on this release.
     package let stats = CallStats()
+    /// The release's public functions with their swift-metrics handles, resolved when it
+    /// was applied (`CallLabels`): what `call(module:function:args:)` looks calls up in.
+    let calls: CallTable
     /// The release's parent, author, message and signatures as read with it (kept for the
     /// offline cache, which a node with a trust policy verifies on load).
     package let provenance: ReleaseProvenance?
 
-    init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
-         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil) {
+    /// Without `calls`, the release's calls are counted in no backend (`NOOPMetricsHandler`).
+    package init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
+                 snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil,
+                 calls: CallTable? = nil) {
         self.release = release
         self.channel = channel
         self.entries = entries
@@ -34,5 +40,6 @@ public final class LoadedRelease: Sendable {
         self.stale = stale
         self.appliedAt = appliedAt
         self.provenance = provenance
+        self.calls = calls ?? CallLabels(factory: NOOPMetricsHandler.instance).table(for: snapshot)
     }
 }

@@ -3,14 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CEL
-import HotloadModules
 import Synchronization
 
 /// The call counters of one loaded release: failed calls and a latency histogram (whose
 /// sum is the number of calls), cumulative since the release was loaded. Recording a call
-/// costs two monotonic clock reads and one relaxed atomic addition (two for a failed
-/// call): no lock, no allocation. Windows
+/// (`CallTable.call` times it with two monotonic clock reads) costs one relaxed atomic
+/// addition (two for a failed call): no lock, no allocation. Windows
 /// (the last 60 s) are computed by the reader from cumulative snapshots
 /// (`CallMetricsWindow`), so nothing on the call path ever resets a counter.
 ///
@@ -35,23 +33,6 @@ package final class CallStats: @unchecked Sendable {
     deinit {
         counters.deinitialize(count: Self.slots)
         counters.deallocate()
-    }
-
-    /// Runs `call`, timing it and counting it; a call that throws (refused: unknown module
-    /// or function, wrong arity) or returns an error value counts as failed.
-    @inline(__always)
-    package func counting(_ call: () throws(CallError) -> Value) throws(CallError) -> Value {
-        let start = Self.now()
-        do {
-            let value = try call()
-            if case .error = value { record(nanoseconds: Self.now() &- start, failed: true) } else {
-                record(nanoseconds: Self.now() &- start, failed: false)
-            }
-            return value
-        } catch {
-            record(nanoseconds: Self.now() &- start, failed: true)
-            throw error
-        }
     }
 
     /// Counts one call that took `nanoseconds`.
@@ -122,7 +103,7 @@ package final class CallStats: @unchecked Sendable {
 
     /// Monotonic nanoseconds (vDSO: no system call).
     @inline(__always)
-    static func now() -> UInt64 {
+    package static func now() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
