@@ -111,6 +111,8 @@ extension Value {
         case (.type(let a), .type(let b)): return a.runtimeName == b.runtimeName
         case (.timestamp(let a), .timestamp(let b)): return a == b
         case (.duration(let a), .duration(let b)): return a == b
+        case (.ip(let a), .ip(let b)): return a == b
+        case (.cidr(let a), .cidr(let b)): return a == b
         default: return false
         }
     }
