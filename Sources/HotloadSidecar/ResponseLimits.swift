@@ -6,8 +6,8 @@ enum ResponseLimits {
     /// longer than `limit` bytes. Walks the value without building anything and stops as
     /// soon as the running bound passes `limit`, so a result that would need gigabytes
     /// (a list repeating one large string, say) costs at most `limit` bytes of scanning.
-    /// Numbers, timestamps, durations and network addresses count their longest form, so the bound is never
-    /// below the real size.
+    /// Numbers, timestamps, durations and network addresses count their longest form, so
+    /// the bound is never below the real size.
     static func exceeds(_ value: Value, limit: Int) -> Bool {
         var total = 0
         return !fits(value, limit: limit, total: &total, depth: 0)

@@ -238,20 +238,16 @@ enum NetworkParser {
     /// \v`, other C0 controls and DEL as `\xNN`, other code points that are not letters,
     /// marks, numbers, punctuation, symbols or the ASCII space as `\uNNNN` / `\UNNNNNNNN`.
     static func quote(_ bytes: some Collection<UInt8>) -> String {
-        var text = String(decoding: bytes, as: UTF8.self)
-        var cut = false
-        if bytes.count > quotedLimit {
-            var kept = 0
-            var end = text.unicodeScalars.startIndex
-            for scalar in text.unicodeScalars {
-                let width = UTF8.width(scalar)
-                if kept + width > quotedLimit { break }
-                kept += width
-                end = text.unicodeScalars.index(after: end)
-            }
-            text = String(text.unicodeScalars[..<end])
-            cut = true
+        var head = Array(bytes.prefix(quotedLimit + 1))
+        let cut = head.count > quotedLimit
+        if cut {
+            // Keep the code points that end within the limit: `head[end]` is the first byte
+            // dropped; while it continues a code point (10xxxxxx), drop that code point too.
+            var end = quotedLimit
+            while end > 0, head[end] & 0xC0 == 0x80 { end -= 1 }
+            head.removeSubrange(end...)
         }
+        let text = String(decoding: head, as: UTF8.self)
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
