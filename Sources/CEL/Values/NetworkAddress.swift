@@ -1,6 +1,6 @@
 /// An IP address, the value of `ip('10.0.0.1')` (CEL type `net.IP`, Kubernetes' network
 /// library): IPv4 or IPv6, never with a zone and never an IPv4-mapped IPv6 address
-/// (`::ffff:1.2.3.4`), which the only initialiser, `init(parsing:)`, refuses.
+/// (`::ffff:1.2.3.4`), which the public initialiser, `init(parsing:)`, refuses.
 public struct CELIP: Sendable, Hashable {
     /// The address's bits, most significant first. An IPv6 address fills both words; an
     /// IPv4 address is the low 32 bits of `low`, with `high` 0.
