@@ -235,6 +235,8 @@ public struct ConformanceTest: Sendable {
         case (.type(let x), .type(let y)): return x.runtimeName == y.runtimeName
         case (.timestamp(let x), .timestamp(let y)): return x == y
         case (.duration(let x), .duration(let y)): return x == y
+        case (.ip(let x), .ip(let y)): return x == y
+        case (.cidr(let x), .cidr(let y)): return x == y
         case (.optional(let x), .optional(let y)):
             switch (x.value, y.value) {
             case (nil, nil): return true
@@ -292,6 +294,12 @@ public struct ConformanceTest: Sendable {
         case ("timestamp", .string(let s)): return TimeLibrary.timestamp(parsing: s)
         case ("duration", .string(let s)): return TimeLibrary.duration(parsing: s)
         case ("error", .string(let message)): return .error(CELError(message))
+        case ("ip", .string(let s)):
+            guard let ip = try? CELIP(parsing: s) else { throw ConformanceError("bad ip \(s)") }
+            return .ip(ip)
+        case ("cidr", .string(let s)):
+            guard let cidr = try? CELCIDR(parsing: s) else { throw ConformanceError("bad cidr \(s)") }
+            return .cidr(cidr)
         default:
             throw ConformanceError("unsupported tagged value '\(tag)'")
         }

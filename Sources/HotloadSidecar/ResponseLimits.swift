@@ -6,8 +6,8 @@ enum ResponseLimits {
     /// longer than `limit` bytes. Walks the value without building anything and stops as
     /// soon as the running bound passes `limit`, so a result that would need gigabytes
     /// (a list repeating one large string, say) costs at most `limit` bytes of scanning.
-    /// Numbers, timestamps and durations count their longest form, so the bound is never
-    /// below the real size.
+    /// Numbers, timestamps, durations and network addresses count their longest form, so
+    /// the bound is never below the real size.
     static func exceeds(_ value: Value, limit: Int) -> Bool {
         var total = 0
         return !fits(value, limit: limit, total: &total, depth: 0)
@@ -19,6 +19,7 @@ enum ResponseLimits {
         case .int, .uint: total += 20
         case .double: total += 32
         case .timestamp, .duration: total += 64
+        case .ip, .cidr: total += 48  // 39 for the longest IPv6 address, "/128" and the quotes
         case .type(let type): total += type.runtimeName.utf8.count + 2
         case .error: return true  // refused by the writer anyway
         case .string(let string):

@@ -2,7 +2,7 @@ import Testing
 @testable import CEL
 
 /// A small deterministic generator (SplitMix64) so failures reproduce from the seed.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -112,7 +112,7 @@ struct JSONFuzzTests {
     }
 }
 
-private func fuzzIterations(default count: Int) -> Int {
+func fuzzIterations(default count: Int) -> Int {
     guard let text = getenvString("HOTLOAD_FUZZ_ITERATIONS"), let n = Int(text), n > 0 else { return count }
     return n
 }

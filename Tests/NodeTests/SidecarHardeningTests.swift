@@ -155,7 +155,7 @@ struct SidecarHardeningTests {
         }
     }
 
-    @Test func tokenComparisonAndResponseBound() {
+    @Test func tokenComparisonAndResponseBound() throws {
         let token = BearerToken("0123456789abcdef")
         #expect(token.accepts("Bearer 0123456789abcdef"))
         #expect(token.accepts("bearer 0123456789abcdef"))
@@ -169,6 +169,8 @@ struct SidecarHardeningTests {
             .string("plain"), .string("quote \" backslash \\ newline \n tab \t control \u{01} delete \u{7F} é"),
             .list([.int(Int64.min), .uint(UInt64.max), .double(-1.2345678901234567e-300), .null, .bool(false)]),
             .bytes(Array(repeating: 0xFF, count: 10)),
+            .ip(try CELIP(parsing: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")),
+            .cidr(try CELCIDR(parsing: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")),
         ]
         for value in values {
             let size = (try? value.jsonData().count) ?? 0

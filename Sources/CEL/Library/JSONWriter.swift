@@ -148,6 +148,8 @@ struct JSONWriter {
         case .type(let t): writeString(t.runtimeName)
         case .timestamp(let t): writeString(ValueText.rfc3339(t))
         case .duration(let d): writeString(ValueText.duration(d))
+        case .ip(let ip): writeString(ip.canonicalText)
+        case .cidr(let cidr): writeString(cidr.canonicalText)
         case .error(let e): throw JSONError("error value: \(e.message)")
         case .list, .map, .optional: try write(value, depth: depth)
         }

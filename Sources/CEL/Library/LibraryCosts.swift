@@ -5,8 +5,8 @@
 /// themselves (`Overload.metered`, declared with them).
 enum LibraryCosts {
     /// Overload ids charged `.linear`: string and bytes scans and copies, conversions
-    /// that parse or copy, concatenation, the strings extension, encoders, and functions
-    /// that walk a whole list.
+    /// that parse or copy, concatenation, the strings extension, encoders, the network
+    /// library's parsers, and functions that walk a whole list.
     static let linear: Set<String> = [
         "size_string", "string_size", "contains_string", "starts_with_string", "ends_with_string",
         "add_string", "add_bytes", "add_list",
@@ -22,6 +22,8 @@ enum LibraryCosts {
         "lists_range", "list_slice", "list_reverse",
         "base64_encode_bytes", "base64_decode_string",
         "optional_unwrap", "optional_unwrapOpt",
+        "string_to_ip", "string_to_cidr", "is_ip", "is_cidr", "ip_is_canonical",
+        "cidr_contains_ip_string", "cidr_contains_cidr_string",
     ]
 
     /// Functions whose overloads over a list argument walk it (`math.greatest([...])`).

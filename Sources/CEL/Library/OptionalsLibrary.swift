@@ -99,7 +99,7 @@ public enum OptionalsLibrary {
         case .map(let m): return m.count == 0
         case .duration(let d): return d.seconds == 0 && d.nanos == 0
         case .timestamp(let t): return t.seconds == 0 && t.nanos == 0
-        case .type, .optional, .error: return false
+        case .type, .optional, .ip, .cidr, .error: return false
         }
     }
 

@@ -36,6 +36,7 @@ public enum StandardLibrary {
             EncodersExtension.declarations(limits: limits),
             ListsExtension.declarations(limits: limits) + SetsExtension.declarations(limits: limits),
             OptionalsLibrary.declarations(limits: limits),
+            NetworkLibrary.declarations(limits: limits),
         ]
     }
 

@@ -154,6 +154,8 @@ enum StringsFormat {
         case .timestamp(let t): return TimeLibrary.format(t)
         case .duration(let d): return TimeLibrary.format(d)
         case .type(let t): return t.runtimeName
+        case .ip(let ip): return ip.canonicalText
+        case .cidr(let cidr): return cidr.canonicalText
         case .error(let e): throw FormatError(e.message)
         case .optional, .list, .map:
             throw FormatError("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given \(v.runtimeType.runtimeName)")

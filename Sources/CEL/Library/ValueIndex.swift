@@ -132,6 +132,8 @@ struct ValueIndex {
         case timestamp(CELTimestamp)
         case duration(CELDuration)
         case type(String)
+        case ip(CELIP)
+        case cidr(CELCIDR)
 
         init?(_ value: Value) {
             switch value {
@@ -145,6 +147,8 @@ struct ValueIndex {
             case .timestamp(let t): self = .timestamp(t)
             case .duration(let d): self = .duration(d)
             case .type(let t): self = .type(t.runtimeName)
+            case .ip(let ip): self = .ip(ip)
+            case .cidr(let cidr): self = .cidr(cidr)
             default: return nil
             }
         }

@@ -37,7 +37,8 @@ extension CELType: CustomStringConvertible {
     }
 
     /// The type a runtime type value names, for the identifiers of the standard types
-    /// (`int`, `list`, `null_type`, `google.protobuf.Timestamp`, ...); nil for other names.
+    /// (`int`, `list`, `null_type`, `google.protobuf.Timestamp`, `net.IP`, ...); nil for
+    /// other names.
     public static func standardType(named name: String) -> CELType? {
         switch name {
         case "null_type": return .null
@@ -53,6 +54,8 @@ extension CELType: CustomStringConvertible {
         case "optional_type": return .optional(.dyn)
         case "google.protobuf.Timestamp": return .timestamp
         case "google.protobuf.Duration": return .duration
+        case CELType.ipName: return .ip
+        case CELType.cidrName: return .cidr
         default: return nil
         }
     }

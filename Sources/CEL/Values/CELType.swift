@@ -21,3 +21,12 @@ public indirect enum CELType: Sendable, Hashable {
     /// Any other named type (for example `google.protobuf.Any`-like host types).
     case opaque(String, [CELType])
 }
+
+extension CELType {
+    /// `net.IP`, the network library's IP addresses (an opaque type to the checker).
+    public static let ip = CELType.opaque(ipName, [])
+    /// `net.CIDR`, the network library's networks in CIDR notation.
+    public static let cidr = CELType.opaque(cidrName, [])
+    static let ipName = "net.IP"
+    static let cidrName = "net.CIDR"
+}

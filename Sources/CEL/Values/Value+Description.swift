@@ -1,7 +1,7 @@
 extension Value: CustomStringConvertible {
     /// The value in CEL literal syntax where one exists: `1`, `1u`, `1.5`, `"a"`, `b"\x00"`,
     /// `[1, 2]`, `{"k": v}`, `null`, `int`, `timestamp("2020-01-01T00:00:00Z")`,
-    /// `duration("1.5s")`, `optional.of(1)`, `optional.none()`; errors as `error("message")`.
+    /// `duration("1.5s")`, `ip("10.0.0.1")`, `cidr("10.0.0.0/8")`, `optional.of(1)`, `optional.none()`; errors as `error("message")`.
     /// Lists and maps nested deeper than `Value.maxTraversalDepth` print as `[...]`/`{...}`.
     public var description: String {
         var out = ""
@@ -80,6 +80,8 @@ extension Value: CustomStringConvertible {
         case .type(let t): return t.runtimeName
         case .timestamp(let t): return "timestamp(\"\(ValueText.rfc3339(t))\")"
         case .duration(let d): return "duration(\"\(ValueText.duration(d))\")"
+        case .ip(let ip): return "ip(\"\(ip.canonicalText)\")"
+        case .cidr(let cidr): return "cidr(\"\(cidr.canonicalText)\")"
         case .error(let e): return "error(\(Value.quoted(e.message)))"
         case .list, .map, .optional: return description
         }

@@ -3,7 +3,8 @@ extension Value {
     /// (as cel-go does: an int or uint is compared with a double through the double, after
     /// a range check); NaN equals nothing; strings compare by code points (no Unicode
     /// normalisation); lists element-wise; maps by key set and values, ignoring order;
-    /// type values by runtime name; optionals by presence and payload. Values of
+    /// type values by runtime name; optionals by presence and payload; IPs by family and
+    /// bits, CIDRs by address (host bits included) and prefix length. Values of
     /// different kinds are unequal, and an error equals nothing. Values nested deeper than
     /// `Value.maxTraversalDepth` compare unequal (the recursion stops there).
     public func celEquals(_ other: Value) -> Bool {
@@ -111,6 +112,8 @@ extension Value {
         case (.type(let a), .type(let b)): return a.runtimeName == b.runtimeName
         case (.timestamp(let a), .timestamp(let b)): return a == b
         case (.duration(let a), .duration(let b)): return a == b
+        case (.ip(let a), .ip(let b)): return a == b
+        case (.cidr(let a), .cidr(let b)): return a == b
         default: return false
         }
     }

@@ -16,6 +16,8 @@ extension Value {
         case .timestamp: return .timestamp
         case .duration: return .duration
         case .optional: return .optional(.dyn)
+        case .ip: return .ip
+        case .cidr: return .cidr
         case .error: return .error
         }
     }
@@ -46,6 +48,8 @@ extension Value {
              (.duration, .duration), (.list, .list), (.map, .map), (.optional, .optional),
              (.type, .type), (.error, .error):
             return true
+        case (.opaque(let name, _), .ip): return name == CELType.ipName
+        case (.opaque(let name, _), .cidr): return name == CELType.cidrName
         default: return false
         }
     }

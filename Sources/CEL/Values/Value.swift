@@ -15,6 +15,10 @@ public enum Value: Sendable {
     case duration(CELDuration)
     /// `optional.of(x)` is `.optional(OptionalValue(x))`; `optional.none()` holds nil.
     case optional(OptionalValue)
+    /// An IP address (`net.IP`, the network library's `ip('10.0.0.1')`).
+    case ip(CELIP)
+    /// A network in CIDR notation (`net.CIDR`, the network library's `cidr('10.0.0.0/8')`).
+    case cidr(CELCIDR)
     case error(CELError)
 }
 
