@@ -34,6 +34,43 @@ import Testing
         #expect(e.message.contains("iteration"))
     }
 
+    /// `e || true` absorbs an error value, but not the budget running out: the limit stops
+    /// the evaluation, it is not a value the expression may discard (cel-go interrupts it).
+    @Test(arguments: ["l.map(x, l.map(y, x + y)).size() > 0 || true",
+                      "true && l.map(x, l.map(y, x + y)).size() > 0 ? 1 : 1",
+                      "l.all(x, !l.exists(y, x * y < 0)) || true",
+                      "[l.map(x, l.map(y, x + y))].exists(z, true)"])
+    func anExhaustedBudgetIsNotAbsorbed(_ text: String) throws {
+        var limits = Limits()
+        limits.maxCost = 10_000
+        limits.maxIterations = 100_000
+        var env = Environment(limits: limits)
+        env.declare(variable: "l")
+        let program = try env.compile(Source(text: text))
+        let list = Value.list((0..<1_000).map { .int(Int64($0)) })
+        guard case .error(let e) = program.evaluate(["l": list]) else {
+            Issue.record("expected the budget to be exceeded: \(program.evaluate(["l": list]))")
+            return
+        }
+        #expect(e.isCostLimit)
+        let small = Value.list((0..<3).map { .int(Int64($0)) })
+        #expect(!program.evaluate(["l": small]).isError)
+    }
+
+    @Test func iterationLimitIsNotAbsorbed() throws {
+        var limits = Limits()
+        limits.maxIterations = 50
+        var env = Environment(limits: limits)
+        env.declare(variable: "l")
+        let program = try env.compile(Source(text: "l.exists(x, x < 0) || true"))
+        let value = program.evaluate(["l": .list((0..<1_000).map { .int(Int64($0)) })])
+        guard case .error(let e) = value else {
+            Issue.record("expected the iteration limit: \(value)")
+            return
+        }
+        #expect(e.isCostLimit)
+    }
+
     @Test func compiledFunctionCallsCountAgainstTheCallersBudget() throws {
         var limits = Limits()
         limits.maxCost = 2_000

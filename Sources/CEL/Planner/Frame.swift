@@ -95,6 +95,10 @@ struct Frame {
         let value = node._withUnsafeGuaranteedRef { $0.eval(&frame) }
         cost = frame.cost
         iterations = frame.iterations
+        // `e || true` absorbs an error value, but a limit that stopped the evaluation
+        // somewhere must stop it all: otherwise the result would depend on work never done.
+        if frame.cost > frame.maxCost, !value.isError { return .error(Frame.costExceeded) }
+        if frame.iterations > frame.maxIterations, !value.isError { return .error(Frame.iterationsExceeded) }
         return value
     }
 
