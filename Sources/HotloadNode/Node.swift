@@ -4,6 +4,7 @@ import Logging
 import PQ
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// A node that follows a channel of the Hotload store: it loads the release it should run
 /// (the channel's stable release, the candidate of a rollout that selects it, or the
@@ -42,8 +43,15 @@ public final class Node: Service, Sendable {
     let applyGate = ApplyGate()
     /// The running driver's input, to ask for a sync from outside it (a trust reload).
     let driverInput = Mutex<AsyncStream<DriverEvent>.Continuation?>(nil)
+    /// The tracer in force when the node was created (`InstrumentationSystem.tracer`: the
+    /// bootstrapped one, or one bound with `withTracer`); `NoOpTracer` when none is.
+    package let tracer: any Tracer
+    /// `tracer` for the releases' calls: nil for the no-op tracer, so that an untraced call
+    /// costs one nil check.
+    package let callTracer: (any Tracer)?
 
-    /// Creates a node; nothing happens until `run()`.
+    /// Creates a node; nothing happens until `run()`. The node records its spans (syncs and
+    /// calls) through `InstrumentationSystem.tracer` as of now: bootstrap the tracer first.
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {
         self.configuration = configuration
         var logger = logger
@@ -51,6 +59,9 @@ public final class Node: Service, Sendable {
         self.logger = logger
         self.compiler = ReleaseCompiler(host: configuration.host, limits: configuration.limits)
         self.trust = TrustState(configuration.trust)
+        let tracer = InstrumentationSystem.tracer
+        self.tracer = tracer
+        self.callTracer = Self.callTracer(tracer)
         var onConnect: (@Sendable (Connection) async -> Void)?
         if let directory = configuration.cacheDirectory {
             let cache = ReleaseCache(directory: directory)

@@ -6,10 +6,13 @@ extension LoadedRelease {
     /// (calls, failed calls, latency), which the node reports with its heartbeat and
     /// rollout gates judge. Evaluation errors come back as `.error` values and count as
     /// failed; a call that cannot start (unknown module or function, wrong arity) throws
-    /// and counts as failed too. Calling `snapshot` directly is not counted.
+    /// and counts as failed too. With a tracer the call is a `hotload.call` span (module,
+    /// function, release, outcome). Calling `snapshot` directly is neither counted nor traced.
     public func call(module: String, function name: String, args: [Value]) throws(CallError) -> Value {
-        try stats.counting { () throws(CallError) -> Value in
-            try snapshot.call(module: module, function: name, args: args)
+        try traced(module: module, function: name) { () throws(CallError) -> Value in
+            try stats.counting { () throws(CallError) -> Value in
+                try snapshot.call(module: module, function: name, args: args)
+            }
         }
     }
 }

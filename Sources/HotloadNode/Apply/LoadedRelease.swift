@@ -1,6 +1,7 @@
 import Foundation
 import HotloadModules
 import HotloadStore
+import Tracing
 
 /// A release as the node serves it: immutable, shared by every call that started on it.
 public final class LoadedRelease: Sendable {
@@ -23,9 +24,12 @@ public final class LoadedRelease: Sendable {
     /// The release's parent, author, message and signatures as read with it (kept for the
     /// offline cache, which a node with a trust policy verifies on load).
     package let provenance: ReleaseProvenance?
+    /// The node's tracer for this release's calls; nil when tracing is off (the no-op tracer).
+    let tracer: (any Tracer)?
 
     init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
-         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil) {
+         snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil,
+         tracer: (any Tracer)? = nil) {
         self.release = release
         self.channel = channel
         self.entries = entries
@@ -34,5 +38,14 @@ public final class LoadedRelease: Sendable {
         self.stale = stale
         self.appliedAt = appliedAt
         self.provenance = provenance
+        self.tracer = tracer
+    }
+
+    /// A release serving `snapshot` outside any node (release 0 of channel `bench`), its
+    /// calls traced as those of a node created now: what `hotload bench function
+    /// --node-call` times.
+    package convenience init(benchmarking snapshot: Snapshot) {
+        self.init(release: 0, channel: "bench", entries: [:], sources: [:], snapshot: snapshot, stale: false,
+                  tracer: Node.callTracer(InstrumentationSystem.tracer))
     }
 }
