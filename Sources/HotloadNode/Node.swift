@@ -45,10 +45,10 @@ public final class Node: Service, Sendable {
     let driverInput = Mutex<AsyncStream<DriverEvent>.Continuation?>(nil)
     /// The tracer in force when the node was created (`InstrumentationSystem.tracer`: the
     /// bootstrapped one, or one bound with `withTracer`); `NoOpTracer` when none is.
-    package let tracer: any Tracer
+    let tracer: any Tracer
     /// `tracer` for the releases' calls: nil for the no-op tracer, so that an untraced call
     /// costs one nil check.
-    package let callTracer: (any Tracer)?
+    package let callTracer: CallTracer?
 
     /// Creates a node; nothing happens until `run()`. The node records its spans (syncs and
     /// calls) through `InstrumentationSystem.tracer` as of now: bootstrap the tracer first.

@@ -24,7 +24,7 @@ extension SidecarHandler {
     /// `error` (the expression does not compile or evaluates to an error: 422) or `refused`
     /// (a malformed request, no release loaded).
     func traced<Outcome>(_ eval: () -> (SidecarReply, Outcome)) -> (SidecarReply, Outcome) {
-        guard let tracer = node.callTracer else { return eval() }
+        guard let tracer = node.callTracer?.tracer else { return eval() }
         return tracer.withSpan(SidecarTracing.eval) { span in
             if let release = node.current?.release { span.attributes[NodeTraceNames.release] = release }
             let result = eval()

@@ -102,6 +102,39 @@ struct TracingTests {
         #expect(tracer.children(of: refused).map(\.operationName) == ["hotload.sync.fetch", "hotload.sync.compile"])
     }
 
+    @Test func aSignedNotificationAppliedWithoutARead() async throws {
+        let fixture = try await NodeFixture.make()
+        let key = SigningKey()
+        let trust = try TrustFile([key])
+        defer { trust.remove() }
+        let first = try await fixture.pushSigned(["a": "fn v() = 1", "b": "import a\nfn w() = a.v() + 1"], by: [key])
+        let tracer = InMemoryTracer()
+        var configuration = fixture.configuration(name: "traced-fast", trustFile: trust.path)
+        configuration.minSyncInterval = .milliseconds(10)
+        let running = withTracer(tracer) { RunningNode.start(configuration) }
+        try await running.waitFor(release: first)
+        try await running.waitUntil("the sync after LISTEN") {
+            tracer.finished("hotload.sync").contains { $0.attributes.get("hotload.wakeup") == .string("listening") }
+        }
+        let second = try await fixture.pushSigned(["a": "fn v() = 10"], by: [key], wakeup: .payload)
+        try await running.waitFor(release: second)
+        try await running.waitUntil("the fast path's span") {
+            tracer.finished("hotload.sync").contains { $0.attributes.get("hotload.release") == .int64(second) }
+        }
+        await running.stop()
+        await fixture.close()
+
+        #expect(running.node.status.fastPathApplies == 1)
+        let fast = try #require(tracer.finished("hotload.sync").first { $0.attributes.get("hotload.release") == .int64(second) })
+        #expect(fast.parentSpanID == nil)
+        #expect(fast.attributes.get("hotload.wakeup") == .string("signed_notification"))
+        #expect(fast.attributes.get("hotload.outcome") == .string("applied"))
+        #expect(fast.attributes.get("hotload.recompiled") == .int64(2))
+        #expect(fast.events.map(\.name) == ["swap"])
+        // No read: the only step is compiling.
+        #expect(tracer.children(of: fast).map(\.operationName) == ["hotload.sync.compile"])
+    }
+
     @Test func callSpansCarryModuleFunctionReleaseAndOutcome() async throws {
         let fixture = try await NodeFixture.make()
         let release = try await fixture.push(["math/basic": "fn add(a, b) = a + b\nfn div(a, b) = a / b\n"])

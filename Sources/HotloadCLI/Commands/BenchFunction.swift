@@ -15,8 +15,9 @@ extension Bench {
             A JSON array input is the argument list, anything else the one argument. The last \
             line is `ns/eval: X`, the median batch's time per call. With --node-call it times \
             the call as a node serves it (module and function looked up on every call), \
-            without and with the node's call metrics (`LoadedRelease.call`: latency and \
-            counters), prints their ratio, and the last line is the counted call's.
+            without and with what `LoadedRelease.call` adds (the node's call metrics: \
+            latency and counters; the tracing check, a span when a tracer is bootstrapped), \
+            prints their ratio, and the last line is the counted call's.
             """)
 
         @Argument(help: "The module, e.g. billing/pricing.")
@@ -31,7 +32,7 @@ extension Bench {
         @Option(help: "A JSON file with the arguments.")
         var input: String?
 
-        @Flag(help: "Time the node's call path without and with its call metrics, and print the ratio.")
+        @Flag(help: "Time the node's call path without and with what LoadedRelease.call adds (metrics, tracing check), and print the ratio.")
         var nodeCall = false
 
         @OptionGroup var timing: Timing
@@ -64,14 +65,10 @@ extension Bench {
                 timing.measure { compiled.call(args) }
                 return
             }
-            // The same call as `LoadedRelease.call`, on a snapshot linked here.
-            let stats = CallStats()
+            // `LoadedRelease.call` itself, on a snapshot linked here.
+            let loaded = LoadedRelease(benchmarking: snapshot)
             let plain = timing.run { (try? snapshot.call(module: module, function: function, args: args)) ?? .null }
-            let counted = timing.run {
-                (try? stats.counting { () throws(CallError) -> Value in
-                    try snapshot.call(module: module, function: function, args: args)
-                }) ?? .null
-            }
+            let counted = timing.run { (try? loaded.call(module: module, function: function, args: args)) ?? .null }
             Output.line("node call without metrics: \(String(format: "%.1f", plain.median)) ns")
             Output.line("node call with metrics: \(String(format: "%.1f", counted.median)) ns")
             Output.line("ratio: \(String(format: "%.3f", counted.median / plain.median))")

@@ -9,10 +9,15 @@ extension LoadedRelease {
     /// and counts as failed too. With a tracer the call is a `hotload.call` span (module,
     /// function, release, outcome). Calling `snapshot` directly is neither counted nor traced.
     public func call(module: String, function name: String, args: [Value]) throws(CallError) -> Value {
-        try traced(module: module, function: name) { () throws(CallError) -> Value in
-            try stats.counting { () throws(CallError) -> Value in
-                try snapshot.call(module: module, function: name, args: args)
-            }
+        if let tracer { return try traced(tracer.tracer, module: module, function: name, args: args) }
+        return try counted(module: module, function: name, args: args)
+    }
+
+    /// The call, counted in the release's metrics.
+    @inline(__always)
+    func counted(module: String, function name: String, args: [Value]) throws(CallError) -> Value {
+        try stats.counting { () throws(CallError) -> Value in
+            try snapshot.call(module: module, function: name, args: args)
         }
     }
 }

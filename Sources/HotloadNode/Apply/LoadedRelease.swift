@@ -25,11 +25,11 @@ public final class LoadedRelease: Sendable {
     /// offline cache, which a node with a trust policy verifies on load).
     package let provenance: ReleaseProvenance?
     /// The node's tracer for this release's calls; nil when tracing is off (the no-op tracer).
-    let tracer: (any Tracer)?
+    let tracer: CallTracer?
 
     init(release: Int64, channel: String, entries: [String: ManifestEntry], sources: [String: ModuleSource],
          snapshot: Snapshot, stale: Bool, appliedAt: Date = Date(), provenance: ReleaseProvenance? = nil,
-         tracer: (any Tracer)? = nil) {
+         tracer: CallTracer? = nil) {
         self.release = release
         self.channel = channel
         self.entries = entries
