@@ -25,7 +25,7 @@ extension Node {
     /// the release the read was planned for: when another apply (a signed notification)
     /// swapped the release meanwhile, the read is dropped and another sync requested, so an
     /// older read finishing late never moves the node back.
-    func sync() async -> SyncOutcome {
+    func sync(_ trace: SyncTrace) async -> SyncOutcome {
         let started = ContinuousClock.now
         defer { metrics.synced(since: started) }
         let loaded = current
@@ -36,23 +36,28 @@ extension Node {
         let have = loaded.flatMap { $0.stale ? nil : Array($0.entries.values) } ?? []
         let read: TargetRead
         do {
-            read = try await queries.run { [channel = configuration.channel, name = configuration.name] session in
-                try await session.readTarget(channel: channel, node: name, known: known, have: have)
+            read = try await trace.step(NodeTraceNames.fetch) {
+                try await queries.run { [channel = configuration.channel, name = configuration.name] session in
+                    try await session.readTarget(channel: channel, node: name, known: known, have: have)
+                }
             }
         } catch {
+            trace.ended(.databaseError)
             state.withLock { $0.databaseReachable = false }
             logger.warning("reading the target release failed", metadata: ["error": "\(error)"])
             broadcaster.yield(.databaseError("\(error)"))
             return SyncOutcome()
         }
         state.withLock { $0.databaseReachable = true }
-        return await applyGate.run { await self.apply(read, readOver: loaded, started: started) }
+        trace.target(read.release)
+        return await applyGate.run { await self.apply(read, readOver: loaded, started: started, trace) }
     }
 
     /// The part of a sync that holds the apply gate.
     private func apply(_ read: TargetRead, readOver loaded: LoadedRelease?,
-                       started: ContinuousClock.Instant) async -> SyncOutcome {
+                       started: ContinuousClock.Instant, _ trace: SyncTrace) async -> SyncOutcome {
         guard current === loaded else {
+            trace.ended(.superseded)
             requestSync()
             return SyncOutcome()
         }
@@ -66,19 +71,29 @@ extension Node {
         var outcome = SyncOutcome(changed: roleChanged, pinExpiresIn: read.pinExpiresIn)
         guard let target = read.release, let manifest = read.manifest,
               ApplyPlanner.decide(head: target, applied: running, refused: refused) != .nothing
-        else { return outcome }
+        else {
+            trace.ended(.unchanged)
+            return outcome
+        }
         outcome.changed = true
         if trust.path != nil { reloadTrustFile(force: false) }
         guard let job = prepare(release: target, manifest: manifest, sources: read.sources, over: loaded,
                                 started: started, provenance: read.provenance)
-        else { return outcome }
+        else {
+            trace.ended(.refused)
+            return outcome
+        }
         if let refusal = verify(job, modules: manifest) {
+            trace.refused([refusal])
             refuse(release: target, kept: loaded?.release, errors: [refusal], forTrust: true)
             return outcome
         }
         // Compiling can take up to half a poll interval: too long to hold one of the few
         // threads of the concurrency pool that the host's tasks share.
-        let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
+        let result = await trace.step(NodeTraceNames.compile) {
+            await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
+        }
+        trace.compiled(job, result)
         finish(job, result)
         return outcome
     }
@@ -221,7 +236,8 @@ extension Node {
             let recompiled = job.isUnchanged ? 0 : snapshot.recompiled.count
             let next = LoadedRelease(release: release, channel: configuration.channel, entries: job.entries,
                                      sources: job.sources, snapshot: snapshot, stale: job.stale,
-                                     provenance: job.provenance, calls: metrics.calls.table(for: snapshot))
+                                     provenance: job.provenance, calls: metrics.calls.table(for: snapshot),
+                                     tracer: callTracer)
             holder.store(next)
             callMetrics.track(next)
             let swappedAt = ContinuousClock.now

@@ -176,6 +176,8 @@ extension Node {
         var listeners: [Int: Task<Void, Never>] = [:]
         // When the armed pin-expiry timer fires, if one is armed.
         var pinTimer: ContinuousClock.Instant?
+        // The latest request the next sync serves (its span's wake-up reason).
+        var wakeUp = SyncWakeUp.start
         input.yield(.machine(.start))
         await withTaskCancellationHandler {
             for await event in events {
@@ -215,6 +217,7 @@ extension Node {
                     }
                     machineEvent = .notification
                 }
+                if let request = SyncWakeUp(machineEvent) { wakeUp = request }
                 if case .subscribed = machineEvent {
                     state.withLock { $0.listening = true }
                     broadcaster.yield(.listening)
@@ -244,8 +247,8 @@ extension Node {
                         }
                     case .sync:
                         state.withLock { $0.headReads += 1 }
-                        group.addTask {
-                            let outcome = await self.sync()
+                        group.addTask { [wakeUp] in
+                            let outcome = await self.sync(wakeUp: wakeUp)
                             if outcome.changed { beat.yield() }
                             if let expiry = outcome.pinExpiresIn { input.yield(.pinExpires(in: expiry)) }
                             input.yield(.machine(.syncFinished))

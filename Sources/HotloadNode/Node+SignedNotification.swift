@@ -27,42 +27,49 @@ extension Node {
     ///   it did not decode, did not verify or does not follow the running release (counted
     ///   in `ignoredNotifications`, never applied), or it cannot be applied from the payload
     ///   alone (pinned, no running release, a source missing).
-    func applySignedNotification(_ notification: ReleaseNotification) async -> Bool {
+    func applySignedNotification(_ notification: ReleaseNotification, _ trace: SyncTrace) async -> Bool {
         let started = ContinuousClock.now
         defer { state.withLock { $0.fastPathRunning = false } }
         if trust.path != nil { reloadTrustFile(force: false) }
-        guard trust.policy != nil else { return false }
+        guard trust.policy != nil else { return deferred(trace) }
         let payload: SignedReleasePayload
         do {
             payload = try SignedReleasePayload(notification)
         } catch {
-            return ignore(notification, because: error.message)
+            return ignore(notification, because: error.message, trace)
         }
         return await applyGate.run { () -> Bool in
             let manifest = payload.manifest
             let release = Int64(manifest.release)
-            guard let loaded = current, !loaded.stale else { return false }
-            if loaded.release == release { return true }
+            trace.target(release)
+            guard let loaded = current, !loaded.stale else { return deferred(trace) }
+            if loaded.release == release { return unchanged(trace) }
             let (pinned, refused) = state.withLock { ($0.target?.pinned != nil, $0.errorRelease) }
             // Refused here already (it does not compile, or its signatures failed the
             // policy in force): nothing more to learn until the target or the policy changes.
-            if refused == release { return true }
+            if refused == release { return unchanged(trace) }
             guard manifest.parent.map(Int64.init) == loaded.release else {
                 return ignore(notification, because: "its parent is release \(manifest.parent.map(String.init) ?? "none"), "
-                              + "the node runs \(loaded.release)")
+                              + "the node runs \(loaded.release)", trace)
             }
-            if pinned { return false }
+            if pinned { return deferred(trace) }
             let plan = ApplyPlanner.plan(current: loaded.entries, target: manifest.modules)
-            guard plan.changed.allSatisfy({ payload.sources[$0.module] != nil }) else { return false }
+            guard plan.changed.allSatisfy({ payload.sources[$0.module] != nil }) else { return deferred(trace) }
             let provenance = ReleaseProvenance(parent: manifest.parent.map(Int64.init), author: manifest.author,
                                                message: manifest.message, signatures: payload.signatures)
             guard let job = prepare(release: release, manifest: manifest.modules, sources: payload.sources, over: loaded,
                                     started: started, provenance: provenance)
-            else { return true }
-            if let failure = verify(job, modules: manifest.modules) {
-                return ignore(notification, because: failure.message)
+            else {
+                trace.ended(.refused)
+                return true
             }
-            let result = await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
+            if let failure = verify(job, modules: manifest.modules) {
+                return ignore(notification, because: failure.message, trace)
+            }
+            let result = await trace.step(NodeTraceNames.compile) {
+                await ReleaseCompiler.onOwnThread { [compiler] in job.compile(with: compiler) }
+            }
+            trace.compiled(job, result)
             // Counted before the swap, so that whoever sees the release also sees how it came.
             state.withLock { state in
                 if case .success = result { state.fastPathApplies += 1 }
@@ -76,8 +83,21 @@ extension Node {
         }
     }
 
+    /// Nothing to apply: the release runs already, or was refused here; true.
+    private func unchanged(_ trace: SyncTrace) -> Bool {
+        trace.ended(.unchanged)
+        return true
+    }
+
+    /// Cannot be applied from the payload alone; false (a sync follows).
+    private func deferred(_ trace: SyncTrace) -> Bool {
+        trace.ended(.deferred)
+        return false
+    }
+
     /// Counts and logs a signed notification that is not applied; false (treat it as a hint).
-    private func ignore(_ notification: ReleaseNotification, because reason: String) -> Bool {
+    private func ignore(_ notification: ReleaseNotification, because reason: String, _ trace: SyncTrace) -> Bool {
+        trace.ended(.ignored)
         let quiet = ContinuousClock.now + configuration.minSyncInterval
         state.withLock { state in
             state.ignoredNotifications += 1

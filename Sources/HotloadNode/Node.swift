@@ -5,6 +5,7 @@ import Logging
 import PQ
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// A node that follows a channel of the Hotload store: it loads the release it should run
 /// (the channel's stable release, the candidate of a rollout that selects it, or the
@@ -50,9 +51,16 @@ public final class Node: Service, Sendable {
     let applyGate = ApplyGate()
     /// The running driver's input, to ask for a sync from outside it (a trust reload).
     let driverInput = Mutex<AsyncStream<DriverEvent>.Continuation?>(nil)
+    /// The tracer in force when the node was created (`InstrumentationSystem.tracer`: the
+    /// bootstrapped one, or one bound with `withTracer`); `NoOpTracer` when none is.
+    let tracer: any Tracer
+    /// `tracer` for the releases' calls: nil for the no-op tracer, so that an untraced call
+    /// costs one nil check.
+    package let callTracer: CallTracer?
 
     /// Creates a node; nothing happens until `run()`. Its metrics go to `MetricsSystem.factory`
-    /// as it is now (see the type's documentation).
+    /// as it is now (see the type's documentation), its spans (syncs and calls) to
+    /// `InstrumentationSystem.tracer` as of now: bootstrap both first.
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "hotload.node")) {
         self.configuration = configuration
         metrics = NodeMetrics(factory: MetricsSystem.factory)
@@ -62,6 +70,9 @@ public final class Node: Service, Sendable {
         self.logger = logger
         self.compiler = ReleaseCompiler(host: configuration.host, limits: configuration.limits)
         self.trust = TrustState(configuration.trust)
+        let tracer = InstrumentationSystem.tracer
+        self.tracer = tracer
+        self.callTracer = Self.callTracer(tracer)
         var onConnect: (@Sendable (Connection) async -> Void)?
         if let directory = configuration.cacheDirectory {
             let cache = ReleaseCache(directory: directory)

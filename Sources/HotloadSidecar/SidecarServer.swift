@@ -26,19 +26,21 @@ package enum SidecarServer {
                                   queueLimit: configuration.maxQueuedEvaluations)
         let gate = RequestGate(configuration: configuration, handler: handler, pool: pool)
         let router = Router(context: SidecarRequestContext.self)
-        router.post("/v1/call/**") { request, context in
+        // A server span per evaluation request (SidecarTracing).
+        let evaluations = router.group().add(middleware: TracingMiddleware())
+        evaluations.post("/v1/call/**") { request, context in
             await gate.evaluate(request, context) { body in
                 let path = String(request.uri.path.dropFirst("/v1/call/".count))
                 return handler.call(path: path, body: body)
             }
         }
-        router.post("/v1/eval") { request, context in
+        evaluations.post("/v1/eval") { request, context in
             // Unauthenticated clients learn nothing, not even whether eval is enabled.
             if let refusal = gate.refusal(request) { return gate.respond(refusal) }
             guard configuration.enableEval else {
                 return gate.respond(.error(404, "eval_disabled", "/v1/eval is disabled on this node"))
             }
-            return await gate.evaluate(request, context) { body in handler.eval(body: body) }
+            return await gate.evaluate(request, context) { body in handler.traced { handler.eval(body: body) } }
         }
         router.get("/v1/status") { request, _ in gate.authorized(request) { handler.status() } }
         router.get("/metrics") { request, _ in gate.authorized(request) { prometheus.exposition() } }
@@ -113,7 +115,7 @@ struct RequestGate: Sendable {
             return respond(reply)
         }
         let start = ContinuousClock.now
-        switch await pool.run(deadline: deadline, { run(bytes) }) {
+        switch await pool.run(deadline: deadline, SidecarTracing.inCurrentContext { run(bytes) }) {
         case .done(let (reply, outcome)):
             let elapsed = ContinuousClock.now - start
             handler.metrics.record(outcome, seconds: elapsed.inSeconds)

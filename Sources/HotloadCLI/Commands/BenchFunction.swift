@@ -16,10 +16,10 @@ extension Bench {
             A JSON array input is the argument list, anything else the one argument. The last \
             line is `ns/eval: X`, the median batch's time per call. With --node-call it times \
             the call as a node serves it (module and function looked up on every call), \
-            without and with the node's call metrics (`LoadedRelease.call`: the health figures \
-            and the swift-metrics handles, without a backend; also the health figures alone and \
-            the metrics into Prometheus), prints the ratio of the counted call to the plain one, \
-            and the last line is the counted call's.
+            without and with what `LoadedRelease.call` adds (the health figures, the \
+            swift-metrics handles without a backend, the tracing check; also the health figures \
+            alone and the metrics into Prometheus), prints the ratio of the counted call to the \
+            plain one, and the last line is the counted call's.
             """)
 
         @Argument(help: "The module, e.g. billing/pricing.")
@@ -34,7 +34,7 @@ extension Bench {
         @Option(help: "A JSON file with the arguments.")
         var input: String?
 
-        @Flag(help: "Time the node's call path without and with its call metrics, and print the ratio.")
+        @Flag(help: "Time the node's call path without and with what LoadedRelease.call adds (metrics, tracing check), and print the ratio.")
         var nodeCall = false
 
         @OptionGroup var timing: Timing
@@ -69,8 +69,8 @@ extension Bench {
             }
             // The call as a node serves it, on a snapshot linked here: plain; counted in the
             // release's health figures only (`CallStats`, as before swift-metrics); through
-            // `LoadedRelease.call` (health figures and swift-metrics handles) without a
-            // backend and with the Prometheus one `hotload node` bootstraps.
+            // `LoadedRelease.call` itself (health figures, swift-metrics handles, the tracing
+            // check) without a backend and with the Prometheus one `hotload node` bootstraps.
             let stats = CallStats()
             let plain = timing.run { (try? snapshot.call(module: module, function: function, args: args)) ?? .null }
             let health = timing.run {
@@ -79,11 +79,9 @@ extension Bench {
                 stats.record(nanoseconds: CallStats.now() &- start, failed: value.isError)
                 return value
             }
-            let release = LoadedRelease(release: 0, channel: "bench", entries: [:], sources: [:], snapshot: snapshot,
-                                        stale: false)
+            let release = LoadedRelease(benchmarking: snapshot)
             let counted = timing.run { (try? release.call(module: module, function: function, args: args)) ?? .null }
-            let prometheus = LoadedRelease(release: 0, channel: "bench", entries: [:], sources: [:], snapshot: snapshot,
-                                           stale: false,
+            let prometheus = LoadedRelease(benchmarking: snapshot,
                                            calls: CallLabels(factory: PrometheusBackend().factory).table(for: snapshot))
             let exported = timing.run { (try? prometheus.call(module: module, function: function, args: args)) ?? .null }
             Output.line("node call without metrics: \(String(format: "%.1f", plain.median)) ns")

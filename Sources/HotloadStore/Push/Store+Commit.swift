@@ -14,8 +14,9 @@ extension Store {
     /// allocates versions, writes the release and its changes, moves the head and sends
     /// the one NOTIFY. With signing keys, `publish` sends no NOTIFY; the release's
     /// manifest is read back in the same transaction, signed with every key and stored by
-    /// `hotload.release_sign`, which sends it. A dry run only reads.
-    func commit(_ operation: ReleaseOperation, _ options: ReleaseOptions) async throws -> PushResult {
+    /// `hotload.release_sign`, which sends it. A dry run only reads. The check and the
+    /// publishing are child spans of `trace`.
+    func commit(_ operation: ReleaseOperation, _ options: ReleaseOptions, _ trace: PushTrace) async throws -> PushResult {
         guard ChannelName.isValid(options.channel) else {
             throw StoreError.invalidChannelName(options.channel)
         }
@@ -30,7 +31,7 @@ extension Store {
         return try await runRollout(needs: options.dryRun ? .reader : .pusher, context) {
             do {
                 return try await connection.transaction { @Sendable conn in
-                    try await Self.commit(conn, operation, options)
+                    try await Self.commit(conn, operation, options, trace)
                 }
             } catch let finished as Finished {
                 return finished.result
@@ -39,7 +40,7 @@ extension Store {
     }
 
     private static func commit(_ conn: isolated Connection, _ operation: ReleaseOperation,
-                               _ options: ReleaseOptions) async throws -> PushResult {
+                               _ options: ReleaseOptions, _ trace: PushTrace) async throws -> PushResult {
         let channel = options.channel
         let head: Int64?
         if options.dryRun {
@@ -60,12 +61,15 @@ extension Store {
         if let head { current = try await Queries.state(conn, channel: channel, release: head) }
         let planned = try await plan(conn, operation, current: current, channel: channel)
             .sorted { $0.module < $1.module }
+        trace.planned(planned.map(\.module))
 
         var result = PushResult(channel: channel, release: nil, previousHead: head, changes: [],
                                 checked: [], dryRun: options.dryRun, skippedCheck: options.skipCheck, signers: [])
         if planned.isEmpty { throw Finished(result: result) }
 
-        result.checked = try await verify(conn, operation, planned, current: current, options: options)
+        result.checked = try await trace.step(PushTraceNames.check) {
+            try await verify(conn, operation, planned, current: current, options: options)
+        }
         if options.dryRun {
             let versions = try await predictVersions(conn, planned)
             result.changes = planned.map { change in
@@ -78,6 +82,17 @@ extension Store {
             throw Finished(result: result)
         }
 
+        return try await trace.step(PushTraceNames.commit) {
+            try await publish(conn, planned, head: head, options: options, result)
+        }
+    }
+
+    /// Publishes the planned changes as a release (`hotload.publish`), reads back its
+    /// changes and rollout, and signs it.
+    private static func publish(_ conn: isolated Connection, _ planned: [PlannedChange], head: Int64?,
+                                options: ReleaseOptions, _ result: PushResult) async throws -> PushResult {
+        var result = result
+        let channel = options.channel
         // PQ sends arrays without NULL elements; the action says which of version and
         // source a change has, so the placeholders (0, "") become NULLs here.
         let published = try await conn.query("""
