@@ -56,10 +56,10 @@ import Testing
     @Test func diffSubcommandPrintsEachCaseAndTheRatios() async throws {
         let (status, output) = try await runHotload(["bench", "diff", "--lines", "200", "--edits", "5", "--rounds", "1"])
         #expect(status == 0, Comment(rawValue: output))
-        for name in ["scattered", "all_changed", "reversed"] {
+        for name in ["unchanged", "scattered", "all_changed", "reversed"] {
             #expect(output.contains("\(name): FileDiff "), Comment(rawValue: output))
         }
-        #expect(Self.lastLine(output).hasPrefix("diff lines=200 scattered="), Comment(rawValue: output))
+        #expect(Self.lastLine(output).hasPrefix("diff lines=200 unchanged="), Comment(rawValue: output))
         let (refused, message) = try await runHotload(["bench", "diff", "--edits", "20000", "--lines", "10"])
         #expect(refused != 0)
         #expect(message.contains("--edits must be"), Comment(rawValue: message))

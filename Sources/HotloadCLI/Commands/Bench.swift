@@ -25,7 +25,8 @@ struct Bench: AsyncParsableCommand {
 
         hotload bench diff [--lines N] [--edits K]: unified diffs (`FileDiff`) against the \
         standard library's CollectionDifference on generated modules; last line \
-        `diff lines=N scattered=R1 all_changed=R2 reversed=R3` (ratios, CollectionDifference / FileDiff).
+        `diff lines=N unchanged=R0 scattered=R1 all_changed=R2 reversed=R3` (ratios, CollectionDifference / \
+        FileDiff).
 
         The earlier flag forms still work: --expr EXPR, --module NAME --function NAME, \
         --propagation. Build with `swift build -c release --product hotload` for meaningful numbers.

@@ -12,13 +12,14 @@ extension Bench {
             commandName: "diff",
             abstract: "Time unified diffs against the standard library's CollectionDifference.",
             discussion: """
-            Three generated module pairs of --lines lines each: --edits lines replaced at \
-            scattered places, every line changed, and the same lines in reverse order. Each \
-            is diffed by `FileDiff` (line split, distance-capped Myers, hunks) and by \
-            `difference(from:)` alone on the same split lines; the median of --rounds rounds \
-            is printed with the ratio CollectionDifference / FileDiff. The last line is \
-            `diff lines=N scattered=R1 all_changed=R2 reversed=R3` (the three ratios). Build \
-            with `swift build -c release --product hotload` for meaningful numbers.
+            Four generated module pairs of --lines lines each: unchanged (the cost of splitting \
+            the lines), --edits lines replaced at scattered places, every line changed, and the \
+            same lines in reverse order. Each is diffed by `FileDiff` (line split, distance-capped \
+            Myers, hunks) and by `difference(from:)` alone on the same lines split by \
+            `split(separator:)`; the median of --rounds rounds is printed with the ratio \
+            CollectionDifference / FileDiff. The last line is \
+            `diff lines=N unchanged=R0 scattered=R1 all_changed=R2 reversed=R3` (the ratios). \
+            Build with `swift build -c release --product hotload` for meaningful numbers.
             """)
 
         @Option(help: "Lines of each generated module.")
@@ -41,6 +42,7 @@ extension Bench {
             var scattered = old
             for edit in 0..<edits { scattered[edit * lines / max(edits, 1)] = "let changed_\(edit) = 0\n" }
             let cases = [
+                ("unchanged", old),
                 ("scattered", scattered),
                 ("all_changed", (0..<lines).map { "let other_\($0) = input.other + \($0)\n" }),
                 ("reversed", Array(old.reversed())),
