@@ -121,6 +121,11 @@ import Testing
         #expect(filled.arguments == ["node", "--name=-dash", "--poll-interval=3", "--no-enable-eval",
                                      "--listen=:1", "--channel", "c"])
         #expect(filled.applied.map(\.setting.option) == ["name", "poll-interval", "enable-eval"])
+        // An empty variable is unset, also one that no option reads.
+        #expect(try EnvironmentDefaults(arguments: ["node"], environment: ["HOTLOAD_NODE_UNKNOWN": ""]).arguments == ["node"])
+        #expect(throws: (any Error).self) {
+            try EnvironmentDefaults(arguments: ["node"], environment: ["HOTLOAD_NODE_UNKNOWN": "1"])
+        }
         let other = try EnvironmentDefaults(arguments: ["status"], environment: environment)
         #expect(other.arguments == ["status"] && other.note == nil)
     }

@@ -23,7 +23,7 @@ struct EnvironmentDefaults {
     static let nodePrefix = "HOTLOAD_NODE_"
 
     /// Every option of `hotload node` but `--database` and `--help`
-    /// (`EnvironmentDefaultsTests` checks this list against the command's options).
+    /// (`NodeEnvironmentCLITests` checks this list against the command's options).
     static let node: [Setting] = [
         "channel", "name", "listen", "token-file", "request-timeout", "max-evaluations", "max-queued",
         "max-connections", "idle-timeout", "min-sync-interval", "poll-interval", "backoff-cap",
@@ -47,8 +47,12 @@ struct EnvironmentDefaults {
         self.applied = []
         guard arguments.first == "node" else { return }
         let known = Set(Self.node.map(\.variable))
-        if let unknown = environment.keys.filter({ $0.hasPrefix(Self.nodePrefix) && !known.contains($0) }).min() {
-            let instead = unknown == Self.nodePrefix + "DATABASE" ? "; the database comes from HOTLOAD_DATABASE_URL" : ""
+        let unknowns = environment.filter {
+            $0.key.hasPrefix(Self.nodePrefix) && !known.contains($0.key) && !$0.value.isEmpty
+        }
+        if let unknown = unknowns.keys.min() {
+            let instead = unknown == Self.nodePrefix + "DATABASE"
+                ? "; the database comes from HOTLOAD_DATABASE_URL" : ""
             throw ValidationError("\(unknown) is not an option of `hotload node`\(instead) "
                 + "(see `hotload node --help`)")
         }
