@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `hotload` command line: push script modules to PostgreSQL, inspect their history,
 /// run nodes that follow the database, and work with the expression language offline.
@@ -18,4 +19,33 @@ struct Hotload: AsyncParsableCommand {
             KeyCommand.self, Verify.self, Eval.self, Check.self, Bench.self,
         ]
     )
+
+    /// Parses and runs as swift-argument-parser's own `main()` does, with `hotload node`'s
+    /// unset options filled from `HOTLOAD_NODE_*` first (`EnvironmentDefaults`); a failed run
+    /// that used such values names their variables after its error.
+    static func main() async {
+        let filled: EnvironmentDefaults
+        do {
+            filled = try EnvironmentDefaults(arguments: Array(CommandLine.arguments.dropFirst()),
+                                             environment: ProcessInfo.processInfo.environment)
+        } catch {
+            Output.error("error: \((error as? ValidationError)?.message ?? "\(error)")")
+            exit(withError: ExitCode.validationFailure)
+        }
+        do {
+            var command = try parseAsRoot(filled.arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let status = exitCode(for: error)
+            guard status != .success, let note = filled.note else { exit(withError: error) }
+            // An ExitCode's error was printed by `reportingErrors`; any other is printed here.
+            if !(error is ExitCode) { Output.error(fullMessage(for: error)) }
+            Output.error(note)
+            exit(withError: status)
+        }
+    }
 }

@@ -52,6 +52,19 @@ import Testing
         }
     }
 
+    /// `bench diff`, small: one line per case and the machine-readable last line.
+    @Test func diffSubcommandPrintsEachCaseAndTheRatios() async throws {
+        let (status, output) = try await runHotload(["bench", "diff", "--lines", "200", "--edits", "5", "--rounds", "1"])
+        #expect(status == 0, Comment(rawValue: output))
+        for name in ["unchanged", "scattered", "all_changed", "reversed"] {
+            #expect(output.contains("\(name): FileDiff "), Comment(rawValue: output))
+        }
+        #expect(Self.lastLine(output).hasPrefix("diff lines=200 unchanged="), Comment(rawValue: output))
+        let (refused, message) = try await runHotload(["bench", "diff", "--edits", "20000", "--lines", "10"])
+        #expect(refused != 0)
+        #expect(message.contains("--edits must be"), Comment(rawValue: message))
+    }
+
     /// `bench propagation --abort` on the real binary, small: the propagation lines, then
     /// the abort lines, every canary back on stable, and the machine-readable last line.
     /// (The flag form `--propagation --abort` calls the same `Propagation.run`.)

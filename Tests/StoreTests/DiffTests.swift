@@ -79,4 +79,20 @@ import Testing
         let diff = FileDiff(module: "m", oldLabel: "a", newLabel: "b", old: old, new: new)
         #expect(apply(diff, to: old) == new)
     }
+
+    /// Beyond `Myers.maximumDistance` differences the search stops (its time and memory
+    /// stay bounded whatever the input) and the part between the common prefix and suffix is
+    /// one replaced block: a correct diff, not a minimal one.
+    @Test func beyondTheDistanceCapTheMiddleIsOneReplacedBlock() {
+        let old = (0..<3_000).map { "o\($0)\n" }
+        var new = old
+        for index in stride(from: 0, to: 3_000, by: 2) { new[index] = "n\(index)\n" }
+        let oldText = old.joined(), newText = new.joined()
+        let diff = FileDiff(module: "m", oldLabel: "a", newLabel: "b", old: oldText, new: newText)
+        let lines = diff.hunks.flatMap(\.lines)
+        #expect(diff.hunks.count == 1)
+        #expect(lines.filter { if case .removed = $0 { true } else { false } }.count == 2_999)
+        #expect(lines.filter { if case .added = $0 { true } else { false } }.count == 2_999)
+        #expect(apply(diff, to: oldText) == newText)
+    }
 }

@@ -8,7 +8,7 @@ import HotloadBench
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure expression and module-function speed, or release propagation to nodes.",
+        abstract: "Measure expression and module-function speed, release propagation to nodes, or diffs.",
         discussion: """
         hotload bench expr EXPR --input FILE.json: compile once, bind the input once, evaluate \
         in timed batches; prints the median time of one evaluation as the last line `ns/eval: X`.
@@ -23,10 +23,15 @@ struct Bench: AsyncParsableCommand {
         and first failing gate to abort; last line `propagation-abort nodes=N p50_ms=X p99_ms=Y \
         gate_to_abort_ms=Z interval_ms=I`.
 
+        hotload bench diff [--lines N] [--edits K]: unified diffs (`FileDiff`) against the \
+        standard library's CollectionDifference on generated modules; last line \
+        `diff lines=N unchanged=R0 scattered=R1 all_changed=R2 reversed=R3` (ratios, CollectionDifference / \
+        FileDiff).
+
         The earlier flag forms still work: --expr EXPR, --module NAME --function NAME, \
         --propagation. Build with `swift build -c release --product hotload` for meaningful numbers.
         """,
-        subcommands: [Expression.self, Function.self, Propagation.self, Flags.self],
+        subcommands: [Expression.self, Function.self, Propagation.self, DiffCommand.self, Flags.self],
         defaultSubcommand: Flags.self
     )
 

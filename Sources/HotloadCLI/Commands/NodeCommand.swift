@@ -49,51 +49,56 @@ struct NodeCommand: AsyncParsableCommand {
         HOTLOAD_DATABASE_URL in the environment), not in --database: command lines are visible \
         to every user in `ps`. Passwords are redacted wherever the node prints its target.
         SIGTERM/SIGINT stop it cleanly.
+
+        Every option but --database also reads HOTLOAD_NODE_ and its name in upper snake case \
+        (--poll-interval: HOTLOAD_NODE_POLL_INTERVAL; --enable-eval: HOTLOAD_NODE_ENABLE_EVAL=true, \
+        false, 1 or 0); the command line wins, an empty variable counts as unset, and a \
+        HOTLOAD_NODE_ variable no option reads is refused. --database reads HOTLOAD_DATABASE_URL.
         """)
 
-    @Option(help: "The channel to follow.")
+    @Option(help: "The channel to follow. Env: HOTLOAD_NODE_CHANNEL.")
     var channel: String = "main"
 
-    @Option(help: "The node's name in `hotload status` (default: host-pid).")
+    @Option(help: "The node's name in `hotload status` (default: host-pid). Env: HOTLOAD_NODE_NAME.")
     var name: String?
 
-    @Option(help: "Where to serve HTTP: HOST:PORT, [IPv6]:PORT, or :PORT for every IPv4 interface (0.0.0.0).")
+    @Option(help: "Where to serve HTTP: HOST:PORT, [IPv6]:PORT, or :PORT for every IPv4 interface (0.0.0.0). Env: HOTLOAD_NODE_LISTEN.")
     var listen: String = "127.0.0.1:8080"
 
-    @Flag(help: "Serve POST /v1/eval (arbitrary expressions from clients). Off by default.")
+    @Flag(inversion: .prefixedNo, help: "Serve POST /v1/eval (arbitrary expressions from clients). Off by default. Env: HOTLOAD_NODE_ENABLE_EVAL.")
     var enableEval = false
 
-    @Option(help: "Require `Authorization: Bearer TOKEN` on every route but /healthz; the file holds the token (16+ printable characters).")
+    @Option(help: "Require `Authorization: Bearer TOKEN` on every route but /healthz; the file holds the token (16+ printable characters). Env: HOTLOAD_NODE_TOKEN_FILE.")
     var tokenFile: String?
 
-    @Option(help: "Seconds a request may take to send its body and to wait for an evaluation thread.")
+    @Option(help: "Seconds a request may take to send its body and to wait for an evaluation thread. Env: HOTLOAD_NODE_REQUEST_TIMEOUT.")
     var requestTimeout: Double = 5
 
-    @Option(help: "Evaluations running at once, each on its own thread; the default is the number of cores.")
+    @Option(help: "Evaluations running at once, each on its own thread; the default is the number of cores. Env: HOTLOAD_NODE_MAX_EVALUATIONS.")
     var maxEvaluations: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Evaluations waiting for a thread; beyond this requests get 503.")
+    @Option(help: "Evaluations waiting for a thread; beyond this requests get 503. Env: HOTLOAD_NODE_MAX_QUEUED.")
     var maxQueued: Int = 64
 
-    @Option(help: "Open HTTP connections; further clients wait in the listen backlog.")
+    @Option(help: "Open HTTP connections; further clients wait in the listen backlog. Env: HOTLOAD_NODE_MAX_CONNECTIONS.")
     var maxConnections: Int = 256
 
-    @Option(help: "Seconds after which an idle HTTP connection is closed.")
+    @Option(help: "Seconds after which an idle HTTP connection is closed. Env: HOTLOAD_NODE_IDLE_TIMEOUT.")
     var idleTimeout: Double = 30
 
-    @Option(help: "Milliseconds between two head reads at least, however many notifications arrive.")
+    @Option(help: "Milliseconds between two head reads at least, however many notifications arrive. Env: HOTLOAD_NODE_MIN_SYNC_INTERVAL.")
     var minSyncInterval: Double = 100
 
-    @Option(help: "Seconds between head polls (the safety net for a missed NOTIFY).")
+    @Option(help: "Seconds between head polls (the safety net for a missed NOTIFY). Env: HOTLOAD_NODE_POLL_INTERVAL.")
     var pollInterval: Double = 5
 
-    @Option(help: "Longest reconnect delay in seconds.")
+    @Option(help: "Longest reconnect delay in seconds. Env: HOTLOAD_NODE_BACKOFF_CAP.")
     var backoffCap: Double = 5
 
-    @Option(help: "Cache the last good release here (files 0600 in a 0700 directory, sources checked against their SHA-256 on load, tied to the database) and serve it, marked stale, when the database is unreachable at start.")
+    @Option(help: "Cache the last good release here (files 0600 in a 0700 directory, sources checked against their SHA-256 on load, tied to the database) and serve it, marked stale, when the database is unreachable at start. Env: HOTLOAD_NODE_CACHE_DIRECTORY.")
     var cacheDirectory: String?
 
-    @Option(help: "Run only releases signed as this trust file requires (`hotload key trust` writes one); re-read on change and on SIGHUP.")
+    @Option(help: "Run only releases signed as this trust file requires (`hotload key trust` writes one); re-read on change and on SIGHUP. Env: HOTLOAD_NODE_TRUST.")
     var trust: String?
 
     @OptionGroup var connection: ConnectionOptions
