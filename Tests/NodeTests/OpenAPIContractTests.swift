@@ -157,9 +157,9 @@ struct OpenAPIContractTests {
     }
 
     /// Starts `hotload node` on a fresh database with `modules` pushed, and runs schemathesis
-    /// against it with the node's own `/openapi.json`. A 503 would fail the run too: the node
-    /// has a release loaded and one client at a time stays far below its queue, so neither
-    /// `not_loaded` nor `busy` may occur.
+    /// against it with the document (`theNodeServesTheDocumentWithoutAToken` shows the node
+    /// serves the same bytes). A 503 fails the run too: the node has a release loaded and one
+    /// client at a time stays far below its queue, so neither `not_loaded` nor `busy` may occur.
     private func conformanceRun(token: String?, enableEval: Bool) async throws {
         let fixture = try await NodeFixture.make()
         let release = try await fixture.push(Self.modules)
@@ -175,23 +175,19 @@ struct OpenAPIContractTests {
         let node = try NodeProcess.start(arguments, log: workspace.appendingPathComponent("node.log"))
         do {
             try await node.waitUntilServing(release: release)
-            let base = "http://127.0.0.1:\(node.port)"
-            let har = workspace.appendingPathComponent("run.har")
-            var run = ["schemathesis", "--config-file", try Self.schemathesisConfiguration(in: workspace).path,
-                       "run", Self.document.path, "--url", base,
-                       "--checks", "all", "--max-examples", "15", "--workers", "1",
-                       "--phases", "examples,coverage,fuzzing", "--generation-database", "none",
-                       "--request-timeout", "10", "--no-color", "--report", "har", "--report-har-path", har.path]
-            if let token { run += ["--header", "Authorization: Bearer \(token)"] }
-            let (status, output) = try await runProgram(URL(fileURLWithPath: "/usr/bin/env"), run,
-                                                        directory: workspace, timeout: .seconds(50))
-            #expect(status == 0, "schemathesis exited \(status) (127: not installed, run scripts/prerequisites):\n\(output)\n--- node log:\n\(node.log())")
-            #expect(output.contains("Tested: 6"), "every operation of the document is tested:\n\(output)")
+            let exchanges = try await schemathesis(node, workspace, token.map { ["--header", "Authorization: Bearer \($0)"] } ?? [])
             // The run reached the functions, not only the error paths.
-            let exchanges = try Self.exchanges(har)
             #expect(exchanges.count > 50, "\(exchanges.count) requests")
             #expect(exchanges.contains { $0.method == "POST" && $0.path.hasPrefix("/v1/call/") && $0.status == 200 })
             #expect(exchanges.contains { $0.method == "POST" && $0.path == "/v1/eval" && $0.status == (enableEval ? 200 : 404) })
+            if token != nil {
+                // Without the token: every 401 conforms too (WWW-Authenticate, the error body).
+                let refused = try await schemathesis(node, workspace, ["--exclude-checks", "positive_data_acceptance", "--phases", "examples,fuzzing",
+                                                                       "--max-examples", "5"])
+                let guarded = refused.filter { !["/healthz", "/openapi.json"].contains($0.path) }
+                #expect(!guarded.isEmpty && guarded.allSatisfy { $0.status == 401 || $0.status == 405 },
+                        "\(guarded.filter { $0.status != 401 && $0.status != 405 })")
+            }
         } catch {
             await node.stop()
             throw error
@@ -214,6 +210,23 @@ extension OpenAPIContractTests {
 
         """.utf8).write(to: file)
         return file
+    }
+
+    /// Runs schemathesis with every check and `options` against `node`; returns the exchanges.
+    private func schemathesis(_ node: NodeProcess, _ workspace: URL, _ options: [String]) async throws
+        -> [(method: String, path: String, status: Int)]
+    {
+        let har = workspace.appendingPathComponent("run-\(UUID().uuidString).har")
+        let run = ["schemathesis", "--config-file", try Self.schemathesisConfiguration(in: workspace).path,
+                   "run", Self.document.path, "--url", "http://127.0.0.1:\(node.port)",
+                   "--checks", "all", "--max-examples", "15", "--workers", "1",
+                   "--phases", "examples,coverage,fuzzing", "--generation-database", "none",
+                   "--request-timeout", "10", "--no-color", "--report", "har", "--report-har-path", har.path] + options
+        let (status, output) = try await runProgram(URL(fileURLWithPath: "/usr/bin/env"), run,
+                                                    directory: workspace, timeout: .seconds(50))
+        #expect(status == 0, "schemathesis exited \(status) (127: not installed, run scripts/prerequisites):\n\(output)\n--- node log:\n\(node.log())")
+        #expect(output.contains("Tested: 6"), "every operation of the document is tested:\n\(output)")
+        return try Self.exchanges(har)
     }
 
     /// Method, path and status of every exchange in schemathesis' HAR report.
