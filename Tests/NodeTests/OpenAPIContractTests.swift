@@ -64,6 +64,32 @@ struct OpenAPIContractTests {
         }
     }
 
+    /// Every `(status, code)` the sidecar's sources send is named in the document's
+    /// description of that status (405, sent for any undocumented method, in the API's).
+    @Test func everyErrorCodeTheSidecarSendsIsDocumented() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.document)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let shared = (document["components"] as? [String: Any])?["responses"] as? [String: [String: Any]] ?? [:]
+        var described: [String: String] = [:]
+        for operation in paths.values.flatMap(\.values).compactMap({ $0 as? [String: Any] }) {
+            for (status, response) in operation["responses"] as? [String: [String: Any]] ?? [:] {
+                let resolved = (response["$ref"] as? String).flatMap { shared[String($0.split(separator: "/").last ?? "")] } ?? response
+                described[status, default: ""] += (resolved["description"] as? String ?? "") + "\n"
+            }
+        }
+        described["405"] = (document["info"] as? [String: Any])?["description"] as? String
+        let sources = Self.document.deletingLastPathComponent()
+        var sent = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: sources.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: /\.error\((\d{3}), "([a-z_]+)"/) {
+                sent += 1
+                #expect(described[String(match.1)]?.contains("`\(match.2)`") == true, "\(file): \(match.1) \(match.2) is not documented")
+            }
+        }
+        #expect(sent >= 20)
+    }
+
     @Test func theNodeServesTheDocumentWithoutAToken() async throws {
         let node = Node(configuration: NodeConfiguration(database: "postgresql://127.0.0.1:1/none", name: "openapi"))
         let app = SidecarServer.application(
