@@ -9,12 +9,14 @@ struct AllowedMethods: RouterMiddleware {
     let gate: RequestGate
 
     /// The method the sidecar serves on `path`; nil for a path it does not have. The same
-    /// routes as `openapi.json` (`OpenAPIContractTests` checks that the two agree).
+    /// routes as `openapi.json` (`OpenAPIContractTests` checks that the two agree). Empty
+    /// segments are ignored, as the router ignores them (`/healthz/` is `/healthz`).
     static func method(for path: String) -> HTTPRequest.Method? {
-        switch path {
-        case "/v1/eval": .post
-        case "/v1/status", "/healthz", "/metrics", "/openapi.json": .get
-        default: path.hasPrefix("/v1/call/") ? .post : nil
+        let segments = path.split(separator: "/")
+        switch segments.count {
+        case 1: return ["healthz", "metrics", "openapi.json"].contains(segments[0]) ? .get : nil
+        case 2 where segments[0] == "v1": return segments[1] == "eval" ? .post : segments[1] == "status" ? .get : nil
+        default: return segments.count > 2 && segments[0] == "v1" && segments[1] == "call" ? .post : nil
         }
     }
 

@@ -144,14 +144,15 @@ struct OpenAPIContractTests {
             for (method, uri, allow) in [(HTTPRequest.Method.trace, "/healthz", "GET"), (.delete, "/v1/status", "GET"),
                                          (.post, "/metrics", "GET"), (.put, "/openapi.json", "GET"),
                                          (.get, "/v1/eval", "POST"), (.get, "/v1/call/billing/pricing/total", "POST"),
-                                         (.patch, "/v1/call/m/f", "POST")] {
+                                         (.patch, "/v1/call/m/f", "POST"), (.post, "/healthz/", "GET"),
+                                         (.get, "//v1/eval", "POST"), (.delete, "/v1/call/m/f/", "POST")] {
                 try await client.execute(uri: uri, method: method) { response in
                     #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
                     #expect(response.headers[.allow] == allow, "\(method) \(uri)")
                     #expect(String(buffer: response.body).contains("method_not_allowed"), "\(method) \(uri)")
                 }
             }
-            for uri in ["/nope", "/v1/call", "/v1", "/healthz/x"] {
+            for uri in ["/nope", "/v1/call", "/v1", "/healthz/x", "/v2/call/m/f", "/v1/eval/x"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .notFound, "\(uri)")
                 }
