@@ -99,7 +99,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            exclude: docs["HotloadSidecar"] ?? []
+            exclude: docs["HotloadSidecar"] ?? [],
+            // The OpenAPI document served at /openapi.json, compiled into the binary.
+            resources: [.embedInCode("openapi.json")]
         ),
         // Measurements shared by `hotload bench` and the tests: batched timing of a call and
         // the propagation benchmark (a fleet of nodes against one store).

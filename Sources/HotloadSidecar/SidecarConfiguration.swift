@@ -9,7 +9,7 @@ package struct SidecarConfiguration: Sendable {
     /// Serve `POST /v1/eval` (arbitrary expressions over the host environment). Off by
     /// default: a node should run the reviewed code of its channel, not code from the network.
     package var enableEval: Bool
-    /// When set, every route but `/healthz` requires `Authorization: Bearer TOKEN`.
+    /// When set, every route but `/healthz` and `/openapi.json` requires `Authorization: Bearer TOKEN`.
     package var token: String?
     /// How long a request may take to send its body and to wait for an evaluation thread.
     /// A running evaluation is not preempted (CEL's cost limits bound it); a request still

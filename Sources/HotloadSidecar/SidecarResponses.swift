@@ -11,8 +11,16 @@ struct SidecarReply: Error, Sendable {
     var body: [UInt8]
     /// Sends `WWW-Authenticate: Bearer` (with a 401).
     var bearerChallenge = false
-    /// Sends `Retry-After` (with a 503).
+    /// Sends `Retry-After` (with every 503 of a call or eval).
     var retryAfterSeconds: Int?
+
+    /// 503 `not_loaded` with `Retry-After: 1`: a node loads its first release moments after
+    /// it starts (or when the database comes back).
+    static var notLoaded: SidecarReply {
+        var reply = SidecarReply.error(503, "not_loaded", "no release is loaded yet")
+        reply.retryAfterSeconds = 1
+        return reply
+    }
 
     /// `{"error": {"code": CODE, "message": MESSAGE}}`.
     static func error(_ status: Int, _ code: String, _ message: String) -> SidecarReply {
@@ -35,8 +43,12 @@ struct SidecarHandler: Sendable {
     /// Largest response body; checked on the result before its JSON is built.
     let maxResponseBytes: Int
 
-    /// `POST /v1/call/{module path}/{function}` with `{"args": [...]}`.
+    /// `POST /v1/call/{module path}/{function}` with `{"args": [...]}`. The path may be
+    /// percent-encoded: generated clients send a module path's `/` as `%2F`.
     func call(path: String, body: [UInt8]) -> (SidecarReply, SidecarMetrics.Outcome) {
+        guard let path = path.contains("%") ? path.removingPercentEncoding : path else {
+            return (.error(400, "malformed_request", "the path is not valid percent-encoded UTF-8"), .badRequest)
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         guard segments.count >= 2, let function = segments.last, !function.isEmpty else {
             return (.error(404, "unknown_function", "the path must be /v1/call/{module path}/{function}"), .notFound)
@@ -54,7 +66,7 @@ struct SidecarHandler: Sendable {
             }
         }
         guard let loaded = node.current else {
-            return (.error(503, "not_loaded", "no release is loaded yet"), .notLoaded)
+            return (.notLoaded, .notLoaded)
         }
         let value: Value
         do {
@@ -96,7 +108,7 @@ struct SidecarHandler: Sendable {
             return (.error(400, "malformed_request", "\"bindings\" must be an object"), .badRequest)
         }
         guard let loaded = node.current else {
-            return (.error(503, "not_loaded", "no release is loaded yet"), .notLoaded)
+            return (.notLoaded, .notLoaded)
         }
         let program: Program
         do {

@@ -26,6 +26,7 @@ package enum SidecarServer {
                                   queueLimit: configuration.maxQueuedEvaluations)
         let gate = RequestGate(configuration: configuration, handler: handler, pool: pool)
         let router = Router(context: SidecarRequestContext.self)
+        router.add(middleware: AllowedMethods(gate: gate))
         // A server span per evaluation request (SidecarTracing).
         let evaluations = router.group().add(middleware: TracingMiddleware())
         evaluations.post("/v1/call/**") { request, context in
@@ -45,6 +46,7 @@ package enum SidecarServer {
         router.get("/v1/status") { request, _ in gate.authorized(request) { handler.status() } }
         router.get("/metrics") { request, _ in gate.authorized(request) { prometheus.exposition() } }
         router.get("/healthz") { _, _ in gate.respond(handler.health()) }
+        router.get("/openapi.json") { _, _ in gate.respond(OpenAPIDocument.reply()) }
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),

@@ -121,8 +121,17 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 func runHotload(_ arguments: [String], environment: [String: String] = [:],
                 directory: URL? = nil, input: Data? = nil,
                 timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    try await runProgram(try hotloadExecutable(), arguments, environment: environment, directory: directory,
+                         input: input, timeout: timeout)
+}
+
+/// Runs `executable` as `runHotload` runs `hotload` (output read while it runs, a
+/// terminating guard after `timeout`).
+func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                directory: URL? = nil, input: Data? = nil,
+                timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = try hotloadExecutable()
+    process.executableURL = executable
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     if let directory { process.currentDirectoryURL = directory }

@@ -80,5 +80,6 @@ import Testing
         #expect(help.output.contains("PGPASSFILE"))
         #expect(help.output.contains("--enable-eval"))
         #expect(help.output.contains("--token-file"))
+        #expect(help.output.contains("GET /openapi.json"))
     }
 }

@@ -19,8 +19,10 @@ struct NodeCommand: AsyncParsableCommand {
 
         HTTP: POST /v1/call/{module path}/{function} {"args": [...]} → {"result": ..., "release": N}; \
         POST /v1/eval {"expr": "...", "bindings": {...}} (only with --enable-eval; 404 otherwise); \
-        GET /v1/status; GET /healthz (200 once a release is loaded); GET /metrics (Prometheus). \
-        With --token-file, every route but /healthz needs `Authorization: Bearer TOKEN` (401 otherwise).
+        GET /v1/status; GET /healthz (200 once a release is loaded); GET /metrics (Prometheus); \
+        GET /openapi.json (the OpenAPI 3.1 document of this API, for client generators). \
+        With --token-file, every route but /healthz and /openapi.json needs \
+        `Authorization: Bearer TOKEN` (401 otherwise).
 
         Limits: calls and evals run on --max-evaluations threads of their own (default: one per \
         core) with at most --max-queued waiting (default 64; 503 beyond, or when still queued \
@@ -68,7 +70,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Serve POST /v1/eval (arbitrary expressions from clients). Off by default. Env: HOTLOAD_NODE_ENABLE_EVAL.")
     var enableEval = false
 
-    @Option(help: "Require `Authorization: Bearer TOKEN` on every route but /healthz; the file holds the token (16+ printable characters). Env: HOTLOAD_NODE_TOKEN_FILE.")
+    @Option(help: "Require `Authorization: Bearer TOKEN` on every route but /healthz and /openapi.json; the file holds the token (16+ printable characters). Env: HOTLOAD_NODE_TOKEN_FILE.")
     var tokenFile: String?
 
     @Option(help: "Seconds a request may take to send its body and to wait for an evaluation thread. Env: HOTLOAD_NODE_REQUEST_TIMEOUT.")
