@@ -9,13 +9,21 @@ import Foundation
 
 /// Runs programs to completion, optionally as the `postgres` system user.
 ///
-/// Output goes to a temporary file rather than a pipe: `pg_ctl start` leaves a server running,
-/// and a pipe inherited by it could keep a reader waiting forever.
+/// Output goes to a temporary file rather than a pipe, and a command inherits no other
+/// descriptor: `pg_ctl start` leaves a server running, and a pipe inherited by it (ours, or
+/// one another thread has open) could keep a reader waiting forever.
 enum Command {
     struct Result: Sendable {
         var status: Int32
         var output: String
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's
+    /// Glibc module does not import; nil on an older C library.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Whether this process runs as root, in which case the server runs as `postgres`.
     static var isRoot: Bool { geteuid() == 0 }
@@ -43,6 +51,11 @@ enum Command {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 2)
+        // Nothing else is inherited: `pg_ctl start` leaves a server running for the whole
+        // test run, and a pipe another thread has open at this moment (a test reading a
+        // child's output) would otherwise stay open in the server, its reader never seeing
+        // the end (a hang seen in the suite).
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         // posix_spawn_file_actions_addchdir_np is not visible from Swift: change directory
         // through a tiny shell instead.
         var command = [executable] + arguments

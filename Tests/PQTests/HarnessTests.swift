@@ -14,6 +14,18 @@ struct HarnessTests {
         #expect(try await TestDatabase.sharedAsync() == shared)
     }
 
+    /// A server started by `pg_ctl` outlives the command; had it inherited a pipe another
+    /// thread holds open (a test reading a child's output), that reader would wait forever.
+    @Test func commandsInheritNoDescriptorButTheirOutput() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let result = try Command.run("/bin/ls", ["/proc/self/fd"])
+        let open = Set(result.output.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
+        #expect(!open.contains(ends[0]) && !open.contains(ends[1]), "inherited: \(open.sorted())")
+        #expect(open.isSubset(of: [0, 1, 2, 3]), "inherited: \(open.sorted())")  // 3: ls's own listing
+    }
+
     @Test func missingPostgreSQLSaysHowToInstallIt() {
         let error = #expect(throws: HarnessError.self) {
             try PostgresInstallation.find(in: ["/nonexistent/bin"], askingPgConfig: false)
