@@ -379,7 +379,9 @@ extension Node {
 
     /// Writes the status row; registers when the row is missing (e.g. the node started
     /// offline). Failures are logged: status is best effort, serving is not affected.
-    func writeStatus(stopped: Bool) async {
+    /// Returns whether the write reached the database.
+    @discardableResult
+    func writeStatus(stopped: Bool) async -> Bool {
         let report = statusReport()
         do {
             try await queries.run { [configuration, instance] session in
@@ -400,7 +402,9 @@ extension Node {
             }
         } catch {
             logger.debug("status heartbeat failed", metadata: ["error": "\(error)"])
+            return false
         }
+        return true
     }
 
     /// The machine and process the status row names.
@@ -412,7 +416,14 @@ extension Node {
     private func markStopped() async {
         state.withLock { $0.listening = false }
         await Task {
-            await writeStatus(stopped: true)
+            // The stop may have cut a heartbeat short and left the connection unusable: one
+            // more try on a fresh connection before `hotload status` is left saying running.
+            if await !writeStatus(stopped: true) {
+                await queries.close()
+                if await !writeStatus(stopped: true) {
+                    logger.warning("could not record the stop in the status table; it shows this node as running until its heartbeat goes stale")
+                }
+            }
             await queries.close()
         }.value
     }
