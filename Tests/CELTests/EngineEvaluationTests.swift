@@ -104,7 +104,7 @@ import Testing
             Issue.record("expected an error")
             return
         }
-        #expect(e.offset == 6)
+        #expect(e.offset == 5)
     }
 
     @Test func logicalOperatorsAreCommutativeOverErrors() throws {
@@ -220,9 +220,10 @@ import Testing
         expectBool(try eval("items.exists(i, i == {'q': 2, 's': 'x'})", bindings), true)
     }
 
-    /// Repeated field paths are followed again at each use, in place (no copy of the maps
-    /// or the selected value): measured cheaper than keeping them in memo slots, which cost
-    /// a frame with local slots plus a check, a write and a copy per use.
+    /// Repeated field paths are followed in place (no copy of the maps or the selected
+    /// value), once: the first use keeps the address in a cursor of the frame, the others
+    /// read it (a value in a local slot would cost a copy per use). A path that is not
+    /// found is followed again at each use, for its error.
     @Test func repeatedVariablePathsAreFollowedInPlace() throws {
         guard case .map(let order) = try Value(json: #"{"customer": {"tier": "gold"}, "total": 1500.0, "none": null}"#) else {
             Issue.record("bad JSON")
@@ -237,7 +238,18 @@ import Testing
         env.declare(variable: "order")
         let program = try env.compile(Source(text: rule))
         #expect(program.core.shape.locals == 0)
+        #expect(program.core.shape.cursors == 2)  // order.customer.tier and order.total
         if case .double(let d) = program.evaluate(bindings) { #expect(d == 1200.0) } else { Issue.record("rule") }
+        // Each evaluation starts without cached addresses: other bindings, other results.
+        guard case .map(let silver) = try Value(json: #"{"customer": {"tier": "silver"}, "total": 900.0}"#) else {
+            Issue.record("bad JSON")
+            return
+        }
+        if case .double(let d) = program.evaluate(["order": .map(silver)]) { #expect(d == 900.0) } else { Issue.record("silver") }
+        if case .double(let d) = program.evaluate(bindings) { #expect(d == 1200.0) } else { Issue.record("again") }
+        // A path read once gets no cursor; one in a comprehension shares the cursor of the others.
+        #expect(try env.compile(Source(text: "order.total > 1.0 && order.customer.tier == 'gold'")).core.shape.cursors == 0)
+        expectBool(try eval("order.total > 1.0 && [1, 2].all(x, order.total > double(x))", bindings), true)
         expectBool(try eval("[1, 2].all(x, order.total > 1000.0 && order.total < 2000.0 + double(x))", bindings), true)
         expectBool(try eval("order.none == null && order.none == null", bindings), true)
         let missing = try env.compile(Source(text: "order.missing == 1 || order.missing == 2"))
@@ -246,6 +258,10 @@ import Testing
             return
         }
         #expect(e.message.contains("missing"))
+        #expect(e.offset == 5)
+        // `has` tests a path without the cursors; the selections after it use them.
+        expectBool(try eval("!has(order.customer.name) && order.customer.tier == 'gold' && order.customer.tier != 'x'",
+                            bindings), true)
     }
 
     @Test func comprehensionsBuildResultsInPlace() throws {

@@ -105,12 +105,22 @@ final class VariableNode: PlaceNode, @unchecked Sendable {
 }
 
 /// `v.a.b...` where `v` is a variable: followed in place through the maps' storage.
+///
+/// A path that the expression selects more than once (`order.customer.tier` in each
+/// branch of a rule) has a cursor (`cache`) shared by its nodes: the first one to find
+/// the address keeps it there for the rest of the evaluation, in which the variables and
+/// the maps under them do not change; the others read it instead of following the path.
+/// (Keeping the value in a slot instead would copy it: a retain and a release.)
 final class VariableSelectNode: PlaceNode, @unchecked Sendable {
     let slot: Int
     let path: FieldPath
-    init(slot: Int, path: FieldPath) {
+    private let cache: Int
+    private let isCached: Bool
+    init(slot: Int, path: FieldPath, cache: Int? = nil) {
         self.slot = slot
         self.path = path
+        self.cache = cache ?? 0
+        self.isCached = cache != nil
         super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -118,8 +128,10 @@ final class VariableSelectNode: PlaceNode, @unchecked Sendable {
         return path.select(frame.variables[slot])
     }
     override func address(_ frame: inout Frame) -> UnsafePointer<Value>? {
-        guard let base = frame.variables.baseAddress else { return nil }
-        return path.address(from: base + slot)
+        if isCached, let p = frame.cursors[cache] { return p }
+        guard let base = frame.variables.baseAddress, let p = path.address(from: base + slot) else { return nil }
+        if isCached { frame.cursors[cache] = p }
+        return p
     }
 }
 

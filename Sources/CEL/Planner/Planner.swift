@@ -21,6 +21,10 @@ struct Planner {
     private(set) var nodeCount = 0
     /// The shared budget folding spends (nil: each fold has `limits.maxCost` of its own).
     private(set) var budget: CostBudget?
+    /// Field paths on variables that the expression selects more than once (`pathKey`).
+    private let repeatedPaths: Set<String>
+    /// The cursor that keeps the address of each repeated path once it is found.
+    private var pathCursors: [String: Int] = [:]
 
     /// `parameters` occupy the first variable slots (compiled functions).
     init(checked: CheckedExpr, declarations: Declarations, limits: Limits, parameters: [String] = [],
@@ -33,6 +37,7 @@ struct Planner {
         var slots: [String: Int] = [:]
         for (i, p) in parameters.enumerated() { slots[p] = i }
         self.variableSlots = slots
+        self.repeatedPaths = Planner.repeatedPaths(in: checked)
     }
 
     mutating func plan() -> Node { plan(checked.expr) }
@@ -62,7 +67,9 @@ struct Planner {
             }
             let operandNode = plan(base)
             let path = FieldPath(fields.reversed(), offsets: offsets.reversed())
-            if let v = operandNode as? VariableNode { return VariableSelectNode(slot: v.slot, path: path) }
+            if let v = operandNode as? VariableNode {
+                return VariableSelectNode(slot: v.slot, path: path, cache: pathCursor(variableNames[v.slot], fields))
+            }
             if let l = operandNode as? LocalNode { return LocalSelectNode(slot: l.slot, path: path) }
             if let c = operandNode as? CursorNode { return CursorSelectNode(cursor: c.cursor, path: path) }
             return fold(SelectNode(operand: operandNode, path: path))
@@ -78,6 +85,62 @@ struct Planner {
         case .comprehension(let c):
             return planComprehension(e, c)
         }
+    }
+
+    /// The key of the path selecting `reversedFields` (innermost last) from `variable`.
+    private static func pathKey(_ variable: String, _ reversedFields: [String]) -> String {
+        ([variable] + reversedFields.reversed()).joined(separator: "\u{0}")
+    }
+
+    /// The cursor caching a path that occurs more than once; nil for a path read once.
+    private mutating func pathCursor(_ variable: String, _ reversedFields: [String]) -> Int? {
+        let key = Planner.pathKey(variable, reversedFields)
+        guard repeatedPaths.contains(key) else { return nil }
+        if let cursor = pathCursors[key] { return cursor }
+        let cursor = newCursor()
+        pathCursors[key] = cursor
+        return cursor
+    }
+
+    /// The field paths on declared variables that `checked` selects more than once, found
+    /// as `plan` finds them (a chain of selections on a variable reference). A comprehension
+    /// variable that shadows a declared one is not a variable for `plan`, so counting it
+    /// only costs a cursor.
+    private static func repeatedPaths(in checked: CheckedExpr) -> Set<String> {
+        var seen = Set<String>(), repeated = Set<String>()
+        var pending = [checked.expr]
+        while let e = pending.popLast() {
+            switch e.kind {
+            case .literal, .ident:
+                break
+            case .select(let operand, let field, let testOnly):
+                guard !testOnly, checked.references[e.id] == nil else {
+                    pending.append(operand)
+                    continue
+                }
+                var fields = [field], base = operand
+                while case .select(let inner, let f, false) = base.kind, checked.references[base.id] == nil {
+                    fields.append(f)
+                    base = inner
+                }
+                if case .variable(let name)? = checked.references[base.id] {
+                    let key = pathKey(name, fields)
+                    if !seen.insert(key).inserted { repeated.insert(key) }
+                } else {
+                    pending.append(base)
+                }
+            case .call(let target, _, let args):
+                if let target { pending.append(target) }
+                pending += args
+            case .list(let elements, _):
+                pending += elements
+            case .map(let entries):
+                for entry in entries { pending += [entry.key, entry.value] }
+            case .comprehension(let c):
+                pending += [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]
+            }
+        }
+        return repeated
     }
 
     private func localRef(_ name: String) -> LocalRef? {
