@@ -277,6 +277,75 @@ import Testing
         #expect(out.last.map { $0.celEquals(.int(39_996)) } == true)
     }
 
+    /// Results of `map`/`filter` are built in storage of the range's size; a range longer
+    /// than `maxCollectionSize` fails when the result would pass it, and an element's error
+    /// stops the loop with that error (the elements built so far are dropped).
+    @Test func comprehensionResultsRespectTheCollectionLimit() throws {
+        var env = Environment(limits: { var l = Limits(); l.maxCollectionSize = 3; return l }())
+        env.declare(variable: "l")
+        func run(_ text: String, _ l: Value = .list([])) throws -> Value {
+            try env.compile(Source(text: text)).evaluate(["l": l])
+        }
+        #expect(try run("[1, 2, 3].map(x, x * 2) == [2, 4, 6]").celEquals(.bool(true)))
+        #expect(try run("l.filter(x, x < 4)", .list((1...5).map { .int($0) })).celEquals(.list([.int(1), .int(2), .int(3)])))
+        for text in ["l.map(x, x)", "l.filter(x, x < 5)", "size(l.map(x, x))", "l.filter(x, x > 0).size()"] {
+            guard case .error(let e) = try run(text, .list((1...4).map { .int($0) })) else {
+                Issue.record("\(text): no size limit")
+                continue
+            }
+            #expect(e.message.contains("maxCollectionSize"), "\(text): \(e.message)")
+        }
+        for text in ["l.map(x, 10 / x)", "size(l.map(x, 10 / x))"] {
+            guard case .error(let e) = try run(text, .list([.int(1), .int(0), .int(2)])) else {
+                Issue.record("\(text): no error")
+                continue
+            }
+            #expect(e.message.contains("divide by zero") || e.message.contains("division by zero"), "\(e.message)")
+        }
+        #expect(try run("l.map(x, x)", .list([])).celEquals(.list([])))
+        #expect(try run("size(l.filter(x, x))", .list([])).celEquals(.int(0)))
+    }
+
+    /// `size` of a `map`/`filter` counts without building the list, with the same result,
+    /// errors and cost as building it: every element and filter is still evaluated.
+    @Test func sizeOfAComprehensionCountsLikeTheList() throws {
+        let bindings = try variables(json: #"{"items": [{"q": 2}, {"q": 7}, {"q": 9}], "m": {"a": 1, "b": 2}}"#)
+        let pairs = [
+            ("size(items.filter(i, i.q > 5))", "items.filter(i, i.q > 5)"),
+            ("items.map(i, i.q * 2).size()", "items.map(i, i.q * 2)"),
+            ("size(items.filter(i, i.q > 1).map(i, i.q))", "items.filter(i, i.q > 1).map(i, i.q)"),
+            ("size(m.filter(k, k == 'b'))", "m.filter(k, k == 'b')"),
+            ("size(items.map(i, i.missing))", "items.map(i, i.missing)"),
+            ("size(items.filter(i, i.q))", "items.filter(i, i.q)"),
+            ("size(items.map(i, i.q / (i.q - 7)))", "items.map(i, i.q / (i.q - 7))"),
+            ("size([1, 2].transformList(i, v, v * i))", "[1, 2].transformList(i, v, v * i)"),
+        ]
+        var env = Environment()
+        for name in bindings.keys { env.declare(variable: name) }
+        for (counted, built) in pairs {
+            var countedBudget = CostBudget(Limits.default.maxCost), builtBudget = CostBudget(Limits.default.maxCost)
+            let count = try env.compile(Source(text: counted)).evaluate(bindings, budget: &countedBudget)
+            let list = try env.compile(Source(text: built)).evaluate(bindings, budget: &builtBudget)
+            switch (count, list) {
+            case (.int(let n), .list(let l)): #expect(Int(n) == l.count, "\(counted)")
+            case (.error(let a), .error(let b)): #expect(a.message == b.message, "\(counted)")
+            default: Issue.record("\(counted) is \(count), \(built) is \(list)")
+            }
+            #expect(countedBudget.remaining == builtBudget.remaining, "\(counted) costs other than \(built)")
+        }
+        // An error value that a host stored in a list is the result, as when building.
+        let withError = Value.list([.int(1), .error(CELError("boom"))])
+        var listEnv = Environment()
+        listEnv.declare(variable: "l")
+        for text in ["size(l.filter(x, true))", "size(l.map(x, x))", "l.filter(x, true)"] {
+            guard case .error(let e) = try listEnv.compile(Source(text: text)).evaluate(["l": withError]) else {
+                Issue.record("\(text): no error")
+                continue
+            }
+            #expect(e.message == "boom")
+        }
+    }
+
     @Test func twoVariableComprehensionsAndBindings() throws {
         expectBool(try eval("[10, 20].all(i, v, v == (i + 1) * 10)"), true)
         expectBool(try eval("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)"), true)

@@ -87,6 +87,9 @@ struct Planner {
         }
     }
 
+    /// The overloads of `size` on a list.
+    private static func isListSize(_ id: String) -> Bool { id == "size_list" || id == "list_size" }
+
     /// The key of the path selecting `reversedFields` (innermost last) from `variable`.
     private static func pathKey(_ variable: String, _ reversedFields: [String]) -> String {
         ([variable] + reversedFields.reversed()).joined(separator: "\u{0}")
@@ -256,7 +259,12 @@ struct Planner {
                     node = MeteredUnaryCallNode(nodes[0], overload.metered!, strict: overload.isStrict,
                                                 offset: e.offset)
                 case .unary(let f) where nodes.count == 1:
-                    node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
+                    if Planner.isListSize(overload.id), let collect = nodes[0] as? CollectNode {
+                        // `size(l.map(...))`, `l.filter(...).size()`: count, without building the list.
+                        node = collect.counting()
+                    } else {
+                        node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
+                    }
                 case .binary(let f) where nodes.count == 2:
                     node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, linear: linear,
                                           offset: e.offset)
