@@ -104,7 +104,7 @@ import Testing
             Issue.record("expected an error")
             return
         }
-        #expect(e.offset == 5)
+        #expect(e.offset == 6)
     }
 
     @Test func logicalOperatorsAreCommutativeOverErrors() throws {
