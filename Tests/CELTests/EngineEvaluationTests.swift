@@ -346,6 +346,51 @@ import Testing
         }
     }
 
+    /// `size` of a string counts code points, read in place, with an ASCII fast path
+    /// (`utf16.count` from the standard library's flag, below 64 bytes) and a scan for the
+    /// rest; typed or `dyn`, function or method, variable or field; other values dispatch.
+    @Test func sizeOfAStringCountsCodePoints() throws {
+        let strings = ["", "abc", "héllo", "日本語", "🙂x", "e\u{301}", String(repeating: "a", count: 63),
+                       String(repeating: "a", count: 64), String(repeating: "aé", count: 40), "a\u{0}b",
+                       String(repeating: "🙂", count: 20) + "x"]
+        var env = Environment()
+        env.declare(variable: "s")
+        env.declare(variable: "m")
+        env.declare(variable: "typed", type: .string)
+        for text in strings {
+            let expected = Int64(text.unicodeScalars.count)
+            let bindings: [String: Value] = ["s": .string(text), "typed": .string(text),
+                                             "m": .map({ var m = CELMap(); m.insert(key: .string("f"), value: .string(text)); return m }())]
+            for expr in ["size(s)", "s.size()", "size(m.f)", "size(typed)", "typed.size()", "size(s + '')"] {
+                let result = try env.compile(Source(text: expr)).evaluate(bindings)
+                #expect(result.celEquals(.int(expected)), "\(expr) of \(text.debugDescription): \(result)")
+            }
+        }
+        // A substring's storage (not native) and a string built by appending are counted too.
+        let built = String("xxhéllo world".dropFirst(2)) + "!"
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .string(built)]).celEquals(.int(12)))
+        // Other values go to their overloads; errors keep the place of the failing step.
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .list([.int(1), .int(2)])]).celEquals(.int(2)))
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .int(1)]).isError)
+        guard case .error(let e) = try env.compile(Source(text: "size(m.nope)")).evaluate(["m": .map(CELMap())]) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(e.offset == 6)
+        // Charged a unit per byte, as the library call.
+        func cost(_ text: String) throws -> Int {
+            var budget = CostBudget(Limits.default.maxCost)
+            _ = try env.compile(Source(text: "size(s)")).evaluate(["s": .string(text)], budget: &budget)
+            return Limits.default.maxCost - budget.remaining
+        }
+        #expect(try cost(String(repeating: "é", count: 50)) - cost("") == 100)
+        var small = Limits()
+        small.maxCost = 10
+        var limited = Environment(limits: small)
+        limited.declare(variable: "s")
+        #expect(try limited.compile(Source(text: "size(s)")).evaluate(["s": .string(String(repeating: "a", count: 20))]).isError)
+    }
+
     @Test func twoVariableComprehensionsAndBindings() throws {
         expectBool(try eval("[10, 20].all(i, v, v == (i + 1) * 10)"), true)
         expectBool(try eval("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)"), true)

@@ -245,6 +245,8 @@ struct Planner {
                let kind = StringSearchNode.Kind(overloadID: candidates[0].id),
                case .string(let needle)? = nodes[1].constantValue {
                 node = StringSearchNode(kind, nodes[0], needle: needle, fallback: dispatcher, offset: e.offset)
+            } else if nodes.count == 1, nodes[0].constantValue == nil, StringSizeNode.applies(to: candidates) {
+                node = StringSizeNode(nodes[0], fallback: dispatcher, offset: e.offset)
             } else if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
                 let overload = candidates[0]
                 let linear = overload.cost == .linear
