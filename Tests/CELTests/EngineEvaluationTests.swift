@@ -391,6 +391,32 @@ import Testing
         #expect(try limited.compile(Source(text: "size(s)")).evaluate(["s": .string(String(repeating: "a", count: 20))]).isError)
     }
 
+    /// `x == 'c' ? a : b` and `x < 1.5 ? a : b` are fused nodes; they answer as the
+    /// comparison and the conditional do: errors in `x` are the result, a value of
+    /// another type is unequal (`==`) or compared across types or refused (`<`).
+    @Test func conditionalsOnComparisonsWithConstants() throws {
+        let bindings = try variables(json: #"{"m": {"s": "gold", "d": 2.5, "i": 2, "b": true}, "s": "gold"}"#)
+        let cases: [(String, Value)] = [
+            ("m.s == 'gold' ? 1 : 2", .int(1)), ("m.s != 'gold' ? 1 : 2", .int(2)),
+            ("m.s == 'x' ? 1 : m.s == 'gold' ? 2 : 3", .int(2)), ("m.i == 'gold' ? 1 : 2", .int(2)),
+            ("(s + '') == 'gold' ? 1 : 2", .int(1)), ("m.d > 1.5 ? 1 : 2", .int(1)), ("m.d <= 1.5 ? 1 : 2", .int(2)),
+            ("m.i > 1.5 ? 1 : 2", .int(1)), ("(m.d * 2.0) >= 5.0 ? 1 : 2", .int(1)), ("m.i < 1.5 ? 1 : 2", .int(2)),
+        ]
+        for (text, expected) in cases {
+            let result = try eval(text, bindings)
+            #expect(result.celEquals(expected), "\(text): \(result)")
+        }
+        for (text, offset) in [("m.nope == 'gold' ? 1 : 2", 1), ("m.nope > 1.5 ? 1 : 2", 1)] as [(String, Int32)] {
+            guard case .error(let e) = try eval(text, bindings) else {
+                Issue.record("\(text): expected an error")
+                continue
+            }
+            #expect(e.message.contains("nope") && e.offset == offset, "\(text): \(e)")
+        }
+        #expect(try eval("m.s > 1.5 ? 1 : 2", bindings).isError)
+        #expect(try eval("m.b < 1.5 ? 1 : 2", bindings).isError)
+    }
+
     @Test func twoVariableComprehensionsAndBindings() throws {
         expectBool(try eval("[10, 20].all(i, v, v == (i + 1) * 10)"), true)
         expectBool(try eval("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)"), true)

@@ -348,6 +348,8 @@ struct Planner {
         case (Operators.conditional, 3):
             let c = plan(args[0]), t = plan(args[1]), f = plan(args[2])
             if case .bool(let b)? = c.constantValue { return b ? t : f }
+            if let test = c as? StringConstantEqualsNode { return StringConditionalNode(test, t, f, offset: e.offset) }
+            if let test = c as? DoubleConstantComparisonNode { return DoubleConditionalNode(test, t, f, offset: e.offset) }
             return ConditionalNode(c, t, f, offset: e.offset)
         case (Operators.notStrictlyFalse, 1):
             return fold(NotStrictlyFalseNode(plan(args[0]), offset: e.offset))
