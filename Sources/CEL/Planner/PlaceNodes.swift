@@ -26,22 +26,27 @@ struct Operand: Sendable {
     /// `node` when it is a `PlaceNode`, else a placeholder (never called). Not an optional:
     /// calling a method on an optional stored child costs a retain and a release.
     private let place: PlaceNode
-    private let isPlace: Bool
+    /// `node` again when it is a field path on a variable, else a placeholder: called as
+    /// its final class, without a dynamic dispatch.
+    private let variablePath: VariableSelectNode
+    private let kind: Kind
+
+    private enum Kind { case computed, place, variablePath }
 
     init(_ node: Node) {
         self.node = node
-        if let place = node as? PlaceNode {
-            self.place = place
-            self.isPlace = true
-        } else {
-            self.place = Operand.nowhere
-            self.isPlace = false
-        }
+        self.place = node as? PlaceNode ?? Operand.nowhere
+        self.variablePath = node as? VariableSelectNode ?? Operand.noVariablePath
+        kind = node is VariableSelectNode ? .variablePath : node is PlaceNode ? .place : .computed
     }
 
     @inline(__always)
     func address(_ frame: inout Frame) -> UnsafePointer<Value>? {
-        isPlace ? place.address(&frame) : nil
+        switch kind {
+        case .variablePath: variablePath.address(&frame)
+        case .place: place.address(&frame)
+        case .computed: nil
+        }
     }
 
     /// Applies `operation` to the values of `lhs` and `rhs`, each read in place when it can
@@ -63,6 +68,7 @@ struct Operand: Sendable {
     }
 
     private static let nowhere = PlaceNode(offset: 0)
+    private static let noVariablePath = VariableSelectNode(slot: 0, path: FieldPath([], offsets: []))
 }
 
 /// A node combining the values of two operands (`Operand.pair`).
