@@ -18,7 +18,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "BenchKit", dependencies: ["CLua", .product(name: "CEL", package: hotload)]),
-        .executableTarget(name: "bench-compare", dependencies: ["BenchKit"]),
+        .executableTarget(name: "bench-compare", dependencies: ["BenchKit", .product(name: "CEL", package: hotload)]),
         .executableTarget(name: "bench-link", dependencies: [.product(name: "HotloadModules", package: hotload)]),
         .systemLibrary(name: "CLibPQFloor", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // In C, with one thread: the propagation benchmark's floors without Swift or Hotload.

@@ -220,9 +220,10 @@ import Testing
         expectBool(try eval("items.exists(i, i == {'q': 2, 's': 'x'})", bindings), true)
     }
 
-    /// Repeated field paths are followed again at each use, in place (no copy of the maps
-    /// or the selected value): measured cheaper than keeping them in memo slots, which cost
-    /// a frame with local slots plus a check, a write and a copy per use.
+    /// Repeated field paths are followed in place (no copy of the maps or the selected
+    /// value), once: the first use keeps the address in a cursor of the frame, the others
+    /// read it (a value in a local slot would cost a copy per use). A path that is not
+    /// found is followed again at each use, for its error.
     @Test func repeatedVariablePathsAreFollowedInPlace() throws {
         guard case .map(let order) = try Value(json: #"{"customer": {"tier": "gold"}, "total": 1500.0, "none": null}"#) else {
             Issue.record("bad JSON")
@@ -237,7 +238,18 @@ import Testing
         env.declare(variable: "order")
         let program = try env.compile(Source(text: rule))
         #expect(program.core.shape.locals == 0)
+        #expect(program.core.shape.cursors == 2)  // order.customer.tier and order.total
         if case .double(let d) = program.evaluate(bindings) { #expect(d == 1200.0) } else { Issue.record("rule") }
+        // Each evaluation starts without cached addresses: other bindings, other results.
+        guard case .map(let silver) = try Value(json: #"{"customer": {"tier": "silver"}, "total": 900.0}"#) else {
+            Issue.record("bad JSON")
+            return
+        }
+        if case .double(let d) = program.evaluate(["order": .map(silver)]) { #expect(d == 900.0) } else { Issue.record("silver") }
+        if case .double(let d) = program.evaluate(bindings) { #expect(d == 1200.0) } else { Issue.record("again") }
+        // A path read once gets no cursor; one in a comprehension shares the cursor of the others.
+        #expect(try env.compile(Source(text: "order.total > 1.0 && order.customer.tier == 'gold'")).core.shape.cursors == 0)
+        expectBool(try eval("order.total > 1.0 && [1, 2].all(x, order.total > double(x))", bindings), true)
         expectBool(try eval("[1, 2].all(x, order.total > 1000.0 && order.total < 2000.0 + double(x))", bindings), true)
         expectBool(try eval("order.none == null && order.none == null", bindings), true)
         let missing = try env.compile(Source(text: "order.missing == 1 || order.missing == 2"))
@@ -246,6 +258,10 @@ import Testing
             return
         }
         #expect(e.message.contains("missing"))
+        #expect(e.offset == 5)
+        // `has` tests a path without the cursors; the selections after it use them.
+        expectBool(try eval("!has(order.customer.name) && order.customer.tier == 'gold' && order.customer.tier != 'x'",
+                            bindings), true)
     }
 
     @Test func comprehensionsBuildResultsInPlace() throws {
@@ -259,6 +275,146 @@ import Testing
         }
         #expect(out.count == 6667)
         #expect(out.last.map { $0.celEquals(.int(39_996)) } == true)
+    }
+
+    /// Results of `map`/`filter` are built in storage of the range's size; a range longer
+    /// than `maxCollectionSize` fails when the result would pass it, and an element's error
+    /// stops the loop with that error (the elements built so far are dropped).
+    @Test func comprehensionResultsRespectTheCollectionLimit() throws {
+        var env = Environment(limits: { var l = Limits(); l.maxCollectionSize = 3; return l }())
+        env.declare(variable: "l")
+        func run(_ text: String, _ l: Value = .list([])) throws -> Value {
+            try env.compile(Source(text: text)).evaluate(["l": l])
+        }
+        #expect(try run("[1, 2, 3].map(x, x * 2) == [2, 4, 6]").celEquals(.bool(true)))
+        #expect(try run("l.filter(x, x < 4)", .list((1...5).map { .int($0) })).celEquals(.list([.int(1), .int(2), .int(3)])))
+        for text in ["l.map(x, x)", "l.filter(x, x < 5)", "size(l.map(x, x))", "l.filter(x, x > 0).size()"] {
+            guard case .error(let e) = try run(text, .list((1...4).map { .int($0) })) else {
+                Issue.record("\(text): no size limit")
+                continue
+            }
+            #expect(e.message.contains("maxCollectionSize"), "\(text): \(e.message)")
+        }
+        for text in ["l.map(x, 10 / x)", "size(l.map(x, 10 / x))"] {
+            guard case .error(let e) = try run(text, .list([.int(1), .int(0), .int(2)])) else {
+                Issue.record("\(text): no error")
+                continue
+            }
+            #expect(e.message.contains("divide by zero") || e.message.contains("division by zero"), "\(e.message)")
+        }
+        #expect(try run("l.map(x, x)", .list([])).celEquals(.list([])))
+        #expect(try run("size(l.filter(x, x))", .list([])).celEquals(.int(0)))
+    }
+
+    /// `size` of a `map`/`filter` counts without building the list, with the same result,
+    /// errors and cost as building it: every element and filter is still evaluated.
+    @Test func sizeOfAComprehensionCountsLikeTheList() throws {
+        let bindings = try variables(json: #"{"items": [{"q": 2}, {"q": 7}, {"q": 9}], "m": {"a": 1, "b": 2}}"#)
+        let pairs = [
+            ("size(items.filter(i, i.q > 5))", "items.filter(i, i.q > 5)"),
+            ("items.map(i, i.q * 2).size()", "items.map(i, i.q * 2)"),
+            ("size(items.filter(i, i.q > 1).map(i, i.q))", "items.filter(i, i.q > 1).map(i, i.q)"),
+            ("size(m.filter(k, k == 'b'))", "m.filter(k, k == 'b')"),
+            ("size(items.map(i, i.missing))", "items.map(i, i.missing)"),
+            ("size(items.filter(i, i.q))", "items.filter(i, i.q)"),
+            ("size(items.map(i, i.q / (i.q - 7)))", "items.map(i, i.q / (i.q - 7))"),
+            ("size([1, 2].transformList(i, v, v * i))", "[1, 2].transformList(i, v, v * i)"),
+        ]
+        var env = Environment()
+        for name in bindings.keys { env.declare(variable: name) }
+        for (counted, built) in pairs {
+            var countedBudget = CostBudget(Limits.default.maxCost), builtBudget = CostBudget(Limits.default.maxCost)
+            let count = try env.compile(Source(text: counted)).evaluate(bindings, budget: &countedBudget)
+            let list = try env.compile(Source(text: built)).evaluate(bindings, budget: &builtBudget)
+            switch (count, list) {
+            case (.int(let n), .list(let l)): #expect(Int(n) == l.count, "\(counted)")
+            case (.error(let a), .error(let b)): #expect(a.message == b.message, "\(counted)")
+            default: Issue.record("\(counted) is \(count), \(built) is \(list)")
+            }
+            #expect(countedBudget.remaining == builtBudget.remaining, "\(counted) costs other than \(built)")
+        }
+        // An error value that a host stored in a list is the result, as when building.
+        let withError = Value.list([.int(1), .error(CELError("boom"))])
+        var listEnv = Environment()
+        listEnv.declare(variable: "l")
+        for text in ["size(l.filter(x, true))", "size(l.map(x, x))", "l.filter(x, true)"] {
+            guard case .error(let e) = try listEnv.compile(Source(text: text)).evaluate(["l": withError]) else {
+                Issue.record("\(text): no error")
+                continue
+            }
+            #expect(e.message == "boom")
+        }
+    }
+
+    /// `size` of a string counts code points, read in place, with an ASCII fast path
+    /// (`utf16.count` from the standard library's flag, below 64 bytes) and a scan for the
+    /// rest; typed or `dyn`, function or method, variable or field; other values dispatch.
+    @Test func sizeOfAStringCountsCodePoints() throws {
+        let strings = ["", "abc", "héllo", "日本語", "🙂x", "e\u{301}", String(repeating: "a", count: 63),
+                       String(repeating: "a", count: 64), String(repeating: "aé", count: 40), "a\u{0}b",
+                       String(repeating: "🙂", count: 20) + "x"]
+        var env = Environment()
+        env.declare(variable: "s")
+        env.declare(variable: "m")
+        env.declare(variable: "typed", type: .string)
+        for text in strings {
+            let expected = Int64(text.unicodeScalars.count)
+            let bindings: [String: Value] = ["s": .string(text), "typed": .string(text),
+                                             "m": .map({ var m = CELMap(); m.insert(key: .string("f"), value: .string(text)); return m }())]
+            for expr in ["size(s)", "s.size()", "size(m.f)", "size(typed)", "typed.size()", "size(s + '')"] {
+                let result = try env.compile(Source(text: expr)).evaluate(bindings)
+                #expect(result.celEquals(.int(expected)), "\(expr) of \(text.debugDescription): \(result)")
+            }
+        }
+        // A substring's storage (not native) and a string built by appending are counted too.
+        let built = String("xxhéllo world".dropFirst(2)) + "!"
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .string(built)]).celEquals(.int(12)))
+        // Other values go to their overloads; errors keep the place of the failing step.
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .list([.int(1), .int(2)])]).celEquals(.int(2)))
+        #expect(try env.compile(Source(text: "size(s)")).evaluate(["s": .int(1)]).isError)
+        guard case .error(let e) = try env.compile(Source(text: "size(m.nope)")).evaluate(["m": .map(CELMap())]) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(e.offset == 6)
+        // Charged a unit per byte, as the library call.
+        func cost(_ text: String) throws -> Int {
+            var budget = CostBudget(Limits.default.maxCost)
+            _ = try env.compile(Source(text: "size(s)")).evaluate(["s": .string(text)], budget: &budget)
+            return Limits.default.maxCost - budget.remaining
+        }
+        #expect(try cost(String(repeating: "é", count: 50)) - cost("") == 100)
+        var small = Limits()
+        small.maxCost = 10
+        var limited = Environment(limits: small)
+        limited.declare(variable: "s")
+        #expect(try limited.compile(Source(text: "size(s)")).evaluate(["s": .string(String(repeating: "a", count: 20))]).isError)
+    }
+
+    /// `x == 'c' ? a : b` and `x < 1.5 ? a : b` are fused nodes; they answer as the
+    /// comparison and the conditional do: errors in `x` are the result, a value of
+    /// another type is unequal (`==`) or compared across types or refused (`<`).
+    @Test func conditionalsOnComparisonsWithConstants() throws {
+        let bindings = try variables(json: #"{"m": {"s": "gold", "d": 2.5, "i": 2, "b": true}, "s": "gold"}"#)
+        let cases: [(String, Value)] = [
+            ("m.s == 'gold' ? 1 : 2", .int(1)), ("m.s != 'gold' ? 1 : 2", .int(2)),
+            ("m.s == 'x' ? 1 : m.s == 'gold' ? 2 : 3", .int(2)), ("m.i == 'gold' ? 1 : 2", .int(2)),
+            ("(s + '') == 'gold' ? 1 : 2", .int(1)), ("m.d > 1.5 ? 1 : 2", .int(1)), ("m.d <= 1.5 ? 1 : 2", .int(2)),
+            ("m.i > 1.5 ? 1 : 2", .int(1)), ("(m.d * 2.0) >= 5.0 ? 1 : 2", .int(1)), ("m.i < 1.5 ? 1 : 2", .int(2)),
+        ]
+        for (text, expected) in cases {
+            let result = try eval(text, bindings)
+            #expect(result.celEquals(expected), "\(text): \(result)")
+        }
+        for (text, offset) in [("m.nope == 'gold' ? 1 : 2", 1), ("m.nope > 1.5 ? 1 : 2", 1)] as [(String, Int32)] {
+            guard case .error(let e) = try eval(text, bindings) else {
+                Issue.record("\(text): expected an error")
+                continue
+            }
+            #expect(e.message.contains("nope") && e.offset == offset, "\(text): \(e)")
+        }
+        #expect(try eval("m.s > 1.5 ? 1 : 2", bindings).isError)
+        #expect(try eval("m.b < 1.5 ? 1 : 2", bindings).isError)
     }
 
     @Test func twoVariableComprehensionsAndBindings() throws {

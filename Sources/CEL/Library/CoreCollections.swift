@@ -185,7 +185,18 @@ enum UTF8Search {
     }
 
     /// The number of code points: UTF-8 bytes that do not continue a sequence.
+    @inline(__always)
     static func codePointCount(_ s: String) -> Int {
+        let bytes = s.utf8.count
+        // An ASCII string has as many UTF-16 units as UTF-8 bytes (every other code point
+        // has fewer), and the standard library answers `utf16.count` of an ASCII string from
+        // the flag it keeps with the string, without reading it. Only below 64 bytes: for a
+        // longer non-ASCII string it would build and keep an index (breadcrumbs) to answer.
+        if bytes < 64, s.utf16.count == bytes { return bytes }
+        return scannedCodePointCount(s)
+    }
+
+    private static func scannedCodePointCount(_ s: String) -> Int {
         if let n = s.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
             var count = 0
             for b in bytes where b & 0xC0 != 0x80 { count += 1 }

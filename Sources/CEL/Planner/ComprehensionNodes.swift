@@ -160,6 +160,11 @@ final class QuantifierNode: LoopNode, @unchecked Sendable {
 
 /// `map`, `filter` and `transformList`: collects `element` for every item (that passes
 /// `filter`) into a list built in place.
+///
+/// `size(...)` of one (`counting`) counts the elements instead: the same loop, the same
+/// evaluations, errors, limits and charges, but no list. An element that is a place
+/// (`filter`'s element itself, a field of it) is checked where it lives instead of being
+/// copied, so counting a filter costs no reference counting per element.
 final class CollectNode: LoopNode, @unchecked Sendable {
     /// The filter (`true` when there is none, with `hasFilter` false): a stored child, not
     /// an optional one, so that calling it needs no retain per element.
@@ -167,50 +172,107 @@ final class CollectNode: LoopNode, @unchecked Sendable {
     let hasFilter: Bool
     let element: Node
     let maxCount: Int
+    /// Whether the node yields the number of elements (`size` of the list) instead.
+    let countOnly: Bool
+    private let elementOperand: Operand
 
     init(range: Node, indexSlot: Int?, elementCursor: Int, filter: Node?, element: Node, maxCount: Int,
-         iterationCost: Int, offset: Int32) {
+         iterationCost: Int, countOnly: Bool = false, offset: Int32) {
         self.filter = filter ?? ConstNode(.bool(true), offset: offset)
         self.hasFilter = filter != nil
         self.element = element
         self.maxCount = maxCount
+        self.countOnly = countOnly
+        self.elementOperand = Operand(element)
         super.init(range: range, indexSlot: indexSlot, elementCursor: elementCursor,
                    iterationCost: iterationCost, offset: offset)
     }
 
+    /// The same comprehension yielding the size of its list.
+    func counting() -> CollectNode {
+        CollectNode(range: range, indexSlot: indexSlot, elementCursor: elementCursor, filter: hasFilter ? filter : nil,
+                    element: element, maxCount: maxCount, iterationCost: iterationCost, countOnly: true, offset: offset)
+    }
+
     override func eval(_ frame: inout Frame) -> Value {
-        let rangeValue = range.eval(&frame)
-        var out: [Value] = []
-        switch rangeValue {
-        case .list(let items): out.reserveCapacity(hasFilter ? min(items.count, 16) : items.count)
-        case .map(let map): out.reserveCapacity(hasFilter ? min(map.count, 16) : map.count)
-        default: break
+        countOnly ? count(&frame) : collect(&frame)
+    }
+
+    /// Whether the filter keeps the current element; nil with `failure` set when it fails.
+    @inline(__always)
+    private func keeps(_ frame: inout Frame, _ failure: inout Value?) -> Bool? {
+        guard hasFilter else { return true }
+        switch filter.eval(&frame) {
+        case .bool(let b): return b
+        case .error(let e): failure = .error(e)
+        case let other: failure = fail(.noSuchOverload("_?_:_", other))
         }
+        return nil
+    }
+
+    private func count(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        var count = 0
         var failure: Value?
         let stop = loop(over: rangeValue, &frame) { frame in
-            if hasFilter {
-                switch filter.eval(&frame) {
-                case .bool(true): break
-                case .bool(false): return true
-                case .error(let e):
-                    failure = .error(e)
+            guard let kept = keeps(&frame, &failure) else { return false }
+            if !kept { return true }
+            if let p = elementOperand.address(&frame) {
+                if case .error = p.pointee {
+                    failure = p.pointee
                     return false
-                case let other:
-                    failure = fail(.noSuchOverload("_?_:_", other))
+                }
+            } else {
+                let v = elementOperand.node.eval(&frame)
+                if case .error = v {
+                    failure = v
                     return false
                 }
             }
-            let v = element.eval(&frame)
-            if case .error = v {
-                failure = v
-                return false
-            }
-            guard out.count < maxCount else {
+            guard count < maxCount else {
                 failure = fail(CELError("list exceeds the size limit (Limits.maxCollectionSize)"))
                 return false
             }
-            out.append(v)
+            count += 1
             return true
+        }
+        if let failure { return failure }
+        if let stop { return stop }
+        return .int(Int64(count))
+    }
+
+    private func collect(_ frame: inout Frame) -> Value {
+        let rangeValue = range.eval(&frame)
+        // The result has at most as many elements as the range: built in place in storage
+        // of that capacity, without a check per append or a copy when it grows.
+        let capacity: Int
+        switch rangeValue {
+        case .list(let items): capacity = min(items.count, maxCount)
+        case .map(let map): capacity = min(map.count, maxCount)
+        default: capacity = 0
+        }
+        var failure: Value?
+        var stop: Value?
+        let out = [Value](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var count = 0
+            stop = loop(over: rangeValue, &frame) { frame in
+                guard let kept = keeps(&frame, &failure) else { return false }
+                if !kept { return true }
+                let v = element.eval(&frame)
+                if case .error = v {
+                    failure = v
+                    return false
+                }
+                // Only a range longer than `maxCount` fills the capacity.
+                guard count < capacity, let base = buffer.baseAddress else {
+                    failure = fail(CELError("list exceeds the size limit (Limits.maxCollectionSize)"))
+                    return false
+                }
+                (base + count).initialize(to: v)
+                count += 1
+                return true
+            }
+            initialized = count
         }
         if let failure { return failure }
         if let stop { return stop }

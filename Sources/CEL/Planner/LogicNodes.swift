@@ -66,6 +66,76 @@ final class ConditionalNode: Node, @unchecked Sendable {
     }
 }
 
+/// `x == 'c' ? a : b` (or `!=`): `ConditionalNode` over a `StringConstantEqualsNode`,
+/// fused, so that a rule choosing by a string field (`tier == 'gold' ? ...`) costs one
+/// node call per choice instead of two. Same results: an error in `x` is the result, a
+/// value that is not a string is unequal.
+final class StringConditionalNode: Node, @unchecked Sendable {
+    let operand: Operand
+    let constant: FieldName
+    let negated: Bool
+    let then: Node
+    let otherwise: Node
+    init(_ test: StringConstantEqualsNode, _ then: Node, _ otherwise: Node, offset: Int32) {
+        self.operand = test.operand
+        self.constant = test.constant
+        self.negated = test.negated
+        self.then = then
+        self.otherwise = otherwise
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        let equal: Bool
+        if let p = operand.address(&frame) {
+            switch p.pointee {
+            case .string(let s): equal = constant.matches(s)
+            case .error(let e): return .error(e)
+            default: equal = false
+            }
+        } else {
+            switch operand.node.eval(&frame) {
+            case .string(let s): equal = constant.matches(s)
+            case .error(let e): return .error(e)
+            default: equal = false
+            }
+        }
+        return equal != negated ? then.eval(&frame) : otherwise.eval(&frame)
+    }
+}
+
+/// `x < c ? a : b` (any comparison with a double constant): `ConditionalNode` over a
+/// `DoubleConstantComparisonNode`, fused for a double `x` read in place; anything else
+/// (an int, an error, a computed `x`) runs the comparison node and branches as
+/// `ConditionalNode` does.
+final class DoubleConditionalNode: Node, @unchecked Sendable {
+    let test: DoubleConstantComparisonNode
+    let op: ComparisonOperator
+    let lhs: Operand
+    let constant: Double
+    let then: Node
+    let otherwise: Node
+    init(_ test: DoubleConstantComparisonNode, _ then: Node, _ otherwise: Node, offset: Int32) {
+        self.test = test
+        self.op = test.op
+        self.lhs = test.lhs
+        self.constant = test.constant
+        self.then = then
+        self.otherwise = otherwise
+        super.init(offset: offset)
+    }
+    override func eval(_ frame: inout Frame) -> Value {
+        if let p = lhs.address(&frame), case .double(let a) = p.pointee {
+            return op.compare(a, constant) ? then.eval(&frame) : otherwise.eval(&frame)
+        }
+        switch test.eval(&frame) {
+        case .bool(true): return then.eval(&frame)
+        case .bool(false): return otherwise.eval(&frame)
+        case .error(let e): return .error(e)
+        case let c: return fail(.noSuchOverload("_?_:_", c))
+        }
+    }
+}
+
 /// `@not_strictly_false(x)`: true unless `x` is `false` (errors count as true), so that
 /// `all`/`exists` keep iterating past errors and decide at the end.
 final class NotStrictlyFalseNode: Node, @unchecked Sendable {

@@ -314,6 +314,38 @@ final class StringConstantEqualsNode: Node, @unchecked Sendable {
     }
 }
 
+/// `size` of a string (`size(s)`, `s.size()`, also when the argument is `dyn`): its code
+/// points, read in place (a variable's or field's string is not copied), charged as the
+/// library call is (`.linear`: a unit per byte). Any other value (an error, a list)
+/// goes to `fallback`, the call's dispatcher.
+final class StringSizeNode: Node, @unchecked Sendable {
+    let operand: Operand
+    let fallback: Dispatcher
+    init(_ operand: Node, fallback: Dispatcher, offset: Int32) {
+        self.operand = Operand(operand)
+        self.fallback = fallback
+        super.init(offset: offset)
+    }
+
+    override func eval(_ frame: inout Frame) -> Value {
+        if let p = operand.address(&frame) { return size(p.pointee, &frame) }
+        return size(operand.node.eval(&frame), &frame)
+    }
+
+    @inline(__always)
+    private func size(_ value: Value, _ frame: inout Frame) -> Value {
+        guard case .string(let s) = value else { return located(fallback.call1(value, &frame)) }
+        if let e = frame.charge(s.utf8.count) { return fail(e) }
+        return .int(Int64(UTF8Search.codePointCount(s)))
+    }
+
+    /// Whether `candidates` (of a one-argument call) run a `size` of a string for a string.
+    static func applies(to candidates: [Overload]) -> Bool {
+        let forString = candidates.first { $0.params.count == 1 && Value.string("").conforms(to: $0.params[0]) }
+        return forString?.id == "size_string" || forString?.id == "string_size"
+    }
+}
+
 /// `a + b + c + ...` where the checker knows every operand is a string: one allocation,
 /// sized from the parts' lengths and filled with their bytes.
 final class ConcatNode: Node, @unchecked Sendable {

@@ -26,22 +26,27 @@ struct Operand: Sendable {
     /// `node` when it is a `PlaceNode`, else a placeholder (never called). Not an optional:
     /// calling a method on an optional stored child costs a retain and a release.
     private let place: PlaceNode
-    private let isPlace: Bool
+    /// `node` again when it is a field path on a variable, else a placeholder: called as
+    /// its final class, without a dynamic dispatch.
+    private let variablePath: VariableSelectNode
+    private let kind: Kind
+
+    private enum Kind { case computed, place, variablePath }
 
     init(_ node: Node) {
         self.node = node
-        if let place = node as? PlaceNode {
-            self.place = place
-            self.isPlace = true
-        } else {
-            self.place = Operand.nowhere
-            self.isPlace = false
-        }
+        self.place = node as? PlaceNode ?? Operand.nowhere
+        self.variablePath = node as? VariableSelectNode ?? Operand.noVariablePath
+        kind = node is VariableSelectNode ? .variablePath : node is PlaceNode ? .place : .computed
     }
 
     @inline(__always)
     func address(_ frame: inout Frame) -> UnsafePointer<Value>? {
-        isPlace ? place.address(&frame) : nil
+        switch kind {
+        case .variablePath: variablePath.address(&frame)
+        case .place: place.address(&frame)
+        case .computed: nil
+        }
     }
 
     /// Applies `operation` to the values of `lhs` and `rhs`, each read in place when it can
@@ -63,6 +68,7 @@ struct Operand: Sendable {
     }
 
     private static let nowhere = PlaceNode(offset: 0)
+    private static let noVariablePath = VariableSelectNode(slot: 0, path: FieldPath([], offsets: []))
 }
 
 /// A node combining the values of two operands (`Operand.pair`).
@@ -105,12 +111,22 @@ final class VariableNode: PlaceNode, @unchecked Sendable {
 }
 
 /// `v.a.b...` where `v` is a variable: followed in place through the maps' storage.
+///
+/// A path that the expression selects more than once (`order.customer.tier` in each
+/// branch of a rule) has a cursor (`cache`) shared by its nodes: the first one to find
+/// the address keeps it there for the rest of the evaluation, in which the variables and
+/// the maps under them do not change; the others read it instead of following the path.
+/// (Keeping the value in a slot instead would copy it: a retain and a release.)
 final class VariableSelectNode: PlaceNode, @unchecked Sendable {
     let slot: Int
     let path: FieldPath
-    init(slot: Int, path: FieldPath) {
+    private let cache: Int
+    private let isCached: Bool
+    init(slot: Int, path: FieldPath, cache: Int? = nil) {
         self.slot = slot
         self.path = path
+        self.cache = cache ?? 0
+        self.isCached = cache != nil
         super.init(offset: path.offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
@@ -118,8 +134,10 @@ final class VariableSelectNode: PlaceNode, @unchecked Sendable {
         return path.select(frame.variables[slot])
     }
     override func address(_ frame: inout Frame) -> UnsafePointer<Value>? {
-        guard let base = frame.variables.baseAddress else { return nil }
-        return path.address(from: base + slot)
+        if isCached, let p = frame.cursors[cache] { return p }
+        guard let base = frame.variables.baseAddress, let p = path.address(from: base + slot) else { return nil }
+        if isCached { frame.cursors[cache] = p }
+        return p
     }
 }
 

@@ -21,6 +21,10 @@ struct Planner {
     private(set) var nodeCount = 0
     /// The shared budget folding spends (nil: each fold has `limits.maxCost` of its own).
     private(set) var budget: CostBudget?
+    /// Field paths on variables that the expression selects more than once (`pathKey`).
+    private let repeatedPaths: Set<String>
+    /// The cursor that keeps the address of each repeated path once it is found.
+    private var pathCursors: [String: Int] = [:]
 
     /// `parameters` occupy the first variable slots (compiled functions).
     init(checked: CheckedExpr, declarations: Declarations, limits: Limits, parameters: [String] = [],
@@ -33,6 +37,7 @@ struct Planner {
         var slots: [String: Int] = [:]
         for (i, p) in parameters.enumerated() { slots[p] = i }
         self.variableSlots = slots
+        self.repeatedPaths = Planner.repeatedPaths(in: checked)
     }
 
     mutating func plan() -> Node { plan(checked.expr) }
@@ -62,7 +67,9 @@ struct Planner {
             }
             let operandNode = plan(base)
             let path = FieldPath(fields.reversed(), offsets: offsets.reversed())
-            if let v = operandNode as? VariableNode { return VariableSelectNode(slot: v.slot, path: path) }
+            if let v = operandNode as? VariableNode {
+                return VariableSelectNode(slot: v.slot, path: path, cache: pathCursor(variableNames[v.slot], fields))
+            }
             if let l = operandNode as? LocalNode { return LocalSelectNode(slot: l.slot, path: path) }
             if let c = operandNode as? CursorNode { return CursorSelectNode(cursor: c.cursor, path: path) }
             return fold(SelectNode(operand: operandNode, path: path))
@@ -78,6 +85,65 @@ struct Planner {
         case .comprehension(let c):
             return planComprehension(e, c)
         }
+    }
+
+    /// The overloads of `size` on a list.
+    private static func isListSize(_ id: String) -> Bool { id == "size_list" || id == "list_size" }
+
+    /// The key of the path selecting `reversedFields` (innermost last) from `variable`.
+    private static func pathKey(_ variable: String, _ reversedFields: [String]) -> String {
+        ([variable] + reversedFields.reversed()).joined(separator: "\u{0}")
+    }
+
+    /// The cursor caching a path that occurs more than once; nil for a path read once.
+    private mutating func pathCursor(_ variable: String, _ reversedFields: [String]) -> Int? {
+        let key = Planner.pathKey(variable, reversedFields)
+        guard repeatedPaths.contains(key) else { return nil }
+        if let cursor = pathCursors[key] { return cursor }
+        let cursor = newCursor()
+        pathCursors[key] = cursor
+        return cursor
+    }
+
+    /// The field paths on declared variables that `checked` selects more than once, found
+    /// as `plan` finds them (a chain of selections on a variable reference). A comprehension
+    /// variable that shadows a declared one is not a variable for `plan`, so counting it
+    /// only costs a cursor.
+    private static func repeatedPaths(in checked: CheckedExpr) -> Set<String> {
+        var seen = Set<String>(), repeated = Set<String>()
+        var pending = [checked.expr]
+        while let e = pending.popLast() {
+            switch e.kind {
+            case .literal, .ident:
+                break
+            case .select(let operand, let field, let testOnly):
+                guard !testOnly, checked.references[e.id] == nil else {
+                    pending.append(operand)
+                    continue
+                }
+                var fields = [field], base = operand
+                while case .select(let inner, let f, false) = base.kind, checked.references[base.id] == nil {
+                    fields.append(f)
+                    base = inner
+                }
+                if case .variable(let name)? = checked.references[base.id] {
+                    let key = pathKey(name, fields)
+                    if !seen.insert(key).inserted { repeated.insert(key) }
+                } else {
+                    pending.append(base)
+                }
+            case .call(let target, _, let args):
+                if let target { pending.append(target) }
+                pending += args
+            case .list(let elements, _):
+                pending += elements
+            case .map(let entries):
+                for entry in entries { pending += [entry.key, entry.value] }
+            case .comprehension(let c):
+                pending += [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]
+            }
+        }
+        return repeated
     }
 
     private func localRef(_ name: String) -> LocalRef? {
@@ -179,6 +245,8 @@ struct Planner {
                let kind = StringSearchNode.Kind(overloadID: candidates[0].id),
                case .string(let needle)? = nodes[1].constantValue {
                 node = StringSearchNode(kind, nodes[0], needle: needle, fallback: dispatcher, offset: e.offset)
+            } else if nodes.count == 1, nodes[0].constantValue == nil, StringSizeNode.applies(to: candidates) {
+                node = StringSizeNode(nodes[0], fallback: dispatcher, offset: e.offset)
             } else if candidates.count == 1, argTypes.allSatisfy(TypeUnifier.kindKnown) {
                 let overload = candidates[0]
                 let linear = overload.cost == .linear
@@ -193,7 +261,12 @@ struct Planner {
                     node = MeteredUnaryCallNode(nodes[0], overload.metered!, strict: overload.isStrict,
                                                 offset: e.offset)
                 case .unary(let f) where nodes.count == 1:
-                    node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
+                    if Planner.isListSize(overload.id), let collect = nodes[0] as? CollectNode {
+                        // `size(l.map(...))`, `l.filter(...).size()`: count, without building the list.
+                        node = collect.counting()
+                    } else {
+                        node = UnaryCallNode(nodes[0], f, strict: overload.isStrict, linear: linear, offset: e.offset)
+                    }
                 case .binary(let f) where nodes.count == 2:
                     node = BinaryCallNode(nodes[0], nodes[1], f, strict: overload.isStrict, linear: linear,
                                           offset: e.offset)
@@ -275,6 +348,8 @@ struct Planner {
         case (Operators.conditional, 3):
             let c = plan(args[0]), t = plan(args[1]), f = plan(args[2])
             if case .bool(let b)? = c.constantValue { return b ? t : f }
+            if let test = c as? StringConstantEqualsNode { return StringConditionalNode(test, t, f, offset: e.offset) }
+            if let test = c as? DoubleConstantComparisonNode { return DoubleConditionalNode(test, t, f, offset: e.offset) }
             return ConditionalNode(c, t, f, offset: e.offset)
         case (Operators.notStrictlyFalse, 1):
             return fold(NotStrictlyFalseNode(plan(args[0]), offset: e.offset))
