@@ -122,7 +122,10 @@ extension Node {
             throw NodeStartError.trustFile(error)
         }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
-        logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
+        logger.info("following channel \(configuration.channel)", metadata: [
+            "database": "\(listenConfig.redactedDescription)",
+            "wake-up": "\(configuration.listensForNotifications ? "notifications" : "polls only, every \(configuration.pollInterval)")",
+        ])
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
@@ -171,7 +174,8 @@ extension Node {
                             _ beat: AsyncStream<Void>.Continuation, _ listenConfig: ConnectionConfiguration,
                             _ group: inout DiscardingTaskGroup) async {
         var machine = WatcherStateMachine(backoff: Backoff(initial: configuration.backoffInitial, cap: configuration.backoffCap),
-                                          minSyncInterval: configuration.minSyncInterval)
+                                          minSyncInterval: configuration.minSyncInterval,
+                                          listens: configuration.listensForNotifications)
         var connections: [Int: Connection] = [:]
         var listeners: [Int: Task<Void, Never>] = [:]
         // When the armed pin-expiry timer fires, if one is armed.

@@ -21,6 +21,15 @@ import Testing
             try NodeConfiguration(backoffInitial: .seconds(10), backoffCap: .seconds(1)).validate()
         }
         #expect(throws: Never.self) { try NodeConfiguration(channel: "canary_2-b", name: "node 1").validate() }
+        // 100 ms is the shortest poll of a node that does not listen; a listening node may poll
+        // more often (its polls are still spaced by the minimum sync interval).
+        #expect(throws: NodeConfigurationError.self) {
+            try NodeConfiguration(pollInterval: .milliseconds(99), listensForNotifications: false).validate()
+        }
+        #expect(throws: Never.self) {
+            try NodeConfiguration(pollInterval: .milliseconds(100), listensForNotifications: false).validate()
+        }
+        #expect(throws: Never.self) { try NodeConfiguration(pollInterval: .milliseconds(10)).validate() }
     }
 
     @Test func keepalivesAreAddedUnlessChosen() {
