@@ -113,12 +113,16 @@ extension PropagationBenchmark {
 
         /// Commits `count` releases one after the other, each once every node runs the
         /// previous one; returns commit → swap of every (node, release) in milliseconds and
-        /// the new head.
-        func publishReleases(_ count: Int, after head: Int64) async throws -> (samples: [Double], head: Int64) {
+        /// the new head. With `phase`, each commit waits a random part of it first: polling
+        /// nodes swap at a poll tick, and without it every commit would come at the same
+        /// point of the poll cycle.
+        func publishReleases(_ count: Int, after head: Int64,
+                             phase: Duration? = nil) async throws -> (samples: [Double], head: Int64) {
             var head = head
             var samples: [Double] = []
             samples.reserveCapacity(nodes.count * count)
             for _ in 0..<count {
+                if let phase { try await Task.sleep(for: phase * Double.random(in: 0..<1)) }
                 let (release, committedAt) = try await store.publishTimed(channel: channel, module: Self.module,
                                                                           source: Self.source(Int(head) + 1), parent: head,
                                                                           signingKey: signingKey)

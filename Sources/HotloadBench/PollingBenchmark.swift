@@ -31,8 +31,8 @@ extension PropagationBenchmark {
     /// Commit → swap and the read cost of nodes that do not listen, one fleet per poll
     /// interval, next to a listening fleet of the same size in the same run: each fleet
     /// starts, follows `releases` releases committed one after the other (each once every
-    /// node runs the previous one, at a phase unrelated to the polls) and stops before the
-    /// next one starts.
+    /// node runs the previous one, after a random part of the poll interval so that commits
+    /// fall anywhere in the poll cycle) and stops before the next one starts.
     package static func runPolling(database: String?, nodes: Int, releases: Int, pollIntervals: [Duration],
                                    progress: @Sendable (String) -> Void = { _ in }) async throws -> [PollingResult] {
         guard (1...2000).contains(nodes) else { throw Failure(description: "the node count must be between 1 and 2000") }
@@ -44,9 +44,9 @@ extension PropagationBenchmark {
                                               pollInterval: pollInterval, progress: progress)
             do {
                 let connections = try await fleet.connections()
-                let started = ContinuousClock.now
                 let before = try await fleet.counters()
-                let (samples, _) = try await fleet.publishReleases(releases, after: fleet.firstRelease)
+                let started = ContinuousClock.now
+                let (samples, _) = try await fleet.publishReleases(releases, after: fleet.firstRelease, phase: pollInterval)
                 let after = try await fleet.counters()
                 let seconds = BenchMeasurement.milliseconds(ContinuousClock.now - started) / 1000
                 await fleet.stop()

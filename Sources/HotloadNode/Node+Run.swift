@@ -337,14 +337,20 @@ extension Node {
         }
     }
 
+    /// Ticks every poll interval. A node that does not listen takes its first tick after a
+    /// random part of the interval (the start has just read the head): the polls of a fleet
+    /// started together spread over the interval instead of reaching the server at once.
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {
+        var delay = configuration.pollInterval
+        if !configuration.listensForNotifications { delay = delay * Double.random(in: 0.01...1) }
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: configuration.pollInterval)
+                try await Task.sleep(for: delay)
             } catch {
                 return
             }
             input.yield(.machine(.pollTick))
+            delay = configuration.pollInterval
         }
     }
 
