@@ -32,6 +32,15 @@ import Testing
         #expect(throws: Never.self) { try NodeConfiguration(pollInterval: .milliseconds(10)).validate() }
     }
 
+    /// Half the poll interval, never under 2.5 s: a short poll must not make the backstop
+    /// refuse, on slow nodes only, what the counted limits accept.
+    @Test func theLinkTimeLimitIsHalfThePollButAtLeastTwoAndAHalfSeconds() {
+        #expect(NodeConfiguration(pollInterval: .seconds(10)).linkTimeLimit == .seconds(5))
+        #expect(NodeConfiguration(pollInterval: .seconds(5)).linkTimeLimit == .milliseconds(2500))
+        #expect(NodeConfiguration(pollInterval: .milliseconds(100), listensForNotifications: false).linkTimeLimit
+                == .milliseconds(2500))
+    }
+
     @Test func keepalivesAreAddedUnlessChosen() {
         #expect(ConnectionSettings.withKeepalives("postgresql://h/db").hasPrefix("postgresql://h/db?keepalives=1&keepalives_idle=5"))
         #expect(ConnectionSettings.withKeepalives("postgresql://h/db?sslmode=disable").contains("sslmode=disable&keepalives=1"))
