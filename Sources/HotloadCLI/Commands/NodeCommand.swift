@@ -37,8 +37,8 @@ struct NodeCommand: AsyncParsableCommand {
         the head at most once per --min-sync-interval (default 100 ms) whatever arrives.
 
         With --no-listen the node opens no listener connection (one database connection \
-        instead of two; works through a pooler in transaction mode) and is woken only by its \
-        poll: a release reaches it about half a --poll-interval after the commit on average, \
+        instead of two, and no LISTEN, which poolers in transaction mode and hot standbys do \
+        not support) and is woken only by its poll: a release reaches it about half a --poll-interval after the commit on average, \
         a whole one at worst, and each poll costs one small prepared statement. \
         --poll-interval is then at least 0.1 s (and spaced by --min-sync-interval); a listening \
         node accepts any positive value. A signed release is read like any other, never \
