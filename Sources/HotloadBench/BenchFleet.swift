@@ -37,18 +37,21 @@ extension PropagationBenchmark {
         }
 
         /// Migrates `database`, commits the channel's first release and starts `count` nodes,
-        /// returning once every node runs it with LISTEN in place.
+        /// returning once every node runs it with LISTEN in place. With `pollInterval`, the
+        /// nodes do not listen and only poll at that interval.
         static func start(database: String?, count: Int, heartbeatInterval: Duration, signingKey: SigningKey? = nil,
-                          progress: @Sendable (String) -> Void) async throws -> Fleet {
+                          pollInterval: Duration? = nil, progress: @Sendable (String) -> Void) async throws -> Fleet {
             let config = ConnectionConfiguration(database)
             let store = try await Store.connect(config)
             do {
                 _ = try await store.migrate()
                 let maxConnections = try await store.connection.query("SELECT current_setting('max_connections')::int AS n")[0]
                     .decode("n", as: Int.self)
-                // Two per node; the fan-out floor's listeners connect once the fleet has stopped.
-                if count * 2 + 10 > maxConnections {
-                    throw Failure(description: "\(count) nodes need \(count * 2 + 10) connections but the server allows \(maxConnections) (max_connections)")
+                // Two per listening node, one per polling node; the fan-out floor's listeners
+                // connect once the fleet has stopped.
+                let needed = count * (pollInterval == nil ? 2 : 1) + 10
+                if needed > maxConnections {
+                    throw Failure(description: "\(count) nodes need \(needed) connections but the server allows \(maxConnections) (max_connections)")
                 }
                 let channel = "bench-\(UInt32.random(in: 0...UInt32.max))"
                 let first = try await store.publishTimed(channel: channel, module: module, source: source(1), parent: nil,
@@ -59,7 +62,8 @@ extension PropagationBenchmark {
                 let nodes = (0..<count).map { index in
                     Node(configuration: NodeConfiguration(
                         database: database, channel: channel, name: "\(channel)-\(index)",
-                        pollInterval: .seconds(600), heartbeatInterval: heartbeatInterval, trust: trust), logger: logger)
+                        pollInterval: pollInterval ?? .seconds(600), heartbeatInterval: heartbeatInterval, trust: trust,
+                        listensForNotifications: pollInterval == nil), logger: logger)
                 }
                 let fleet = Fleet(database: database, config: config, store: store, channel: channel, nodes: nodes,
                                   firstRelease: first, signingKey: signingKey)
@@ -69,7 +73,7 @@ extension PropagationBenchmark {
                 }
                 do {
                     try await fleet.recorder.waitFor(release: first, count: count, timeout: .seconds(120))
-                    try await fleet.waitListening(timeout: .seconds(60))
+                    if pollInterval == nil { try await fleet.waitListening(timeout: .seconds(60)) }
                 } catch {
                     await fleet.stop()
                     throw error
@@ -109,12 +113,16 @@ extension PropagationBenchmark {
 
         /// Commits `count` releases one after the other, each once every node runs the
         /// previous one; returns commit → swap of every (node, release) in milliseconds and
-        /// the new head.
-        func publishReleases(_ count: Int, after head: Int64) async throws -> (samples: [Double], head: Int64) {
+        /// the new head. With `phase`, each commit waits a random part of it first: polling
+        /// nodes swap at a poll tick, and without it every commit would come at the same
+        /// point of the poll cycle.
+        func publishReleases(_ count: Int, after head: Int64,
+                             phase: Duration? = nil) async throws -> (samples: [Double], head: Int64) {
             var head = head
             var samples: [Double] = []
             samples.reserveCapacity(nodes.count * count)
             for _ in 0..<count {
+                if let phase { try await Task.sleep(for: phase * Double.random(in: 0..<1)) }
                 let (release, committedAt) = try await store.publishTimed(channel: channel, module: Self.module,
                                                                           source: Self.source(Int(head) + 1), parent: head,
                                                                           signingKey: signingKey)

@@ -222,7 +222,7 @@ extension Node {
         }
         let entries = Dictionary(manifest.map { ($0.module, $0) }, uniquingKeysWith: { first, _ in first })
         return ApplyJob(release: release, loaded: loaded, plan: plan, entries: entries, sources: sources,
-                        changed: changed, started: started, stale: stale, timeLimit: configuration.pollInterval / 2,
+                        changed: changed, started: started, stale: stale, timeLimit: configuration.linkTimeLimit,
                         provenance: provenance)
     }
 

@@ -122,7 +122,10 @@ extension Node {
             throw NodeStartError.trustFile(error)
         }
         let listenConfig = ConnectionSettings.configuration(configuration, role: "listener")
-        logger.info("following channel \(configuration.channel)", metadata: ["database": "\(listenConfig.redactedDescription)"])
+        logger.info("following channel \(configuration.channel)", metadata: [
+            "database": "\(listenConfig.redactedDescription)",
+            "wake-up": "\(configuration.listensForNotifications ? "notifications" : "polls only, every \(configuration.pollInterval)")",
+        ])
         do {
             try await queries.open()
             state.withLock { $0.databaseReachable = true }
@@ -171,7 +174,8 @@ extension Node {
                             _ beat: AsyncStream<Void>.Continuation, _ listenConfig: ConnectionConfiguration,
                             _ group: inout DiscardingTaskGroup) async {
         var machine = WatcherStateMachine(backoff: Backoff(initial: configuration.backoffInitial, cap: configuration.backoffCap),
-                                          minSyncInterval: configuration.minSyncInterval)
+                                          minSyncInterval: configuration.minSyncInterval,
+                                          listens: configuration.listensForNotifications)
         var connections: [Int: Connection] = [:]
         var listeners: [Int: Task<Void, Never>] = [:]
         // When the armed pin-expiry timer fires, if one is armed.
@@ -333,14 +337,20 @@ extension Node {
         }
     }
 
+    /// Ticks every poll interval. A node that does not listen takes its first tick after a
+    /// random part of the interval (the start has just read the head): the polls of a fleet
+    /// started together spread over the interval instead of reaching the server at once.
     private func pollLoop(_ input: AsyncStream<DriverEvent>.Continuation) async {
+        var delay = configuration.pollInterval
+        if !configuration.listensForNotifications { delay = delay * Double.random(in: 0.01...1) }
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: configuration.pollInterval)
+                try await Task.sleep(for: delay)
             } catch {
                 return
             }
             input.yield(.machine(.pollTick))
+            delay = configuration.pollInterval
         }
     }
 

@@ -12,8 +12,18 @@ public struct NodeConfiguration: Sendable {
     public var channel: String
     /// The node's name in the status table; unique per running node.
     public var name: String
-    /// How often the head is re-read even without a notification (the safety net).
+    /// How often the head is re-read even without a notification: the safety net of a
+    /// listening node, the only wake-up of one that does not listen. Any positive value for
+    /// a listening node, at least `minimumPollInterval` for one that does not; polls are
+    /// also spaced by `minSyncInterval`.
     public var pollInterval: Swift.Duration
+    /// Whether the node opens a listener connection and is woken by NOTIFY (the default).
+    /// A node that does not listen holds one connection only and reads the head every
+    /// `pollInterval`: a release reaches it about half a poll interval after its commit on
+    /// average (a whole one at worst), for one small prepared statement per poll. It suits
+    /// poolers in transaction mode, hot standbys and very large fleets. Signed releases are
+    /// never applied from a notification then: the node reads them like any other.
+    public var listensForNotifications: Bool
     /// The first reconnect delay (doubled per failure, jittered).
     public var backoffInitial: Swift.Duration
     /// The longest reconnect delay.
@@ -46,7 +56,7 @@ public struct NodeConfiguration: Sendable {
                 heartbeatInterval: Swift.Duration = .seconds(5), host: HostEnvironment = HostEnvironment(),
                 limits: Limits = .default, cacheDirectory: String? = nil,
                 connectTimeout: Swift.Duration = .seconds(10), minSyncInterval: Swift.Duration = .milliseconds(100),
-                trust: NodeTrust? = nil) {
+                trust: NodeTrust? = nil, listensForNotifications: Bool = true) {
         self.database = database
         self.channel = channel
         self.name = name ?? NodeConfiguration.defaultName()
@@ -61,6 +71,19 @@ public struct NodeConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.minSyncInterval = minSyncInterval
         self.trust = trust
+        self.listensForNotifications = listensForNotifications
+    }
+
+    /// The shortest poll interval of a node that does not listen: 100 ms.
+    public static let minimumPollInterval: Swift.Duration = .milliseconds(100)
+
+    /// How long linking a release may take before it is refused (E412): half the poll
+    /// interval, so that a release pushed to fix a refused one is still applied within about
+    /// one poll, but never less than 2.5 s (half the default poll): with a short poll
+    /// (100 ms without listening) the backstop must not refuse, on slow nodes only, releases
+    /// that the counted limits accept.
+    package var linkTimeLimit: Swift.Duration {
+        max(pollInterval / 2, .milliseconds(2500))
     }
 
     /// `host-pid`: unique among the processes of one machine.
@@ -86,6 +109,10 @@ public struct NodeConfiguration: Sendable {
         ] where value <= .zero {
             throw NodeConfigurationError(.nonPositiveDuration, setting: setting, "\(label) must be positive")
         }
+        if !listensForNotifications && pollInterval < Self.minimumPollInterval {
+            throw NodeConfigurationError(.pollIntervalTooShort, setting: "pollInterval",
+                                         "poll interval must be at least 100 ms for a node that does not listen for notifications")
+        }
         if backoffCap < backoffInitial {
             throw NodeConfigurationError(.backoffCapTooSmall, setting: "backoffCap",
                                          "backoff cap must not be smaller than the initial backoff")
@@ -108,6 +135,8 @@ public struct NodeConfigurationError: Error, Sendable, CustomStringConvertible {
         public static let invalidName = Code(rawValue: "invalid_name")
         /// An interval or timeout is not positive.
         public static let nonPositiveDuration = Code(rawValue: "non_positive_duration")
+        /// A node that does not listen polls more often than `NodeConfiguration.minimumPollInterval`.
+        public static let pollIntervalTooShort = Code(rawValue: "poll_interval_too_short")
         /// The backoff cap is smaller than the initial backoff.
         public static let backoffCapTooSmall = Code(rawValue: "backoff_cap_too_small")
     }

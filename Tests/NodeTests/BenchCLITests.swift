@@ -45,7 +45,10 @@ import Testing
                           ["bench", "expr", "1", "--batches", "0"], ["bench", "propagation", "--rollouts", "2"],
                           ["bench", "propagation", "--abort", "--gate-interval", "0"],
                           ["bench", "propagation", "--abort", "--rollouts", "0"], ["bench", "--expr", "1", "--abort"],
-                          ["bench", "--expr", "1", "--sign"]] {
+                          ["bench", "--expr", "1", "--sign"], ["bench", "propagation", "--poll-interval", "100"],
+                          ["bench", "propagation", "--no-listen", "--poll-interval", "99"],
+                          ["bench", "propagation", "--no-listen", "--sign"], ["bench", "propagation", "--no-listen", "--abort"],
+                          ["bench", "--expr", "1", "--no-listen"]] {
             let (status, output) = try await runHotload(arguments)
             #expect(status != 0, Comment(rawValue: arguments.joined(separator: " ") + ": " + output))
             #expect(output.contains("Error: "), Comment(rawValue: output))
@@ -83,6 +86,22 @@ import Testing
             #expect(last.hasPrefix("propagation-abort nodes=3 p50_ms=") && last.contains(" p99_ms=")
                     && last.contains(" gate_to_abort_ms=") && last.hasSuffix(" interval_ms=100.00"), Comment(rawValue: output))
         }
+    }
+
+    /// `bench propagation --no-listen`, small: a listening fleet, then a polling one, one
+    /// line each with one connection per polling node and its polls counted as reads.
+    @Test func propagationNoListenModeComparesListeningAndPollingNodes() async throws {
+        let url = try await TestDatabase.freshAsync()
+        let (status, output) = try await runHotload(
+            ["bench", "propagation", "--no-listen", "--poll-interval", "100", "--nodes", "2", "--releases", "2", "--database", url],
+            timeout: .seconds(120))
+        #expect(status == 0, Comment(rawValue: output))
+        let lines = output.split(separator: "\n").filter { $0.hasPrefix("propagation-poll ") }
+        #expect(lines.count == 2, Comment(rawValue: output))
+        #expect(lines.first?.hasPrefix("propagation-poll nodes=2 poll_ms=listen p50_ms=") == true, Comment(rawValue: output))
+        #expect(lines.first?.hasSuffix(" connections_per_node=2.00") == true, Comment(rawValue: output))
+        #expect(lines.last?.hasPrefix("propagation-poll nodes=2 poll_ms=100.00 p50_ms=") == true, Comment(rawValue: output))
+        #expect(lines.last?.hasSuffix(" connections_per_node=1.00") == true, Comment(rawValue: output))
     }
 
     /// The median is the middle batch (the upper middle for an even count), as before the

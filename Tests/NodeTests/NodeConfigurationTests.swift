@@ -21,6 +21,24 @@ import Testing
             try NodeConfiguration(backoffInitial: .seconds(10), backoffCap: .seconds(1)).validate()
         }
         #expect(throws: Never.self) { try NodeConfiguration(channel: "canary_2-b", name: "node 1").validate() }
+        // 100 ms is the shortest poll of a node that does not listen; a listening node may poll
+        // more often (its polls are still spaced by the minimum sync interval).
+        #expect(throws: NodeConfigurationError.self) {
+            try NodeConfiguration(pollInterval: .milliseconds(99), listensForNotifications: false).validate()
+        }
+        #expect(throws: Never.self) {
+            try NodeConfiguration(pollInterval: .milliseconds(100), listensForNotifications: false).validate()
+        }
+        #expect(throws: Never.self) { try NodeConfiguration(pollInterval: .milliseconds(10)).validate() }
+    }
+
+    /// Half the poll interval, never under 2.5 s: a short poll must not make the backstop
+    /// refuse, on slow nodes only, what the counted limits accept.
+    @Test func theLinkTimeLimitIsHalfThePollButAtLeastTwoAndAHalfSeconds() {
+        #expect(NodeConfiguration(pollInterval: .seconds(10)).linkTimeLimit == .seconds(5))
+        #expect(NodeConfiguration(pollInterval: .seconds(5)).linkTimeLimit == .milliseconds(2500))
+        #expect(NodeConfiguration(pollInterval: .milliseconds(100), listensForNotifications: false).linkTimeLimit
+                == .milliseconds(2500))
     }
 
     @Test func keepalivesAreAddedUnlessChosen() {

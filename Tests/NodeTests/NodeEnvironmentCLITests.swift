@@ -103,7 +103,7 @@ import Testing
                 options.insert(try #require(name["name"] as? String))
             }
         }
-        let expected = Set(EnvironmentDefaults.node.flatMap { $0.isFlag ? [$0.option, "no-\($0.option)"] : [$0.option] })
+        let expected = Set(EnvironmentDefaults.node.flatMap(\.longNames))
         #expect(options.subtracting(["database", "help"]) == expected)
 
         let (_, help) = try await runHotload(["node", "--help"])

@@ -34,6 +34,8 @@ struct NodeErrorCodeTests {
             (NodeConfiguration(pollInterval: .zero), "non_positive_duration", "pollInterval"),
             (NodeConfiguration(minSyncInterval: .zero), "non_positive_duration", "minSyncInterval"),
             (NodeConfiguration(backoffInitial: .seconds(2), backoffCap: .seconds(1)), "backoff_cap_too_small", "backoffCap"),
+            (NodeConfiguration(pollInterval: .milliseconds(99), listensForNotifications: false),
+             "poll_interval_too_short", "pollInterval"),
         ]
         for (configuration, raw, setting) in cases {
             let error = try #require(configurationError(configuration))

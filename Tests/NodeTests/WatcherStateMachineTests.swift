@@ -155,4 +155,52 @@ import Testing
         _ = machine.handle(.start)
         #expect(machine.handle(.start) == [])
     }
+
+    // MARK: - Listener-less (`listens: false`): the poll alone drives the syncs.
+
+    func pollingOnly() -> M {
+        var machine = M(backoff: Backoff(initial: .milliseconds(100), cap: .seconds(1)), minSyncInterval: Self.interval,
+                        listens: false)
+        // No connection, no LISTEN: only the initial head read.
+        #expect(machine.handle(.start) == Self.startSync)
+        #expect(machine.listener == .disabled)
+        settle(&machine)
+        return machine
+    }
+
+    @Test func aListenerLessMachineOnlyPollsAndNeverConnects() {
+        var machine = pollingOnly()
+        for _ in 0..<3 {
+            #expect(machine.handle(.pollTick) == Self.startSync)
+            settle(&machine)
+        }
+        // A tick while a sync runs is served once the sync and its interval are over.
+        #expect(machine.handle(.pollTick) == Self.startSync)
+        #expect(machine.handle(.pollTick) == [])
+        #expect(machine.handle(.syncFinished) == [])
+        #expect(machine.handle(.syncTimerFired) == Self.startSync)
+        settle(&machine)
+        #expect(machine.handle(.pinExpired) == Self.startSync)
+        settle(&machine)
+        #expect(machine.listener == .disabled)
+    }
+
+    @Test func aListenerLessMachineIgnoresListenerEvents() {
+        var machine = pollingOnly()
+        // A connection it never asked for is closed; nothing else starts a connection.
+        #expect(machine.handle(.connected(generation: 1)) == [.close(generation: 1)])
+        #expect(machine.handle(.subscribed(generation: 1)) == [])
+        #expect(machine.handle(.connectionLost(generation: 1)) == [])
+        #expect(machine.handle(.reconnectTimerFired(generation: 1)) == [])
+        #expect(machine.listener == .disabled)
+        #expect(machine.backoff.failures == 0)
+        #expect(machine.sync == .idle)
+    }
+
+    @Test func aListenerLessMachineShutsDownWithoutClosingAnything() {
+        var machine = pollingOnly()
+        #expect(machine.handle(.shutdown) == [])
+        #expect(machine.listener == .stopped)
+        #expect(machine.handle(.pollTick) == [])
+    }
 }

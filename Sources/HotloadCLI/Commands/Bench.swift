@@ -104,6 +104,8 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var abort: Propagation.Abort
 
+        @OptionGroup var polling: Propagation.Polling
+
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
@@ -115,11 +117,13 @@ struct Bench: AsyncParsableCommand {
             if (module == nil) != (function == nil) { throw ValidationError("--module and --function go together") }
             if abort.abort && !propagation { throw ValidationError("--abort goes with --propagation") }
             if fleet.sign && !propagation { throw ValidationError("--sign goes with --propagation") }
+            if polling.noListen && !propagation { throw ValidationError("--no-listen goes with --propagation") }
+            try polling.validate(with: fleet, abort)
         }
 
         func run() async throws {
             if propagation {
-                try await Propagation.run(fleet, abort, connection)
+                try await Propagation.run(fleet, abort, polling, connection)
             } else if let module, let function {
                 try Function.run(module: module, function: function, modules: modules, input: input, timing: timing)
             } else if let expr {

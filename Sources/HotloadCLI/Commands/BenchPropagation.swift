@@ -28,6 +28,12 @@ extension Bench {
             under the rollout controller ticked every --gate-interval until its gate aborts it, \
             timing the first failing evaluation to the abort. Nodes heartbeat every gate interval. \
             Last line: `propagation-abort nodes=N p50_ms=X p99_ms=Y gate_to_abort_ms=Z interval_ms=I`.
+
+            With --no-listen, a fleet of N listening nodes and then one of N nodes that only poll \
+            (`hotload node --no-listen`) per --poll-interval (default: 100 and 1000 ms) follow K \
+            releases each, one fleet at a time. One line per fleet: `propagation-poll nodes=N \
+            poll_ms=P p50_ms=X p99_ms=Y reads_per_node_s=R connections_per_node=C` (P is `listen` \
+            for the listening fleet; R counts every target read, polls included).
             """)
 
         /// The fleet's size and the number of releases.
@@ -71,22 +77,55 @@ extension Bench {
             }
         }
 
-        @OptionGroup var fleet: Fleet
-        @OptionGroup var abort: Abort
-        @OptionGroup var connection: ConnectionOptions
+        /// The listener-less comparison.
+        struct Polling: ParsableArguments {
+            @Flag(help: "Compare listening nodes with nodes that only poll (`hotload node --no-listen`).")
+            var noListen = false
 
-        func run() async throws {
-            try await Self.run(fleet, abort, connection)
+            @Option(help: "With --no-listen: the polling nodes' interval in milliseconds (100 to 600000); repeat it for one fleet per interval (default: 100 and 1000).")
+            var pollInterval: [Int] = []
+
+            /// The intervals to measure.
+            var intervals: [Duration] {
+                (pollInterval.isEmpty ? [100, 1000] : pollInterval).map { .milliseconds($0) }
+            }
+
+            /// What does not combine with the other modes.
+            func validate(with fleet: Fleet, _ abort: Abort) throws {
+                if noListen, abort.abort || fleet.sign {
+                    throw ValidationError("--no-listen does not go with --abort or --sign (a node that does not listen reads every release)")
+                }
+            }
+
+            func validate() throws {
+                if !noListen, !pollInterval.isEmpty { throw ValidationError("--poll-interval goes with --no-listen") }
+                if let bad = pollInterval.first(where: { !(100...600_000).contains($0) }) {
+                    throw ValidationError("--poll-interval must be between 100 and 600000 milliseconds, not \(bad)")
+                }
+            }
         }
 
-        static func run(_ fleet: Fleet, _ abort: Abort, _ connection: ConnectionOptions) async throws {
+        @OptionGroup var fleet: Fleet
+        @OptionGroup var abort: Abort
+        @OptionGroup var polling: Polling
+        @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws {
+            try polling.validate(with: fleet, abort)
+        }
+
+        func run() async throws {
+            try await Self.run(fleet, abort, polling, connection)
+        }
+
+        static func run(_ fleet: Fleet, _ abort: Abort, _ polling: Polling, _ connection: ConnectionOptions) async throws {
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = .critical
                 return handler
             }
             if let given = connection.resolved {
-                try await measure(fleet, abort, database: given)
+                try await measure(fleet, abort, polling, database: given)
                 return
             }
             Output.line("starting a private PostgreSQL for the run")
@@ -97,11 +136,18 @@ extension Bench {
                 // Nodes on the database's machine talk to it through its Unix socket.
                 let url = server.socketURL(database: "hotload_propagation") ?? tcp
                 Output.line(url == tcp ? "connecting over TCP (the server has no Unix socket)" : "connecting through the server's Unix socket")
-                try await measure(fleet, abort, database: url)
+                try await measure(fleet, abort, polling, database: url)
             }
         }
 
-        private static func measure(_ fleet: Fleet, _ abort: Abort, database url: String) async throws {
+        private static func measure(_ fleet: Fleet, _ abort: Abort, _ polling: Polling, database url: String) async throws {
+            if polling.noListen {
+                let results = try await PropagationBenchmark.runPolling(
+                    database: url, nodes: fleet.nodes, releases: fleet.releases, pollIntervals: polling.intervals,
+                    progress: { Output.line($0) })
+                for result in results { Output.line(result.line) }
+                return
+            }
             guard abort.abort else {
                 let result = try await PropagationBenchmark.run(database: url, nodes: fleet.nodes, releases: fleet.releases,
                                                                 sign: fleet.sign, progress: { Output.line($0) })

@@ -36,6 +36,14 @@ struct NodeCommand: AsyncParsableCommand {
         Notifications are only hints (any role that can connect may send one): the node reads \
         the head at most once per --min-sync-interval (default 100 ms) whatever arrives.
 
+        With --no-listen the node opens no listener connection (one database connection \
+        instead of two, and no LISTEN, which poolers in transaction mode and hot standbys do \
+        not support) and is woken only by its poll: a release reaches it about half a --poll-interval after the commit on average, \
+        a whole one at worst, and each poll costs one small prepared statement. \
+        --poll-interval is then at least 0.1 s (and spaced by --min-sync-interval); a listening \
+        node accepts any positive value. A signed release is read like any other, never \
+        applied from a notification.
+
         With --trust FILE (written by `hotload key trust`), the node applies only releases \
         signed by enough of the file's keys whose modules and source hashes match the signed \
         manifest; any other release is refused (the last good one keeps running) and shown by \
@@ -91,8 +99,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between two head reads at least, however many notifications arrive. Env: HOTLOAD_NODE_MIN_SYNC_INTERVAL.")
     var minSyncInterval: Double = 100
 
-    @Option(help: "Seconds between head polls (the safety net for a missed NOTIFY). Env: HOTLOAD_NODE_POLL_INTERVAL.")
+    @Option(help: "Seconds between head polls, fractions allowed (the safety net for a missed NOTIFY; the only wake-up with --no-listen, where it is at least 0.1). Env: HOTLOAD_NODE_POLL_INTERVAL.")
     var pollInterval: Double = 5
+
+    @Flag(name: .customLong("no-listen"), help: "Open no listener connection and only poll: one connection per node instead of two and no LISTEN (for poolers in transaction mode and very large fleets), for about half a --poll-interval of latency on average. Env: HOTLOAD_NODE_NO_LISTEN.")
+    var noListen = false
 
     @Option(help: "Longest reconnect delay in seconds. Env: HOTLOAD_NODE_BACKOFF_CAP.")
     var backoffCap: Double = 5
@@ -110,6 +121,9 @@ struct NodeCommand: AsyncParsableCommand {
             let (host, port) = try Self.parseListen(listen)
             guard pollInterval > 0, pollInterval <= 86_400, backoffCap > 0, backoffCap <= 3_600 else {
                 throw ValidationError("--poll-interval must be in (0, 86400] and --backoff-cap in (0, 3600] seconds")
+            }
+            guard !noListen || pollInterval >= 0.1 else {
+                throw ValidationError("--poll-interval must be at least 0.1 seconds with --no-listen, not \(pollInterval)")
             }
             guard requestTimeout > 0, requestTimeout <= 3_600, idleTimeout > 0, idleTimeout <= 86_400,
                   minSyncInterval >= 1, minSyncInterval <= 60_000 else {
@@ -132,10 +146,10 @@ struct NodeCommand: AsyncParsableCommand {
             let logger = Logger(label: "hotload.node")
             let configuration = NodeConfiguration(
                 database: connection.resolved, channel: channel, name: name,
-                pollInterval: .milliseconds(Int64(pollInterval * 1000)),
+                pollInterval: .milliseconds(Int64((pollInterval * 1000).rounded())),
                 backoffCap: .milliseconds(Int64(backoffCap * 1000)),
                 cacheDirectory: cacheDirectory, minSyncInterval: .milliseconds(Int64(minSyncInterval)),
-                trust: trust.map { .file($0) })
+                trust: trust.map { .file($0) }, listensForNotifications: !noListen)
             try configuration.validate()
             // Refused here, before the HTTP server starts, as the node would refuse it at start.
             if let trust {

@@ -13,6 +13,13 @@ struct EnvironmentDefaults {
         let option: String
         /// A flag (`--enable-eval`/`--no-enable-eval`) rather than an option with a value.
         let isFlag: Bool
+        /// A flag without an inverted form (`--no-listen`): false leaves it out.
+        var isInvertible = true
+
+        /// The long names the command accepts for the setting.
+        var longNames: [String] {
+            isFlag && isInvertible ? [option, "no-\(option)"] : [option]
+        }
 
         /// `HOTLOAD_NODE_POLL_INTERVAL` for `poll-interval`.
         var variable: String {
@@ -28,7 +35,9 @@ struct EnvironmentDefaults {
         "channel", "name", "listen", "token-file", "request-timeout", "max-evaluations", "max-queued",
         "max-connections", "idle-timeout", "min-sync-interval", "poll-interval", "backoff-cap",
         "cache-directory", "trust",
-    ].map { Setting(option: $0, isFlag: false) } + [Setting(option: "enable-eval", isFlag: true)]
+    ].map { Setting(option: $0, isFlag: false) } + [
+        Setting(option: "enable-eval", isFlag: true), Setting(option: "no-listen", isFlag: true, isInvertible: false),
+    ]
 
     /// The arguments parsed, with the values taken from the environment inserted.
     var arguments: [String]
@@ -63,7 +72,7 @@ struct EnvironmentDefaults {
             if setting.isFlag {
                 switch value.lowercased() {
                 case "true", "1": inserted.append("--\(setting.option)")
-                case "false", "0": inserted.append("--no-\(setting.option)")
+                case "false", "0": if setting.isInvertible { inserted.append("--no-\(setting.option)") }
                 default:
                     throw ValidationError("\(setting.variable) must be true, false, 1 or 0, not "
                         + "'\(Output.safe(value))' (--\(setting.option))")
@@ -85,11 +94,12 @@ struct EnvironmentDefaults {
         }.joined(separator: ", ")
     }
 
-    /// Whether the command line gives the setting (`--x`, `--x=V`, and `--no-x` for a flag).
+    /// Whether the command line gives the setting (`--x`, `--x=V`, and `--no-x` for an
+    /// invertible flag).
     private static func given(_ setting: Setting, in arguments: ArraySlice<String>) -> Bool {
         arguments.contains { argument in
             argument == "--\(setting.option)" || argument.hasPrefix("--\(setting.option)=")
-                || (setting.isFlag && argument == "--no-\(setting.option)")
+                || (setting.isFlag && setting.isInvertible && argument == "--no-\(setting.option)")
         }
     }
 }

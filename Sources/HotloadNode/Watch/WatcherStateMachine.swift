@@ -20,11 +20,16 @@
 /// connection that was already given up cannot disturb the current one. Dead-peer
 /// detection (TCP keepalives, an idle ping on the listener connection) surfaces here as
 /// `connectionLost`.
+///
+/// A machine made with `listens: false` has no listener at all (`ListenerState.disabled`):
+/// it never asks for a connection or LISTEN, and the poll ticks alone drive its syncs.
 package struct WatcherStateMachine: Sendable {
     /// Where the listener connection is.
     package enum ListenerState: Sendable, Hashable {
         /// Not started yet.
         case idle
+        /// The node does not listen (`listens: false`): no connection, only polls.
+        case disabled
         /// Opening connection number `generation`.
         case connecting(generation: Int)
         /// Connected; LISTEN issued but not yet confirmed.
@@ -97,12 +102,17 @@ package struct WatcherStateMachine: Sendable {
     package private(set) var backoff: Backoff
     /// The shortest time between the starts of two syncs.
     package let minSyncInterval: Duration
+    /// Whether the machine opens a listener connection at start.
+    package let listens: Bool
 
-    /// - Parameter minSyncInterval: the shortest time between the starts of two syncs
-    ///   (at least one millisecond).
-    package init(backoff: Backoff = Backoff(), minSyncInterval: Duration = .milliseconds(100)) {
+    /// - Parameters:
+    ///   - minSyncInterval: the shortest time between the starts of two syncs (at least one
+    ///     millisecond).
+    ///   - listens: false for a node that only polls: no listener connection is ever opened.
+    package init(backoff: Backoff = Backoff(), minSyncInterval: Duration = .milliseconds(100), listens: Bool = true) {
         self.backoff = backoff
         self.minSyncInterval = max(minSyncInterval, .milliseconds(1))
+        self.listens = listens
     }
 
     /// Feeds one event; returns the actions to perform, in order.
@@ -112,6 +122,10 @@ package struct WatcherStateMachine: Sendable {
         switch event {
         case .start:
             guard listener == .idle else { return [] }
+            guard listens else {
+                listener = .disabled
+                return requestSync()
+            }
             listener = .connecting(generation: 1)
             // Load the head at once: the initial load must not wait for LISTEN.
             return [.connect(generation: 1)] + requestSync()
