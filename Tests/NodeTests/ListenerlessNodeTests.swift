@@ -107,24 +107,10 @@ import Testing
     @Test func theCommandPollsWithoutListening() async throws {
         let fixture = try await NodeFixture.make()
         let first = try await fixture.push(["m": "fn v() = 1"])
-        let port = try RawHTTP.freePort()
-        let process = Process()
-        process.executableURL = try hotloadExecutable()
-        process.arguments = ["node", "--name", "cli-poller", "--database", fixture.url, "--listen", "127.0.0.1:\(port)",
-                             "--poll-interval", "0.1"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["HOTLOAD_NODE_NO_LISTEN": "true"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let log = Mutex("")
-        let reader = pipe.fileHandleForReading
-        Thread.detachNewThread {
-            while case let data = reader.availableData, !data.isEmpty {
-                log.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
+        let node = try NodeProcess.start(["--name", "cli-poller", "--database", fixture.url, "--poll-interval", "0.1"],
+                                         environment: ["HOTLOAD_NODE_NO_LISTEN": "true"])
+        defer { if node.process.isRunning { node.process.terminate() } }
+        let port = node.port
         /// Waits until `/v1/status` reports `release` applied.
         func waitForStatus(_ release: Int64) async throws -> String {
             let deadline = ContinuousClock.now + .seconds(20)
@@ -134,7 +120,7 @@ import Testing
                     return response.body
                 }
                 guard ContinuousClock.now < deadline else {
-                    throw FixtureError("the node never applied release \(release): \(log.withLock { $0 })")
+                    throw FixtureError("the node never applied release \(release): \(node.log())")
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -145,14 +131,13 @@ import Testing
         #expect(body.contains(#""listening":false"#), "\(body)")
         #expect(RawHTTP.request(port: port, "GET", "/healthz")?.status == 200)
         #expect(try await Self.nodeConnections(fixture) == ["hotload-node query"])
-        #expect(log.withLock { $0 }.contains("polls only"), "\(log.withLock { $0 })")
+        #expect(node.log().contains("polls only"), "\(node.log())")
 
         let (status, output) = try await runHotload(["status", "--database", fixture.url])
         #expect(status == 0, "\(output)")
         #expect(output.contains("cli-poller"), "\(output)")
 
-        process.terminate()
-        await onThread { process.waitUntilExit() }
+        await node.stop()
         await fixture.close()
     }
 

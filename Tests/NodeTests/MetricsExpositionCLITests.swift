@@ -63,29 +63,10 @@ import Testing
     @Test func aRunningNodeServesMetricsThePrometheusParserReads() async throws {
         let fixture = try await NodeFixture.make()
         let release = try await fixture.push(["math/basic": "fn add(a, b) = a + b\n"])
-        let port = try RawHTTP.freePort()
-        let process = Process()
-        process.executableURL = try hotloadExecutable()
-        process.arguments = ["node", "--name", "exposition", "--database", fixture.url, "--listen", "127.0.0.1:\(port)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let log = Mutex("")
-        let reader = pipe.fileHandleForReading
-        Thread.detachNewThread {
-            while case let data = reader.availableData, !data.isEmpty {
-                log.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while RawHTTP.request(port: port, "GET", "/healthz", timeout: .seconds(2))?.status != 200 {
-            guard ContinuousClock.now < deadline else {
-                throw FixtureError("the node never served release \(release): \(log.withLock { $0 })")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let node = try NodeProcess.start(["--name", "exposition", "--database", fixture.url])
+        defer { if node.process.isRunning { node.process.terminate() } }
+        try await node.waitUntilServing(release: release)
+        let port = node.port
         #expect(RawHTTP.request(port: port, "POST", "/v1/call/math/basic/add", body: #"{"args": [40, 2]}"#)?.status == 200)
         #expect(RawHTTP.request(port: port, "POST", "/v1/call/math/basic/add", body: "not json")?.status == 400)
         #expect(RawHTTP.request(port: port, "POST", "/v1/call/math/basic/nope", body: "{}")?.status == 404)
@@ -125,8 +106,7 @@ import Testing
         let values = Set(families.values.flatMap { $0.samples.flatMap { $0.labels.values } })
         #expect(!values.contains("nope"), "\(values)")
 
-        process.terminate()
-        await onThread { process.waitUntilExit() }
+        await node.stop()
         await fixture.close()
     }
 }

@@ -162,3 +162,61 @@ func runProgram(_ executable: URL, _ arguments: [String], environment: [String: 
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// `hotload node` as a child process on a free port; its output goes to a file.
+struct NodeProcess {
+    let process: Process
+    let port: Int
+    let logFile: URL
+    /// The log is a temporary file of its own, removed by `stop()`.
+    private var ownsLog = false
+
+    /// Starts `hotload node --listen 127.0.0.1:PORT ARGUMENTS`, with `environment` added to
+    /// the test's; its output goes to `log` (a fresh temporary file by default).
+    static func start(_ arguments: [String], environment: [String: String] = [:],
+                      log: URL? = nil) throws -> NodeProcess {
+        let logFile = log ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("hotload-node-\(UUID().uuidString).log")
+        let port = try RawHTTP.freePort()
+        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
+            throw FixtureError("cannot create \(logFile.path)")
+        }
+        let output = try FileHandle(forWritingTo: logFile)
+        let process = Process()
+        process.executableURL = try hotloadExecutable()
+        process.arguments = ["node", "--listen", "127.0.0.1:\(port)"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try output.close()
+        var node = NodeProcess(process: process, port: port, logFile: logFile)
+        node.ownsLog = log == nil
+        return node
+    }
+
+    /// Waits until `/healthz` names `release` (or a later one); a guard against hangs.
+    func waitUntilServing(release: Int64) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        let port = port
+        while ContinuousClock.now < deadline, process.isRunning {
+            let health = await onThread { RawHTTP.request(port: port, "GET", "/healthz", timeout: .seconds(2)) }
+            if let health, health.status == 200, let served = Int64(health.body.split(whereSeparator: \.isWhitespace).dropFirst(2).first ?? ""),
+               served >= release {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureError("the node did not serve release \(release):\n\(log())")
+    }
+
+    func log() -> String {
+        (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+
+    func stop() async {
+        if process.isRunning { process.terminate() }
+        await onThread { [process] in process.waitUntilExit() }
+        if ownsLog { try? FileManager.default.removeItem(at: logFile) }
+    }
+}
