@@ -85,21 +85,18 @@ final class StringConditionalNode: Node, @unchecked Sendable {
         super.init(offset: offset)
     }
     override func eval(_ frame: inout Frame) -> Value {
-        let equal: Bool
+        let holds: Bool
         if let p = operand.address(&frame) {
-            switch p.pointee {
-            case .string(let s): equal = constant.matches(s)
-            case .error(let e): return .error(e)
-            default: equal = false
+            guard let outcome = StringConstantEqualsNode.holds(p.pointee, constant, negated: negated) else {
+                return p.pointee
             }
+            holds = outcome
         } else {
-            switch operand.node.eval(&frame) {
-            case .string(let s): equal = constant.matches(s)
-            case .error(let e): return .error(e)
-            default: equal = false
-            }
+            let value = operand.node.eval(&frame)
+            guard let outcome = StringConstantEqualsNode.holds(value, constant, negated: negated) else { return value }
+            holds = outcome
         }
-        return equal != negated ? then.eval(&frame) : otherwise.eval(&frame)
+        return holds ? then.eval(&frame) : otherwise.eval(&frame)
     }
 }
 

@@ -306,10 +306,19 @@ final class StringConstantEqualsNode: Node, @unchecked Sendable {
 
     @inline(__always)
     private func compare(_ value: Value) -> Value {
+        guard let holds = Self.holds(value, constant, negated: negated) else { return value }
+        return .bool(holds)
+    }
+
+    /// The comparison's outcome for `value`, nil when `value` is an error (which is then
+    /// the result): a value that is not a string is unequal. `StringConditionalNode`
+    /// branches on it.
+    @inline(__always)
+    static func holds(_ value: Value, _ constant: FieldName, negated: Bool) -> Bool? {
         switch value {
-        case .string(let s): return .bool(constant.matches(s) != negated)
-        case .error(let e): return .error(e)
-        default: return .bool(negated)
+        case .string(let s): return constant.matches(s) != negated
+        case .error: return nil
+        default: return negated
         }
     }
 }
