@@ -288,8 +288,10 @@ extension Node {
                 }
                 var hint = false
                 for notification in notifications {
-                    metrics.received(notification.payload, channel: configuration.channel)
-                    switch classify(notification.payload) {
+                    // Parsed once, for the metrics and for what it asks of the node.
+                    let parsed = ReleaseNotification(payload: notification.payload)
+                    metrics.received(parsed, channel: configuration.channel)
+                    switch classify(parsed) {
                     case .otherChannel, .running: break
                     case .hint: hint = true
                     case .signed(let signed): input.yield(.signed(signed))
@@ -317,8 +319,8 @@ extension Node {
     /// re-reads the truth anyway). A signed one is worth decoding only with a trust policy
     /// and when it announces a release newer than the running one (release ids grow): an
     /// older one is a replay, counted and treated as a hint.
-    func classify(_ payload: String) -> NotificationKind {
-        guard let notification = ReleaseNotification(payload: payload) else { return .hint }
+    func classify(_ notification: ReleaseNotification?) -> NotificationKind {
+        guard let notification else { return .hint }
         guard notification.channel == configuration.channel else { return .otherChannel }
         guard notification.signed != nil, trust.policy != nil else { return .hint }
         if let running = current, !running.stale, notification.release <= running.release {

@@ -1,15 +1,16 @@
 import Testing
 @testable import HotloadNode
+import HotloadStore
 
 @Suite struct NodeConfigurationTests {
     @Test func notificationsForOtherChannelsAreIgnored() {
         let node = Node(configuration: NodeConfiguration(channel: "main", name: "n"))
-        #expect(node.classify(#"{"channel":"main","release":42}"#) == .hint)
-        #expect(node.classify(#"{"channel":"canary","release":43}"#) == .otherChannel)
-        #expect(node.classify(#"{"channel":"main-2","release":43}"#) == .otherChannel)
+        #expect(node.classify(ReleaseNotification(payload: #"{"channel":"main","release":42}"#)) == .hint)
+        #expect(node.classify(ReleaseNotification(payload: #"{"channel":"canary","release":43}"#)) == .otherChannel)
+        #expect(node.classify(ReleaseNotification(payload: #"{"channel":"main-2","release":43}"#)) == .otherChannel)
         // Anything else is a hint for everybody.
-        #expect(node.classify("") == .hint)
-        #expect(node.classify("wake up") == .hint)
+        #expect(node.classify(ReleaseNotification(payload: "")) == .hint)
+        #expect(node.classify(ReleaseNotification(payload: "wake up")) == .hint)
     }
 
     @Test func invalidConfigurationsAreRefusedWithAReason() {

@@ -60,11 +60,12 @@ package final class NodeMetrics: Sendable {
         for gauge in [appliedRelease, stale, listening, databaseReachable, trustFileError] { gauge.record(0) }
     }
 
-    /// Counts a notification the listener received (any channel, any payload) and, when it
-    /// announces a release on `channel`, notes when that announcement first arrived.
-    func received(_ payload: String, channel: String) {
+    /// Counts a notification the listener received (any channel, any payload; nil when it
+    /// did not parse) and, when it announces a release on `channel`, notes when that
+    /// announcement first arrived.
+    func received(_ notification: ReleaseNotification?, channel: String) {
         notifications.increment()
-        guard let notification = ReleaseNotification(payload: payload), notification.channel == channel else { return }
+        guard let notification, notification.channel == channel else { return }
         let now = ContinuousClock.now
         announced.withLock { announced in
             if announced?.release != notification.release {
